@@ -1,0 +1,93 @@
+//! Finding and loading rule files: paths, directories, and the built-in pack.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use vigil_ir::{Diagnostic, Rule};
+use vigil_sigma::{load_str, Filter, LoadOptions};
+
+/// The outcome of loading rule files.
+#[derive(Default)]
+pub struct LoadedRules {
+    pub rules: Vec<Rule>,
+    pub filters: Vec<Filter>,
+    /// Per file: its path, its text (for rendering diagnostics) and its diagnostics.
+    pub files: Vec<FileReport>,
+}
+
+pub struct FileReport {
+    pub path: String,
+    pub text: Arc<str>,
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Every `.yml`/`.yaml` file under `paths`, sorted for a stable order.
+pub fn rule_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut out)?;
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads Sigma rules from files; unreadable files are reported like bad rules.
+pub fn load_files(paths: &[PathBuf], options: &LoadOptions) -> std::io::Result<LoadedRules> {
+    let mut loaded = LoadedRules::default();
+    for path in rule_files(paths)? {
+        let name = path.display().to_string();
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => load_text(&mut loaded, name, text, options),
+                Err(e) => {
+                    let d = Diagnostic::error("io::encoding", Arc::from(name.as_str()), vigil_ir::Span::new(0, 0, 1, 1), format!("not UTF-8 text: {e}"));
+                    loaded.files.push(FileReport { path: name, text: Arc::from(""), errors: vec![d], warnings: Vec::new() });
+                }
+            },
+            Err(e) => {
+                let d = Diagnostic::error("io::read", Arc::from(name.as_str()), vigil_ir::Span::new(0, 0, 1, 1), format!("cannot read: {e}"));
+                loaded.files.push(FileReport { path: name, text: Arc::from(""), errors: vec![d], warnings: Vec::new() });
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+/// Loads one rule file's text under a display name.
+pub fn load_text(loaded: &mut LoadedRules, name: String, text: String, options: &LoadOptions) {
+    let source: Arc<str> = Arc::from(name.as_str());
+    let text: Arc<str> = Arc::from(text);
+    let mut file = load_str(source, &text, options);
+    loaded.rules.append(&mut file.rules);
+    loaded.filters.append(&mut file.filters);
+    loaded.files.push(FileReport { path: name, text, errors: file.errors, warnings: file.warnings });
+}
+
+/// Resolves correlations and filters across everything loaded, filing the diagnostics under
+/// the files they belong to.
+pub fn link(loaded: &mut LoadedRules) {
+    for d in vigil_sigma::link(&mut loaded.rules, &loaded.filters) {
+        match loaded.files.iter_mut().find(|f| *f.path == *d.source) {
+            Some(file) if d.severity == vigil_ir::Severity::Error => file.errors.push(d),
+            Some(file) => file.warnings.push(d),
+            None => {}
+        }
+    }
+}

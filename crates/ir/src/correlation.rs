@@ -1,0 +1,100 @@
+//! Correlation rules: stateful conditions over the matches of other rules in a time window.
+
+use crate::span::Span;
+
+/// What a correlation measures per group within its window.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CorrelationKind {
+    /// Number of matching events.
+    EventCount,
+    /// Number of distinct values of the fields (taken together).
+    ValueCount { fields: Vec<String> },
+    /// Every referenced rule matched (any order); `condition`, when given, counts distinct rules.
+    Temporal,
+    /// Every referenced rule matched, in the listed order.
+    TemporalOrdered,
+    /// An aggregate of a numeric field.
+    Value { aggregate: Aggregate, field: String },
+}
+
+/// Numeric aggregates of `value_*` correlations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Aggregate {
+    Sum,
+    Avg,
+    Median,
+    /// The percentile rank of the triggering event's value: the share (0 to 100) of the
+    /// group's events in the window that carry that same value. The specification's example
+    /// (`field: Image`, `lte: 1`) reads as "a process name seen in at most 1% of starts".
+    Percentile,
+}
+
+/// A bound on the measured quantity; all bounds given must hold (a range).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CountCondition {
+    pub gt: Option<f64>,
+    pub gte: Option<f64>,
+    pub lt: Option<f64>,
+    pub lte: Option<f64>,
+    pub eq: Option<f64>,
+    pub neq: Option<f64>,
+}
+
+impl CountCondition {
+    /// True when `value` satisfies every bound.
+    pub fn holds(&self, value: f64) -> bool {
+        self.gt.is_none_or(|b| value > b)
+            && self.gte.is_none_or(|b| value >= b)
+            && self.lt.is_none_or(|b| value < b)
+            && self.lte.is_none_or(|b| value <= b)
+            && self.eq.is_none_or(|b| value == b)
+            && self.neq.is_none_or(|b| value != b)
+    }
+
+    /// True when the condition only bounds from below, so it can be decided as soon as it
+    /// holds: more events can never make it false again.
+    pub fn is_monotone(&self) -> bool {
+        self.lt.is_none() && self.lte.is_none() && self.eq.is_none() && self.neq.is_none()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == CountCondition::default()
+    }
+}
+
+/// A group-by field. With aliases, each referenced rule reads the group value from its own
+/// field: `per_rule` maps a rule reference (id or name) to that rule's field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupField {
+    pub name: String,
+    pub per_rule: Vec<(String, String)>,
+}
+
+impl GroupField {
+    /// The event field that holds this group value for the rule known by any of `handles`.
+    pub fn field_for<'a>(&'a self, handles: &[&str]) -> &'a str {
+        self.per_rule.iter().find(|(rule, _)| handles.contains(&rule.as_str())).map(|(_, f)| f.as_str()).unwrap_or(&self.name)
+    }
+}
+
+/// A reference to another rule by id or name, with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleRef {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A correlation rule body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Correlation {
+    pub kind: CorrelationKind,
+    /// Referenced rules (ids or names), in order; the order matters for `TemporalOrdered`.
+    pub rules: Vec<RuleRef>,
+    pub group_by: Vec<GroupField>,
+    /// Window length in milliseconds.
+    pub timespan_ms: i64,
+    pub condition: CountCondition,
+    /// When false, the referenced rules do not raise alerts of their own.
+    pub generate: bool,
+    pub span: Span,
+}

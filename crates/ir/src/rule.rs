@@ -1,0 +1,164 @@
+//! A rule: its metadata, where its events come from, and what it detects.
+
+use crate::correlation::Correlation;
+use crate::diagnostic::Diagnostic;
+use crate::expr::Expr;
+use crate::span::{SourceId, Span};
+
+/// Maturity of a rule (Sigma `status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Stable,
+    Test,
+    Experimental,
+    Deprecated,
+    Unsupported,
+}
+
+impl Status {
+    pub fn parse(text: &str) -> Option<Status> {
+        Some(match text {
+            "stable" => Status::Stable,
+            "test" => Status::Test,
+            "experimental" => Status::Experimental,
+            "deprecated" => Status::Deprecated,
+            "unsupported" => Status::Unsupported,
+            _ => return None,
+        })
+    }
+}
+
+/// Severity of what a rule finds (Sigma `level`), ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        Some(match text {
+            "informational" => Level::Informational,
+            "low" => Level::Low,
+            "medium" => Level::Medium,
+            "high" => Level::High,
+            "critical" => Level::Critical,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Informational => "informational",
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+/// An ATT&CK reference decoded from a rule's tags.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AttackTag {
+    /// A technique or sub-technique id, upper case: `T1553.004`.
+    Technique(String),
+    /// A tactic by its short name: `defense-evasion`.
+    Tactic(String),
+    /// A group (`G0001`), software (`S0001`) or other ATT&CK object id, upper case.
+    Other(String),
+}
+
+/// Where a rule's events come from (Sigma `logsource`). All parts are lower case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LogSource {
+    pub product: Option<String>,
+    pub category: Option<String>,
+    pub service: Option<String>,
+    pub definition: Option<String>,
+}
+
+impl LogSource {
+    /// True when every part this log source names is equal in `other` (used to decide whether
+    /// a Sigma filter applies to a rule, and by pipelines' logsource conditions).
+    pub fn is_within(&self, other: &LogSource) -> bool {
+        let part = |mine: &Option<String>, theirs: &Option<String>| mine.as_ref().is_none_or(|m| theirs.as_ref() == Some(m));
+        part(&self.product, &other.product) && part(&self.category, &other.category) && part(&self.service, &other.service)
+    }
+}
+
+/// Descriptive metadata shared by every kind of rule.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleMeta {
+    pub id: Option<String>,
+    /// Sigma `name`: a stable handle correlations may use instead of the id.
+    pub name: Option<String>,
+    pub title: String,
+    pub status: Option<Status>,
+    pub level: Option<Level>,
+    pub description: Option<String>,
+    pub author: Option<String>,
+    pub date: Option<String>,
+    pub modified: Option<String>,
+    pub references: Vec<String>,
+    pub tags: Vec<String>,
+    pub attack: Vec<AttackTag>,
+    pub falsepositives: Vec<String>,
+    pub fields: Vec<String>,
+}
+
+impl RuleMeta {
+    /// The handle alerts and references use: the id, else the name, else the title.
+    pub fn handle(&self) -> &str {
+        self.id.as_deref().or(self.name.as_deref()).unwrap_or(&self.title)
+    }
+
+    /// The ATT&CK technique ids of the rule.
+    pub fn techniques(&self) -> impl Iterator<Item = &str> {
+        self.attack.iter().filter_map(|t| match t {
+            AttackTag::Technique(id) => Some(id.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// What a rule evaluates.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleBody {
+    /// A stateless test of one event.
+    Detection(Expr),
+    /// A stateful test over the matches of other rules.
+    Correlation(Correlation),
+}
+
+/// A rule as every later stage sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub logsource: LogSource,
+    pub body: RuleBody,
+    /// The file the rule came from, and the span of its document.
+    pub source: SourceId,
+    pub span: Span,
+    /// Warnings found while loading the rule (it loaded nonetheless).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Rule {
+    pub fn detection(&self) -> Option<&Expr> {
+        match &self.body {
+            RuleBody::Detection(e) => Some(e),
+            RuleBody::Correlation(_) => None,
+        }
+    }
+
+    pub fn correlation(&self) -> Option<&Correlation> {
+        match &self.body {
+            RuleBody::Correlation(c) => Some(c),
+            RuleBody::Detection(_) => None,
+        }
+    }
+}
