@@ -62,6 +62,34 @@ impl StrPattern {
         StrPattern { pieces }
     }
 
+    /// Parses wildcard syntax: `*` and `?` are wildcards; `\*`, `\?` and `\\` escape; a
+    /// backslash before any other character (or at the end) is a literal backslash, so
+    /// Windows paths such as `C:\Windows\x.exe` need no escaping. This is the Sigma string
+    /// syntax (as pySigma reads it), shared by rules and pipelines.
+    pub fn parse_wildcards(text: &str) -> StrPattern {
+        let mut pattern = StrPattern::default();
+        let mut literal = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.peek() {
+                    Some(&next @ ('*' | '?' | '\\')) => {
+                        literal.push(next);
+                        chars.next();
+                    }
+                    _ => literal.push('\\'),
+                },
+                '*' | '?' => {
+                    pattern.push(Piece::Lit(std::mem::take(&mut literal)));
+                    pattern.push(if c == '*' { Piece::AnyRun } else { Piece::AnyChar });
+                }
+                _ => literal.push(c),
+            }
+        }
+        pattern.push(Piece::Lit(literal));
+        pattern
+    }
+
     /// Builds a pattern from pieces, merging adjacent literals and dropping empty ones.
     pub fn from_pieces(pieces: impl IntoIterator<Item = Piece>) -> StrPattern {
         let mut out = StrPattern::default();

@@ -4,31 +4,13 @@
 //! `\*`, `\?` and `\\` escape; a backslash before any other character (or at the end) is a
 //! literal backslash, so Windows paths such as `C:\Windows\x.exe` need no escaping.
 
-use vigil_ir::{Piece, StrPattern};
+use vigil_ir::StrPattern;
+#[cfg(test)]
+use vigil_ir::Piece;
 
 /// Parses a Sigma string into a pattern of literals and wildcards.
 pub fn parse_sigma_string(text: &str) -> StrPattern {
-    let mut pattern = StrPattern::default();
-    let mut literal = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.peek() {
-                Some(&next @ ('*' | '?' | '\\')) => {
-                    literal.push(next);
-                    chars.next();
-                }
-                _ => literal.push('\\'),
-            },
-            '*' | '?' => {
-                pattern.push(Piece::Lit(std::mem::take(&mut literal)));
-                pattern.push(if c == '*' { Piece::AnyRun } else { Piece::AnyChar });
-            }
-            _ => literal.push(c),
-        }
-    }
-    pattern.push(Piece::Lit(literal));
-    pattern
+    StrPattern::parse_wildcards(text)
 }
 
 /// Parses a string for `|expand`: `%name%` placeholders become `Err(name)` parts,
