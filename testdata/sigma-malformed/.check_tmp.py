@@ -1,7 +1,10 @@
 import json, sys, yaml, re
 sys.setrecursionlimit(100000)
 man = json.load(open(".manifest_tmp.json"))
+VIS=set()
 def dups(node, out):
+    if id(node) in VIS: return
+    VIS.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen = {}
         for k, v in node.value:
@@ -31,7 +34,7 @@ for fn, cat, L, reason, nlines in man:
     else:
         if err:
             print("BAD(parse)", fn, err); bad += 1; continue
-        d = []
+        d = []; VIS.clear()
         for doc in docs:
             dups(doc, d)
         if cat == "duplicate":

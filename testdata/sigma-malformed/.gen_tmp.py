@@ -1,5 +1,5 @@
 # Temporary generator (deleted after use). Writes the malformed corpus.
-import os, random, uuid
+import os, random, re, uuid
 OUT = "/work/main/testdata/sigma-malformed"
 rng = random.Random(20240514)
 def uid():
@@ -84,14 +84,19 @@ add(C, "yaml_unknown_escape_double_quoted", "Windows path in double quotes: \\W 
 add(C, "yaml_unclosed_single_quote", "unclosed single quote on the last line (file has no final newline, so end of stream is on this line)",
     rule("Whoami Via Cmd Unclosed Quote", over={"level": ["level: 'medium" + MARK]}),
     final_newline=False)
-add(C, "yaml_unclosed_flow_sequence", "unclosed '[' on the last line (file has no final newline, so end of stream is on this line)",
-    rule("Whoami Via Cmd Unclosed Bracket", omit=("tags",),
-         tail=["tags: [attack.execution, attack.t1059.003" + MARK]),
-    final_newline=False)
+add(C, "yaml_unclosed_flow_sequence", "'[' opened on the line above is never closed; parsers detect it at this next key",
+    rule("Whoami Via Cmd Unclosed Bracket", over={"tags": ["tags: [attack.execution, attack.t1059.003"],
+                                                   "logsource": ["logsource:" + MARK] + LS_PC}))
 add(C, "yaml_mismatched_bracket", "flow sequence opened with '[' but closed with '}'",
     rule("Shell Via Mismatched Bracket", [
         "    selection:",
         "        Image|endswith: ['\\cmd.exe', '\\powershell.exe'}" + MARK,
+        "    condition: selection",
+    ]))
+add(C, "yaml_flow_sequence_missing_comma", "flow sequence entries not separated by ','",
+    rule("Shell Via Missing Comma", [
+        "    selection:",
+        "        Image|endswith: ['\\cmd.exe' '\\powershell.exe']" + MARK,
         "    condition: selection",
     ]))
 add(C, "yaml_sequence_entry_in_mapping", "block sequence entry '-' inside a block mapping",
@@ -444,13 +449,16 @@ def base_rule(name="failed_logon"):
         "level: low",
         "---",
     ]
-def corr(title, body, base_name="failed_logon"):
+def corr(title, body, base_name=None):
+    # Every file defines its own rule name so that names stay unique across the corpus.
+    base_name = base_name or "failed_logon_" + re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+    body = [l.replace("{BASE}", base_name) for l in body]
     return base_rule(base_name) + [
         f"title: {title}",
         f"id: {uid()}",
         "status: test",
     ] + body + ["level: high"]
-def cbody(type_="event_count", rules=("        - failed_logon",), group=("    group-by:", "        - TargetUserName"),
+def cbody(type_="event_count", rules=("        - {BASE}",), group=("    group-by:", "        - TargetUserName"),
           timespan="    timespan: 5m", condition=("    condition:", "        gte: 10"), head="correlation:"):
     out = [head]
     out += [f"    type: {type_}"] if type_ is not None else []
@@ -469,8 +477,8 @@ add(C, "corr_condition_non_numeric", "correlation condition 'gte: many' is not a
     corr("Many Failed Logons Non Numeric Condition", cbody(condition=["    condition: {gte: many}" + MARK])))
 add(C, "corr_value_count_missing_field", "value_count condition has no 'field'",
     corr("Many Distinct Workstations Missing Field", cbody(type_="value_count", condition=["    condition: {gte: 3}" + MARK])))
-add(C, "corr_unknown_rule_reference", "rules references 'failed_logons', which no document in this file defines",
-    corr("Many Failed Logons Unknown Reference", cbody(rules=["        - failed_logons" + MARK])))
+add(C, "corr_unknown_rule_reference", "rules references a name (note the trailing 's') that no document in this file defines",
+    corr("Many Failed Logons Unknown Reference", cbody(rules=["        - {BASE}s" + MARK])))
 add(C, "corr_unknown_condition_operator", "unknown correlation condition operator 'greater'",
     corr("Many Failed Logons Unknown Operator", cbody(condition=["    condition: {greater: 10}" + MARK])))
 add(C, "corr_negative_timespan", "timespan '-5m' is negative",
@@ -490,15 +498,19 @@ add(C, "corr_rules_empty", "correlation 'rules' is an empty list",
 C = "filter"
 TARGET = uid()
 def flt(title, body=None, *, ls=True, head_extra=None, omit_title=False):
+    global TARGET
+    TARGET = uid()
     out = []
     if not omit_title:
         out.append(f"title: {title}")
     out += [f"id: {uid()}", "description: Ignore whoami run by the administrator accounts", "date: 2024-05-14"]
     if ls:
         out += ["logsource:"] + LS_PC
-    out += body if body is not None else fbody()
+    out += [l.replace("{TARGET}", TARGET) for l in (body if body is not None else fbody())]
+    out += ["---", "title: Whoami Execution Via Cmd", f"id: {TARGET}", "status: test",
+            "logsource:"] + LS_PC + ["detection:"] + DEF_DET + ["level: medium"]
     return out
-def fbody(head="filter:", rules=("        - " + TARGET,), sel=("    selection:", "        User|startswith: 'adm_'"),
+def fbody(head="filter:", rules=("        - {TARGET}",), sel=("    selection:", "        User|startswith: 'adm_'"),
           condition="    condition: not selection"):
     out = [head]
     out += (["    rules:"] + list(rules)) if rules is not None else []

@@ -1,0 +1,26 @@
+//! The vigil engine: compile a whole rule set into one [`Program`], then evaluate events.
+//!
+//! - [`fields`]: the fields the program reads, as a trie readers walk (nothing else of an
+//!   event is decoded);
+//! - [`view`]: the extracted values of one event;
+//! - [`matcher`] and [`predicate`]: patterns compiled to their cheapest strategy;
+//! - [`prefilter`]: the candidate index (one multi-pattern scan per field picks the rules
+//!   that can match);
+//! - [`program`]: compilation and stateless evaluation;
+//! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory.
+//!
+//! The engine never panics on event data and touches no files.
+
+pub mod correlate;
+pub mod fields;
+pub mod matcher;
+pub mod predicate;
+pub mod prefilter;
+pub mod program;
+pub mod time;
+pub mod view;
+
+pub use correlate::{CorrelationAlert, CorrelationStats, Correlator, EventRef, Feed};
+pub use fields::{FieldTrie, Slot, TrieNode, KEYWORD_SLOT};
+pub use program::{CompileReport, Program, Scratch};
+pub use view::{EventView, Kind, Value};

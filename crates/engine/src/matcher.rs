@@ -1,0 +1,220 @@
+//! String matchers: each pattern compiled to the cheapest strategy that decides it.
+//!
+//! Like globset, patterns are sorted into exact, prefix, suffix and substring sets, with a
+//! segment matcher for `*` globs and a regex only for `?`. A predicate with many substrings
+//! gets one Aho-Corasick automaton instead of one scan per needle.
+
+use std::collections::HashSet;
+
+use aho_corasick::AhoCorasick;
+use memchr::memmem::Finder;
+use vigil_ir::{Case, Piece, StrOp, StrPattern};
+
+/// The most substring needles checked one by one before an automaton is built.
+const AUTOMATON_THRESHOLD: usize = 6;
+
+/// A `*`-only glob: the value starts with `first`, ends with `last`, and contains the
+/// `middle` parts in order in between.
+#[derive(Debug)]
+struct Segments {
+    first: Box<str>,
+    middle: Vec<Finder<'static>>,
+    last: Box<str>,
+    min_len: usize,
+}
+
+impl Segments {
+    fn matches(&self, value: &str) -> bool {
+        if value.len() < self.min_len || !value.starts_with(&*self.first) || !value.ends_with(&*self.last) {
+            return false;
+        }
+        let bytes = value.as_bytes();
+        let mut pos = self.first.len();
+        let end = bytes.len() - self.last.len();
+        for finder in &self.middle {
+            let Some(hay) = bytes.get(pos..end) else { return false };
+            match finder.find(hay) {
+                Some(i) => pos += i + finder.needle().len(),
+                None => return false,
+            }
+        }
+        pos <= end
+    }
+}
+
+/// The patterns of one string predicate, compiled.
+#[derive(Debug, Default)]
+pub struct StrSet {
+    case_insensitive: bool,
+    any: bool,
+    exact: HashSet<Box<str>>,
+    prefixes: Vec<Box<str>>,
+    suffixes: Vec<Box<str>>,
+    substrings: Vec<Finder<'static>>,
+    automaton: Option<AhoCorasick>,
+    globs: Vec<Segments>,
+    regexes: Vec<regex::Regex>,
+}
+
+fn anchored_pieces(pattern: &StrPattern, op: StrOp) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    if matches!(op, StrOp::Contains | StrOp::EndsWith) {
+        pieces.push(Piece::AnyRun);
+    }
+    pieces.extend(pattern.pieces().iter().cloned());
+    if matches!(op, StrOp::Contains | StrOp::StartsWith) {
+        pieces.push(Piece::AnyRun);
+    }
+    // Merge runs of `*` and drop empty literals.
+    let mut out: Vec<Piece> = Vec::new();
+    for p in pieces {
+        match (&p, out.last()) {
+            (Piece::AnyRun, Some(Piece::AnyRun)) => {}
+            (Piece::Lit(t), _) if t.is_empty() => {}
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+fn fold(text: &str, case_insensitive: bool) -> String {
+    if case_insensitive {
+        text.to_lowercase()
+    } else {
+        text.to_string()
+    }
+}
+
+impl StrSet {
+    /// Compiles `patterns` placed by `op` under `case`.
+    pub fn new(op: StrOp, case: Case, patterns: &[StrPattern]) -> StrSet {
+        let ci = case == Case::Insensitive;
+        let mut set = StrSet { case_insensitive: ci, ..StrSet::default() };
+        for pattern in patterns {
+            let pieces = anchored_pieces(pattern, op);
+            match pieces.as_slice() {
+                [] => {
+                    set.exact.insert("".into());
+                }
+                [Piece::AnyRun] => set.any = true,
+                [Piece::Lit(t)] => {
+                    set.exact.insert(fold(t, ci).into());
+                }
+                [Piece::Lit(t), Piece::AnyRun] => set.prefixes.push(fold(t, ci).into()),
+                [Piece::AnyRun, Piece::Lit(t)] => set.suffixes.push(fold(t, ci).into()),
+                [Piece::AnyRun, Piece::Lit(t), Piece::AnyRun] => set.substrings.push(Finder::new(fold(t, ci).as_bytes()).into_owned()),
+                _ if pieces.iter().all(|p| matches!(p, Piece::Lit(_) | Piece::AnyRun)) => set.globs.push(segments(&pieces, ci)),
+                _ => {
+                    if let Some(re) = glob_regex(&pieces, ci) {
+                        set.regexes.push(re);
+                    }
+                }
+            }
+        }
+        if set.substrings.len() > AUTOMATON_THRESHOLD {
+            let needles: Vec<&[u8]> = set.substrings.iter().map(|f| f.needle()).collect();
+            if let Ok(ac) = AhoCorasick::new(needles) {
+                set.automaton = Some(ac);
+                set.substrings.clear();
+            }
+        }
+        set
+    }
+
+    /// True when `text` (already lower-cased when the set is case-insensitive) matches.
+    pub fn matches_folded(&self, text: &str) -> bool {
+        if self.any || self.exact.contains(text) {
+            return true;
+        }
+        if self.prefixes.iter().any(|p| text.starts_with(&**p)) || self.suffixes.iter().any(|s| text.ends_with(&**s)) {
+            return true;
+        }
+        if self.substrings.iter().any(|f| f.find(text.as_bytes()).is_some()) {
+            return true;
+        }
+        if self.automaton.as_ref().is_some_and(|ac| ac.is_match(text)) {
+            return true;
+        }
+        self.globs.iter().any(|g| g.matches(text)) || self.regexes.iter().any(|r| r.is_match(text))
+    }
+
+    /// True when the value matches, choosing its folded or original text.
+    pub fn matches(&self, text: &str, lower: &str) -> bool {
+        self.matches_folded(if self.case_insensitive { lower } else { text })
+    }
+}
+
+fn segments(pieces: &[Piece], ci: bool) -> Segments {
+    let lits: Vec<String> = pieces.iter().filter_map(|p| if let Piece::Lit(t) = p { Some(fold(t, ci)) } else { None }).collect();
+    let starts_lit = matches!(pieces.first(), Some(Piece::Lit(_)));
+    let ends_lit = matches!(pieces.last(), Some(Piece::Lit(_)));
+    let mut lits = lits.into_iter();
+    let first = if starts_lit { lits.next().unwrap_or_default() } else { String::new() };
+    let mut rest: Vec<String> = lits.collect();
+    let last = if ends_lit { rest.pop().unwrap_or_default() } else { String::new() };
+    let min_len = first.len() + last.len() + rest.iter().map(String::len).sum::<usize>();
+    Segments { first: first.into(), middle: rest.iter().map(|m| Finder::new(m.as_bytes()).into_owned()).collect(), last: last.into(), min_len }
+}
+
+fn glob_regex(pieces: &[Piece], ci: bool) -> Option<regex::Regex> {
+    let mut re = String::from("(?s)^");
+    for p in pieces {
+        match p {
+            Piece::Lit(t) => re.push_str(&regex::escape(&fold(t, ci))),
+            Piece::AnyRun => re.push_str(".*"),
+            Piece::AnyChar => re.push('.'),
+            Piece::Placeholder(_) => return None,
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(op: StrOp, case: Case, patterns: &[&str]) -> StrSet {
+        let patterns: Vec<StrPattern> = patterns.iter().map(|p| StrPattern::parse_wildcards(p)).collect();
+        StrSet::new(op, case, &patterns)
+    }
+
+    fn m(s: &StrSet, text: &str) -> bool {
+        s.matches(text, &text.to_lowercase())
+    }
+
+    #[test]
+    fn strategies() {
+        let s = set(StrOp::Equals, Case::Insensitive, &[r"C:\Windows\\*\cmd.exe", "a?c", "exact", "pre*", "*suf", "*mid*"]);
+        assert!(m(&s, "c:\\windows\\system32\\CMD.EXE"));
+        assert!(!m(&s, "c:\\windows\\cmd.exe.bak"));
+        assert!(m(&s, "abc") && !m(&s, "abbc"));
+        assert!(m(&s, "EXACT") && !m(&s, "exactly"));
+        assert!(m(&s, "prefix") && m(&s, "the suf") && m(&s, "a mid b"));
+        assert!(!m(&s, "nothing"));
+    }
+
+    #[test]
+    fn case_sensitive_sets_use_the_original_text() {
+        let s = set(StrOp::Contains, Case::Sensitive, &["Foo"]);
+        assert!(m(&s, "xFooy"));
+        assert!(!m(&s, "xfooy"));
+    }
+
+    #[test]
+    fn many_substrings_use_an_automaton() {
+        let needles: Vec<String> = (0..20).map(|i| format!("needle{i}")).collect();
+        let refs: Vec<&str> = needles.iter().map(String::as_str).collect();
+        let s = set(StrOp::Contains, Case::Insensitive, &refs);
+        assert!(s.automaton.is_some());
+        assert!(m(&s, "xx NEEDLE17 yy"));
+        assert!(!m(&s, "needle"));
+    }
+
+    #[test]
+    fn glob_segments_do_not_overlap() {
+        let s = set(StrOp::Equals, Case::Insensitive, &["ab*ba"]);
+        assert!(m(&s, "abba") && m(&s, "abxba"));
+        assert!(!m(&s, "aba"));
+    }
+}

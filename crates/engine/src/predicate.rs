@@ -1,0 +1,82 @@
+//! Compiled predicates and their evaluation against an event view.
+
+use std::net::IpAddr;
+
+use vigil_ir::{Case, Network, NumOp, StrOp, TimePart};
+
+use crate::fields::Slot;
+use crate::matcher::StrSet;
+use crate::time::{parse_timestamp, CivilTime};
+use crate::view::{EventView, Kind, Value};
+
+/// A test compiled for evaluation.
+#[derive(Debug)]
+pub enum Check {
+    Str(StrSet),
+    Regex(Vec<regex::Regex>),
+    Cidr(Vec<Network>),
+    Num { op: NumOp, value: f64 },
+    Exists(bool),
+    Null,
+    FieldRef { other: Slot, op: StrOp, case: Case },
+    Time { part: TimePart, values: Vec<i64> },
+}
+
+/// A predicate: a check on one slot.
+#[derive(Debug)]
+pub struct CompiledPredicate {
+    pub slot: Slot,
+    pub check: Check,
+}
+
+fn scalar(v: &Value) -> bool {
+    matches!(v.kind, Kind::Str | Kind::Num | Kind::Bool)
+}
+
+fn compare_fields(op: StrOp, case: Case, a: &Value, b: &Value) -> bool {
+    let (x, y) = if case == Case::Insensitive { (a.lower, b.lower) } else { (a.text, b.text) };
+    match op {
+        StrOp::Equals => x == y,
+        StrOp::Contains => x.contains(y),
+        StrOp::StartsWith => x.starts_with(y),
+        StrOp::EndsWith => x.ends_with(y),
+    }
+}
+
+fn time_part(text: &str, part: TimePart) -> Option<i64> {
+    let t = CivilTime::from_epoch_ms(parse_timestamp(text)?);
+    Some(match part {
+        TimePart::Minute => t.minute,
+        TimePart::Hour => t.hour,
+        TimePart::Day => t.day,
+        TimePart::Week => t.iso_week,
+        TimePart::Month => t.month,
+        TimePart::Year => t.year,
+    })
+}
+
+impl CompiledPredicate {
+    /// Evaluates the predicate. Array fields hold when any element does; a missing field
+    /// fails every test but `Null` and `Exists(false)`.
+    pub fn eval(&self, view: &EventView) -> bool {
+        let mut values = view.values(self.slot);
+        match &self.check {
+            Check::Str(set) => values.any(|v| scalar(&v) && set.matches(v.text, v.lower)),
+            Check::Regex(res) => values.any(|v| scalar(&v) && res.iter().any(|r| r.is_match(v.text))),
+            Check::Cidr(nets) => values.any(|v| v.text.trim().parse::<IpAddr>().is_ok_and(|ip| nets.iter().any(|n| n.contains(ip)))),
+            Check::Num { op, value } => values.any(|v| {
+                matches!(v.kind, Kind::Num | Kind::Str)
+                    && v.text.trim().parse::<f64>().is_ok_and(|x| match op {
+                        NumOp::Lt => x < *value,
+                        NumOp::Lte => x <= *value,
+                        NumOp::Gt => x > *value,
+                        NumOp::Gte => x >= *value,
+                    })
+            }),
+            Check::Exists(wanted) => view.has(self.slot) == *wanted,
+            Check::Null => values.all(|v| v.kind == Kind::Null),
+            Check::FieldRef { other, op, case } => values.any(|a| scalar(&a) && view.values(*other).any(|b| scalar(&b) && compare_fields(*op, *case, &a, &b))),
+            Check::Time { part, values: wanted } => values.any(|v| time_part(v.text, *part).is_some_and(|got| wanted.contains(&got))),
+        }
+    }
+}

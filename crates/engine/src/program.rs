@@ -1,0 +1,232 @@
+//! Compiling a rule set into one program, and evaluating one event against it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use vigil_ir::{Diagnostic, Expr, Field, Rule, RuleBody, Test};
+use vigil_pipeline::Pipeline;
+
+use crate::correlate::{compile_correlations, CorrelationPlan};
+use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
+use crate::matcher::StrSet;
+use crate::predicate::{Check, CompiledPredicate};
+use crate::prefilter::{better, string_witnesses, Candidates, Prefilter, Witness};
+use crate::view::EventView;
+
+/// A boolean expression over compiled predicates.
+#[derive(Debug)]
+pub enum Node {
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+    Pred(u32),
+    Const(bool),
+}
+
+/// One stateless rule of the program.
+#[derive(Debug)]
+pub struct CompiledRule {
+    /// The rule after the pipeline (field names are the data source's).
+    pub rule: Arc<Rule>,
+    pub root: Node,
+    /// False when only correlations with `generate: false` use it.
+    pub emits: bool,
+}
+
+/// A compiled rule set.
+pub struct Program {
+    pub fields: FieldTrie,
+    pub rules: Vec<CompiledRule>,
+    predicates: Vec<CompiledPredicate>,
+    prefilter: Prefilter,
+    pub correlations: CorrelationPlan,
+    /// Slots of the timestamp fields, in preference order.
+    pub timestamp_slots: Vec<Slot>,
+}
+
+/// What compiling produced besides the program.
+pub struct CompileReport {
+    /// Rules that cannot run on this data source, with why.
+    pub refused: Vec<Diagnostic>,
+}
+
+/// Per-thread scratch space for evaluation.
+#[derive(Default)]
+pub struct Scratch {
+    candidates: Candidates,
+}
+
+struct Builder<'p> {
+    fields: FieldTrie,
+    predicates: Vec<CompiledPredicate>,
+    pipeline: &'p Pipeline,
+}
+
+impl Builder<'_> {
+    fn slot_of(&mut self, field: &Field) -> Slot {
+        match field {
+            Field::Keyword => {
+                self.fields.enable_keywords();
+                KEYWORD_SLOT
+            }
+            Field::Named(name) => self.fields.slot(name),
+        }
+    }
+
+    /// Compiles an expression; returns the node and its witness set.
+    fn node(&mut self, expr: &Expr) -> (Node, Option<Vec<Witness>>) {
+        match expr {
+            Expr::And(items) => {
+                let mut nodes = Vec::with_capacity(items.len());
+                let mut best: Option<Vec<Witness>> = None;
+                for item in items {
+                    let (n, w) = self.node(item);
+                    nodes.push(n);
+                    best = match (best, w) {
+                        (Some(a), Some(b)) => Some(better(a, b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                (Node::And(nodes), best)
+            }
+            Expr::Or(items) => {
+                let mut nodes = Vec::with_capacity(items.len());
+                let mut union: Option<Vec<Witness>> = Some(Vec::new());
+                for item in items {
+                    let (n, w) = self.node(item);
+                    nodes.push(n);
+                    union = match (union, w) {
+                        (Some(mut a), Some(b)) => {
+                            a.extend(b);
+                            Some(a)
+                        }
+                        _ => None,
+                    };
+                }
+                (Node::Or(nodes), union)
+            }
+            Expr::Not(inner) => (Node::Not(Box::new(self.node(inner).0)), None),
+            Expr::Named { expr, .. } => self.node(expr),
+            Expr::Const(b) => (Node::Const(*b), if *b { None } else { Some(Vec::new()) }),
+            Expr::Pred(p) => {
+                let slot = self.slot_of(&p.field);
+                let (check, witness) = match &p.test {
+                    Test::Str { op, case, patterns } => (Check::Str(StrSet::new(*op, *case, patterns)), string_witnesses(slot, *op, *case, patterns)),
+                    Test::Regex { patterns } => {
+                        let compiled = patterns
+                            .iter()
+                            .filter_map(|r| {
+                                regex::RegexBuilder::new(&r.source)
+                                    .case_insensitive(r.case_insensitive)
+                                    .multi_line(r.multi_line)
+                                    .dot_matches_new_line(r.dot_matches_new_line)
+                                    .build()
+                                    .ok()
+                            })
+                            .collect();
+                        (Check::Regex(compiled), None)
+                    }
+                    Test::Cidr { networks } => (Check::Cidr(networks.clone()), None),
+                    Test::Num { op, value } => (Check::Num { op: *op, value: *value }, None),
+                    Test::Exists(b) => (Check::Exists(*b), None),
+                    Test::Null => (Check::Null, None),
+                    Test::FieldRef { op, case, other } => {
+                        let other = self.fields.slot(other);
+                        (Check::FieldRef { other, op: *op, case: *case }, None)
+                    }
+                    Test::Time { part, values } => (Check::Time { part: *part, values: values.clone() }, None),
+                };
+                let index = self.predicates.len() as u32;
+                self.predicates.push(CompiledPredicate { slot, check });
+                (Node::Pred(index), witness)
+            }
+        }
+    }
+}
+
+impl Program {
+    /// Compiles `rules` for the data source `pipeline` describes. Rules that cannot run
+    /// (unresolved placeholders, or correlations over such rules) are reported, not dropped
+    /// silently.
+    pub fn compile(rules: &[Rule], pipeline: &Pipeline) -> (Program, CompileReport) {
+        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), pipeline };
+        let mut refused = Vec::new();
+        let mut compiled = Vec::new();
+        let mut witnesses = Vec::new();
+        for rule in rules {
+            let RuleBody::Detection(_) = &rule.body else { continue };
+            let mapped = vigil_pipeline::apply(b.pipeline, rule);
+            if let Some(d) = mapped.unsupported {
+                refused.push(d);
+                continue;
+            }
+            let Some(expr) = mapped.rule.detection() else { continue };
+            let (root, witness) = b.node(expr);
+            witnesses.push(witness);
+            compiled.push(CompiledRule { rule: Arc::new(mapped.rule), root, emits: true });
+        }
+        let timestamp_fields: Vec<String> = if pipeline.timestamp_fields.is_empty() {
+            ["@timestamp", "timestamp", "UtcTime", "TimeCreated", "EventTime", "ts", "time"].iter().map(|s| s.to_string()).collect()
+        } else {
+            pipeline.timestamp_fields.clone()
+        };
+        let timestamp_slots = timestamp_fields.iter().map(|f| b.fields.slot(f)).collect();
+        let handles: HashMap<String, usize> = compiled
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| [c.rule.meta.id.clone(), c.rule.meta.name.clone()].into_iter().flatten().map(move |h| (h, i)))
+            .collect();
+        let correlations = compile_correlations(rules, &mut compiled, &handles, pipeline, &mut b.fields, &mut refused);
+        let prefilter = Prefilter::build(&witnesses);
+        let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, prefilter, correlations, timestamp_slots };
+        (program, CompileReport { refused })
+    }
+
+    /// Number of rules with no literal the candidate index could use.
+    pub fn unindexed_rules(&self) -> usize {
+        self.prefilter.always_count()
+    }
+
+    /// A fresh event view sized for this program.
+    pub fn new_view(&self) -> EventView {
+        EventView::new(self.fields.slot_count())
+    }
+
+    fn eval(&self, node: &Node, view: &EventView) -> bool {
+        match node {
+            Node::And(items) => items.iter().all(|n| self.eval(n, view)),
+            Node::Or(items) => items.iter().any(|n| self.eval(n, view)),
+            Node::Not(inner) => !self.eval(inner, view),
+            Node::Pred(i) => self.predicates.get(*i as usize).is_some_and(|p| p.eval(view)),
+            Node::Const(b) => *b,
+        }
+    }
+
+    /// Appends to `out` the indices of the rules that match the event in `view`, ascending.
+    pub fn matches(&self, view: &EventView, scratch: &mut Scratch, out: &mut Vec<u32>) {
+        self.prefilter.candidates(view, &mut scratch.candidates);
+        scratch.candidates.list.sort_unstable();
+        for &r in &scratch.candidates.list {
+            if let Some(rule) = self.rules.get(r as usize) {
+                if self.eval(&rule.root, view) {
+                    out.push(r);
+                }
+            }
+        }
+    }
+
+    /// Evaluates every rule without the candidate index (the reference the index is
+    /// tested against).
+    pub fn matches_exhaustive(&self, view: &EventView, out: &mut Vec<u32>) {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if self.eval(&rule.root, view) {
+                out.push(i as u32);
+            }
+        }
+    }
+
+    /// The event time of the view, from the first timestamp field that parses.
+    pub fn timestamp(&self, view: &EventView) -> Option<i64> {
+        self.timestamp_slots.iter().find_map(|&s| view.first(s).and_then(|v| crate::time::parse_timestamp(v.text)))
+    }
+}
