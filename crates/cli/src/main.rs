@@ -1,10 +1,14 @@
 //! The `vigil` command line.
 //!
-//! Exit codes: 0 success; 1 some input was rejected (`check` found a bad rule); 2 usage or
-//! I/O error that stopped the run.
+//! Exit codes: 0 success; 1 some input was rejected (`check` found a bad rule); 2 a usage or
+//! I/O error stopped the run.
 
 mod check;
+mod content;
+mod hunt;
+mod output;
 mod rules;
+mod runner;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +24,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run rules over events and print the alerts. With no paths, runs the built-in rule pack
+    /// over the bundled sample telemetry.
+    Hunt {
+        /// Event files or directories (NDJSON, JSON arrays, concatenated JSON; gzip ok); `-` is stdin.
+        paths: Vec<PathBuf>,
+        /// Sigma rule files or directories (default: the built-in pack).
+        #[arg(long, short)]
+        rules: Vec<PathBuf>,
+        /// Field mapping: a built-in name (none, ecs-windows, evtx) or a pySigma pipeline YAML
+        /// file. Default: ecs-windows for the bundled samples, none for your files.
+        #[arg(long, short)]
+        pipeline: Option<String>,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value = "table")]
+        format: output::Format,
+        /// Worker threads (default: all cores).
+        #[arg(long, short = 'j')]
+        threads: Option<usize>,
+    },
     /// Load rules and print every diagnostic; exits 1 when a rule is rejected.
     Check {
         /// Rule files or directories.
@@ -34,9 +57,13 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
         Command::Check { paths, quiet } => check::run(&paths, quiet, &mut out),
+        Command::Hunt { paths, rules, pipeline, format, threads } => {
+            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads };
+            hunt::run_hunt(args, &mut out, &mut std::io::stderr())
+        }
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),

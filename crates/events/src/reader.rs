@@ -18,6 +18,8 @@ use serde_json::value::RawValue;
 pub enum Input {
     Path(PathBuf),
     Stdin,
+    /// Data built into the program (the bundled samples), under a display name.
+    Embedded { name: String, data: &'static [u8] },
 }
 
 /// One record's place in a chunk's data.
@@ -89,6 +91,7 @@ pub fn read_source(input: &Input, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Re
     let (name, raw): (Arc<str>, Box<dyn Read>) = match input {
         Input::Stdin => (Arc::from("<stdin>"), Box::new(io::stdin())),
         Input::Path(p) => (Arc::from(p.display().to_string().as_str()), Box::new(File::open(p)?)),
+        Input::Embedded { name, data } => (Arc::from(name.as_str()), Box::new(io::Cursor::new(*data))),
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
     // Gzip is recognised by its magic bytes, whatever the file is called.

@@ -1,0 +1,206 @@
+//! `vigil hunt`: run a rule set over event sources and print the alerts.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use vigil_engine::{CorrelationAlert, Correlator, EventRef, Program};
+use vigil_events::Input;
+use vigil_ir::CorrelationKind;
+use vigil_pipeline::{builtin, parse_pipeline, Pipeline, BUILTIN_NAMES};
+use vigil_sigma::LoadOptions;
+
+use crate::content;
+use crate::output::{AlertWriter, Format};
+use crate::rules::{link, load_files, load_text, LoadedRules};
+use crate::runner::{run, ChunkResult};
+
+/// Options of `vigil hunt`.
+pub struct HuntArgs {
+    pub paths: Vec<PathBuf>,
+    pub rules: Vec<PathBuf>,
+    pub pipeline: Option<String>,
+    pub format: Format,
+    pub threads: Option<usize>,
+}
+
+/// The most skipped records printed one by one; the rest are only counted.
+const MAX_PRINTED_BAD: usize = 20;
+
+fn load_pipeline(name: &str) -> anyhow::Result<Pipeline> {
+    if let Some(result) = builtin(name) {
+        return result.map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(None)).collect::<String>()));
+    }
+    let path = PathBuf::from(name);
+    if !path.is_file() {
+        bail!("unknown pipeline `{name}`: not a built-in ({}) and not a file", BUILTIN_NAMES.join(", "));
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading pipeline {}", path.display()))?;
+    parse_pipeline(Arc::from(path.display().to_string().as_str()), &text).map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(Some(&text))).collect::<String>()))
+}
+
+fn kind_name(kind: &CorrelationKind) -> &'static str {
+    match kind {
+        CorrelationKind::EventCount => "event_count",
+        CorrelationKind::ValueCount { .. } => "value_count",
+        CorrelationKind::Temporal => "temporal",
+        CorrelationKind::TemporalOrdered => "temporal_ordered",
+        CorrelationKind::Value { aggregate, .. } => match aggregate {
+            vigil_ir::Aggregate::Sum => "value_sum",
+            vigil_ir::Aggregate::Avg => "value_avg",
+            vigil_ir::Aggregate::Median => "value_median",
+            vigil_ir::Aggregate::Percentile => "value_percentile",
+        },
+    }
+}
+
+/// Runs `vigil hunt`; returns the exit code.
+pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let bundled = args.paths.is_empty();
+    let pipeline_name = args.pipeline.clone().unwrap_or_else(|| if bundled { "ecs-windows".into() } else { "none".into() });
+    let pipeline = load_pipeline(&pipeline_name)?;
+
+    // Rules.
+    let mut loaded = if args.rules.is_empty() {
+        let mut l = LoadedRules::default();
+        for (name, text) in content::RULES {
+            load_text(&mut l, format!("<builtin>/rules/{name}"), text.to_string(), &LoadOptions::default());
+        }
+        l
+    } else {
+        load_files(&args.rules, &LoadOptions::default())?
+    };
+    link(&mut loaded);
+    let rejected: Vec<_> = loaded.files.iter().filter(|f| !f.errors.is_empty()).collect();
+    for file in &rejected {
+        for d in &file.errors {
+            writeln!(err, "rule rejected: {d}")?;
+        }
+    }
+    let (program, report) = Program::compile(&loaded.rules, &pipeline);
+    for d in &report.refused {
+        writeln!(err, "rule not run: {d}")?;
+    }
+    if program.rules.is_empty() && program.correlations.is_empty() {
+        bail!("no rule could be loaded");
+    }
+
+    // Events.
+    let inputs: Vec<Input> = if bundled {
+        content::SAMPLES.iter().map(|(name, data)| Input::Embedded { name: format!("<builtin>/samples/{name}"), data: data.as_bytes() }).collect()
+    } else {
+        let raw: Vec<Input> = args.paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect();
+        vigil_events::expand_inputs(&raw)?
+    };
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+
+    let mut writer = AlertWriter::new(out, args.format);
+    let mut correlator = Correlator::new(&program.correlations);
+    let mut per_rule: BTreeMap<String, (String, u64)> = BTreeMap::new();
+    let (mut events, mut bad, mut alerts) = (0u64, 0u64, 0u64);
+    let mut write_error: Option<std::io::Error> = None;
+    let mut corr_out: Vec<CorrelationAlert> = Vec::new();
+    let emit_correlations = |corr_out: &mut Vec<CorrelationAlert>, writer: &mut AlertWriter<&mut _>, per_rule: &mut BTreeMap<String, (String, u64)>, alerts: &mut u64| -> std::io::Result<()> {
+        for alert in corr_out.drain(..) {
+            let Some(spec) = program.correlations.specs.get(alert.spec as usize) else { continue };
+            if !spec.emits {
+                continue;
+            }
+            *alerts += 1;
+            let entry = per_rule.entry(spec.rule.meta.handle().to_string()).or_insert_with(|| (spec.rule.meta.title.clone(), 0));
+            entry.1 += 1;
+            writer.correlation(&spec.rule, kind_name(&spec.correlation.kind), &alert)?;
+        }
+        Ok(())
+    };
+    let mut bad_printed = 0usize;
+    let mut source_errors = Vec::new();
+
+    let mut sink = |result: ChunkResult| {
+        events += result.events;
+        for b in &result.bad {
+            bad += 1;
+            if bad_printed < MAX_PRINTED_BAD {
+                bad_printed += 1;
+                let _ = writeln!(err, "skipped event: {}:{}: {}", b.source, b.line, b.message);
+            }
+        }
+        for hit in result.hits {
+            let Some(compiled) = program.rules.get(hit.rule as usize) else { continue };
+            if let Some(event) = &hit.event {
+                alerts += 1;
+
+                let entry = per_rule.entry(compiled.rule.meta.handle().to_string()).or_insert_with(|| (compiled.rule.meta.title.clone(), 0));
+                entry.1 += 1;
+                if write_error.is_none() {
+                    if let Err(e) = writer.detection(&compiled.rule, &result.source, hit.line, event) {
+                        write_error = Some(e);
+                    }
+                }
+            }
+            for feed in hit.feeds {
+                correlator.feed(feed, hit.ts, EventRef { source: result.source.clone(), line: hit.line }, &mut corr_out);
+            }
+            if write_error.is_none() {
+                if let Err(e) = emit_correlations(&mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
+                    write_error = Some(e);
+                }
+            }
+        }
+    };
+    run(&program, &inputs, threads, &mut sink, &mut source_errors);
+    correlator.finish(&mut corr_out);
+    if write_error.is_none() {
+        if let Err(e) = emit_correlations(&mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
+            write_error = Some(e);
+        }
+    }
+    if let Some(e) = write_error {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    writer.flush().ok();
+
+    // Summary.
+    let elapsed = started.elapsed().as_secs_f64();
+    for e in &source_errors {
+        writeln!(err, "source error: {}: {}", e.source, e.message)?;
+    }
+    if bad as usize > bad_printed {
+        writeln!(err, "… and {} more skipped events", bad as usize - bad_printed)?;
+    }
+    let stats = correlator.stats;
+    writeln!(err, "---")?;
+    writeln!(
+        err,
+        "events: {events} read, {bad} skipped, from {} source(s), {} unreadable; {:.2} s ({:.0} events/s, {threads} thread(s))",
+        inputs.len(),
+        source_errors.len(),
+        elapsed,
+        events as f64 / elapsed.max(1e-9)
+    )?;
+    writeln!(
+        err,
+        "rules: {} loaded, {} rejected, {} not runnable with pipeline `{pipeline_name}`; {} correlation(s); {} evaluated on every event (no literal to index)",
+        loaded.rules.len(),
+        rejected.len(),
+        report.refused.len(),
+        program.correlations.specs.len(),
+        program.unindexed_rules()
+    )?;
+    if !program.correlations.is_empty() {
+        writeln!(err, "correlations: {} groups evicted, {} window events evicted, {} matches without a timestamp", stats.evicted_groups, stats.evicted_entries, stats.untimed)?;
+    }
+    writeln!(err, "alerts: {alerts}")?;
+    let mut counts: Vec<_> = per_rule.into_iter().collect();
+    counts.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+    for (_, (title, n)) in counts {
+        writeln!(err, "  {n:>6}  {title}")?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,147 @@
+//! Alerts and their formats: table (for people), NDJSON and CSV (for machines).
+//!
+//! Every alert names the rule (id, title, level, author — the Detection Rule License asks
+//! for the author — and ATT&CK ids), where the event came from (file and line/record) and
+//! the event itself; correlation alerts carry their group and measured value instead.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+use vigil_engine::CorrelationAlert;
+use vigil_ir::{AttackTag, Rule};
+
+/// Output format of `vigil hunt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Ndjson,
+    Csv,
+}
+
+fn rule_json(rule: &Rule) -> Value {
+    let techniques: Vec<&str> = rule.meta.techniques().collect();
+    let tactics: Vec<&str> = rule
+        .meta
+        .attack
+        .iter()
+        .filter_map(|t| match t {
+            AttackTag::Tactic(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
+    json!({
+        "id": rule.meta.id,
+        "name": rule.meta.title,
+        "level": rule.meta.level.map(|l| l.as_str()),
+        "author": rule.meta.author,
+        "file": &*rule.source,
+        "attack": {"techniques": techniques, "tactics": tactics},
+    })
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn fit(text: &str, width: usize) -> String {
+    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if clean.chars().count() <= width {
+        format!("{clean:<width$}")
+    } else {
+        let cut: String = clean.chars().take(width.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Writes alerts in one format.
+pub struct AlertWriter<W: Write> {
+    out: W,
+    format: Format,
+    header_done: bool,
+}
+
+impl<W: Write> AlertWriter<W> {
+    pub fn new(out: W, format: Format) -> AlertWriter<W> {
+        AlertWriter { out, format, header_done: false }
+    }
+
+    fn header(&mut self) -> io::Result<()> {
+        if self.header_done {
+            return Ok(());
+        }
+        self.header_done = true;
+        match self.format {
+            Format::Table => writeln!(self.out, "{:<9} {:<12} {:<58} {}", "LEVEL", "ATT&CK", "RULE", "SOURCE"),
+            Format::Csv => writeln!(self.out, "rule_id,rule_name,level,techniques,source,line,event"),
+            Format::Ndjson => Ok(()),
+        }
+    }
+
+    /// One event matched one rule.
+    pub fn detection(&mut self, rule: &Rule, source: &str, line: u64, event: &str) -> io::Result<()> {
+        self.header()?;
+        let techniques = rule.meta.techniques().collect::<Vec<_>>().join(" ");
+        let level = rule.meta.level.map(|l| l.as_str()).unwrap_or("-");
+        match self.format {
+            Format::Table => writeln!(self.out, "{:<9} {} {} {source}:{line}", level, fit(&techniques, 12), fit(&rule.meta.title, 58)),
+            Format::Csv => writeln!(
+                self.out,
+                "{},{},{},{},{},{},{}",
+                csv_field(rule.meta.id.as_deref().unwrap_or("")),
+                csv_field(&rule.meta.title),
+                level,
+                csv_field(&techniques),
+                csv_field(source),
+                line,
+                csv_field(event)
+            ),
+            Format::Ndjson => {
+                let event: Value = serde_json::from_str(event).unwrap_or_else(|_| Value::String(event.to_string()));
+                let alert = json!({"rule": rule_json(rule), "source": {"path": source, "line": line}, "event": event});
+                writeln!(self.out, "{alert}")
+            }
+        }
+    }
+
+    /// A correlation fired.
+    pub fn correlation(&mut self, rule: &Rule, kind: &str, alert: &CorrelationAlert) -> io::Result<()> {
+        self.header()?;
+        let level = rule.meta.level.map(|l| l.as_str()).unwrap_or("-");
+        let techniques = rule.meta.techniques().collect::<Vec<_>>().join(" ");
+        let group: Vec<String> = alert.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let first = alert.events.first().map(|e| format!("{}:{}", e.source, e.line)).unwrap_or_default();
+        match self.format {
+            Format::Table => writeln!(self.out, "{:<9} {} {} {first} [{kind} {} {}]", level, fit(&techniques, 12), fit(&rule.meta.title, 58), alert.value, group.join(" ")),
+            Format::Csv => writeln!(
+                self.out,
+                "{},{},{},{},{},{},{}",
+                csv_field(rule.meta.id.as_deref().unwrap_or("")),
+                csv_field(&rule.meta.title),
+                level,
+                csv_field(&techniques),
+                csv_field(alert.events.first().map(|e| &*e.source).unwrap_or("")),
+                alert.events.first().map(|e| e.line).unwrap_or(0),
+                csv_field(&format!("{kind} value={} {}", alert.value, group.join(" ")))
+            ),
+            Format::Ndjson => {
+                let events: Vec<Value> = alert.events.iter().map(|e| json!({"path": &*e.source, "line": e.line})).collect();
+                let group: serde_json::Map<String, Value> = alert.group.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+                let out = json!({
+                    "rule": rule_json(rule),
+                    "correlation": {"type": kind, "group": group, "value": alert.value, "subject": alert.subject,
+                                    "first_ms": alert.first_ts, "last_ms": alert.last_ts, "events": events},
+                    "source": {"path": alert.events.first().map(|e| &*e.source), "line": alert.events.first().map(|e| e.line)},
+                });
+                writeln!(self.out, "{out}")
+            }
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,137 @@
+//! Running a compiled program over event sources: read, evaluate in parallel, merge in order.
+//!
+//! A reader thread splits sources into chunks; worker threads extract and evaluate events;
+//! results are merged back in input order, so output and correlation state are the same
+//! whatever the thread count. With one thread everything runs inline on the caller's thread.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+use vigil_engine::{Feed, Program, Scratch};
+use vigil_events::{read_source, BadRecord, Chunk, Input};
+
+/// A rule match, with what output and correlations need.
+pub struct Hit {
+    pub rule: u32,
+    pub line: u64,
+    /// The event as read, for rules that raise alerts.
+    pub event: Option<Box<str>>,
+    pub ts: Option<i64>,
+    pub feeds: Vec<Feed>,
+}
+
+/// The outcome of one chunk.
+pub struct ChunkResult {
+    pub source: Arc<str>,
+    pub events: u64,
+    pub bad: Vec<BadRecord>,
+    pub hits: Vec<Hit>,
+}
+
+/// Evaluates one chunk.
+pub fn process(program: &Program, chunk: &Chunk) -> ChunkResult {
+    let mut view = program.new_view();
+    let mut scratch = Scratch::default();
+    let mut matched = Vec::new();
+    let mut result = ChunkResult { source: chunk.source.clone(), events: 0, bad: chunk.errors.clone(), hits: Vec::new() };
+    for span in &chunk.records {
+        let record = chunk.record(span);
+        view.clear();
+        if let Err(e) = vigil_events::extract(record, &program.fields, &mut view) {
+            result.bad.push(BadRecord { source: chunk.source.clone(), line: span.line + e.line.saturating_sub(1) as u64, message: e.to_string() });
+            continue;
+        }
+        result.events += 1;
+        matched.clear();
+        program.matches(&view, &mut scratch, &mut matched);
+        for &r in &matched {
+            let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
+            let mut feeds = Vec::new();
+            program.correlations.feeds(r, &view, &mut feeds);
+            let ts = if feeds.is_empty() { None } else { program.timestamp(&view) };
+            let event = emits.then(|| String::from_utf8_lossy(record).into());
+            result.hits.push(Hit { rule: r, line: span.line, event, ts, feeds });
+        }
+    }
+    result
+}
+
+/// What went wrong reading a source (the run continues with the next source).
+pub struct SourceError {
+    pub source: String,
+    pub message: String,
+}
+
+/// Runs `program` over `inputs` with `threads` workers, calling `sink` with every chunk's
+/// result in input order.
+pub fn run(program: &Program, inputs: &[Input], threads: usize, sink: &mut dyn FnMut(ChunkResult), errors: &mut Vec<SourceError>) {
+    let describe = |input: &Input| match input {
+        Input::Stdin => "<stdin>".to_string(),
+        Input::Path(p) => p.display().to_string(),
+        Input::Embedded { name, .. } => name.clone(),
+    };
+    if threads <= 1 {
+        for input in inputs {
+            let r = read_source(input, &mut |chunk| {
+                sink(process(program, &chunk));
+                true
+            });
+            if let Err(e) = r {
+                errors.push(SourceError { source: describe(input), message: e.to_string() });
+            }
+        }
+        return;
+    }
+    let (chunk_tx, chunk_rx) = sync_channel::<(u64, Chunk)>(threads * 2);
+    let (result_tx, result_rx) = sync_channel::<(u64, ChunkResult)>(threads * 2);
+    let chunk_rx: Arc<Mutex<Receiver<(u64, Chunk)>>> = Arc::new(Mutex::new(chunk_rx));
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut read_errors = Vec::new();
+            let mut seq = 0u64;
+            for input in inputs {
+                let r = read_source(input, &mut |chunk| {
+                    let ok = chunk_tx.send((seq, chunk)).is_ok();
+                    seq += 1;
+                    ok
+                });
+                if let Err(e) = r {
+                    read_errors.push(SourceError { source: describe(input), message: e.to_string() });
+                }
+            }
+            read_errors
+        });
+        for _ in 0..threads {
+            let rx = Arc::clone(&chunk_rx);
+            let tx = result_tx.clone();
+            scope.spawn(move || loop {
+                let next = match rx.lock() {
+                    Ok(guard) => guard.recv(),
+                    Err(_) => return,
+                };
+                let Ok((seq, chunk)) = next else { return };
+                if tx.send((seq, process(program, &chunk))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(result_tx);
+        // Merge in input order.
+        let mut pending: BTreeMap<u64, ChunkResult> = BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, result) in result_rx {
+            pending.insert(seq, result);
+            while let Some(r) = pending.remove(&next) {
+                sink(r);
+                next += 1;
+            }
+        }
+        for (_, r) in std::mem::take(&mut pending) {
+            sink(r);
+        }
+        if let Ok(mut read_errors) = reader.join() {
+            errors.append(&mut read_errors);
+        }
+    });
+}
