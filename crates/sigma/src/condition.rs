@@ -196,6 +196,13 @@ impl Parser<'_, '_> {
 
 /// Parses a condition string whose text starts at `base`.
 pub fn parse_condition(cx: &mut Context, text: &str, base: Span) -> Option<Cond> {
+    if let Some(pipe) = text.find('|') {
+        cx.error(
+            Diagnostic::error("sigma::obsolete-aggregation", cx.source.clone(), base.sub(pipe, text.len() - pipe), "aggregations with `|` are Sigma v1 syntax, obsolete in Sigma v2")
+                .with_hint("write a correlation rule (`correlation: type: event_count`) instead"),
+        );
+        return None;
+    }
     let toks = lex(cx, text, base)?;
     let end = base.sub(text.len(), 0);
     if toks.is_empty() {

@@ -1,0 +1,102 @@
+//! Helpers for the data-driven test suites in `tests/`: load rules from text, compile them
+//! with a pipeline, evaluate events, and find the shared test data.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use vigil_engine::{CorrelationAlert, Correlator, EventRef, Program, Scratch};
+use vigil_ir::{Diagnostic, Rule};
+use vigil_pipeline::Pipeline;
+use vigil_sigma::{link, load_str, LoadOptions};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared` beside the project (CI provides it).
+pub fn shared() -> PathBuf {
+    root().join("../shared")
+}
+
+/// Loads rules from YAML text (all documents) and links them; panics on any error.
+pub fn rules(yaml: &str) -> Vec<Rule> {
+    let file = load_str(Arc::from("test.yml"), yaml, &LoadOptions::default());
+    assert!(file.errors.is_empty(), "rule errors: {:?}", file.errors);
+    let mut rules = file.rules;
+    let errors: Vec<Diagnostic> = link(&mut rules, &file.filters).into_iter().filter(|d| d.severity == vigil_ir::Severity::Error).collect();
+    assert!(errors.is_empty(), "link errors: {errors:?}");
+    rules
+}
+
+/// Loads rules and returns the diagnostics instead of panicking.
+pub fn diagnostics(yaml: &str) -> Vec<Diagnostic> {
+    let file = load_str(Arc::from("test.yml"), yaml, &LoadOptions::default());
+    let mut rules = file.rules;
+    let mut out = file.errors;
+    out.extend(link(&mut rules, &file.filters).into_iter().filter(|d| d.severity == vigil_ir::Severity::Error));
+    out
+}
+
+/// A built-in pipeline.
+pub fn pipeline(name: &str) -> Pipeline {
+    vigil_pipeline::builtin(name).expect("builtin exists").expect("builtin parses")
+}
+
+/// Compiles rules (every rule must be runnable).
+pub fn compile(rules: &[Rule], pipeline: &Pipeline) -> Program {
+    let (program, report) = Program::compile(rules, pipeline);
+    assert!(report.refused.is_empty(), "refused: {:?}", report.refused);
+    program
+}
+
+/// For each JSON event, the titles of the stateless rules that match it (via the candidate
+/// index), after checking that the index agrees with exhaustive evaluation.
+pub fn matches(program: &Program, events: &[&str]) -> Vec<Vec<String>> {
+    let mut view = program.new_view();
+    let mut scratch = Scratch::default();
+    events
+        .iter()
+        .map(|e| {
+            view.clear();
+            vigil_events::extract(e.as_bytes(), &program.fields, &mut view).expect("valid JSON");
+            let mut fast = Vec::new();
+            program.matches(&view, &mut scratch, &mut fast);
+            let mut slow = Vec::new();
+            program.matches_exhaustive(&view, &mut slow);
+            assert_eq!(fast, slow, "candidate index disagrees with exhaustive evaluation on {e}");
+            fast.iter().map(|&r| program.rules[r as usize].rule.meta.title.clone()).collect()
+        })
+        .collect()
+}
+
+/// True when the single rule in `yaml` matches `event` (no pipeline).
+pub fn hit(yaml: &str, event: &str) -> bool {
+    let program = compile(&rules(yaml), &pipeline("none"));
+    !matches(&program, &[event])[0].is_empty()
+}
+
+/// Runs events (in order) through rules and correlations; returns the correlation alerts.
+pub fn correlate(yaml: &str, events: &[&str]) -> Vec<(String, CorrelationAlert)> {
+    let program = compile(&rules(yaml), &pipeline("none"));
+    let mut view = program.new_view();
+    let mut scratch = Scratch::default();
+    let mut correlator = Correlator::new(&program.correlations);
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        view.clear();
+        vigil_events::extract(e.as_bytes(), &program.fields, &mut view).expect("valid JSON");
+        let mut matched = Vec::new();
+        program.matches(&view, &mut scratch, &mut matched);
+        for r in matched {
+            let mut feeds = Vec::new();
+            program.correlations.feeds(r, &view, &mut feeds);
+            let ts = program.timestamp(&view);
+            for f in feeds {
+                correlator.feed(f, ts, EventRef { source: Arc::from("test"), line: i as u64 + 1 }, &mut out);
+            }
+        }
+    }
+    correlator.finish(&mut out);
+    out.into_iter().map(|a| (program.correlations.specs[a.spec as usize].rule.meta.title.clone(), a)).collect()
+}
