@@ -71,8 +71,15 @@ fn map_expr(pipeline: &Pipeline, expr: Expr, logsource: &LogSource) -> Expr {
         match &p.field {
             Field::Keyword => Expr::Pred(Predicate { test, ..p }),
             Field::Named(name) => {
+                // A field mapped to several candidate names is whichever of them the event
+                // carries: a value test holds when it holds on any candidate, an absence test
+                // (`null`, `exists: false`) only when every candidate is absent.
                 let names = pipeline.map_field(name, logsource);
-                Expr::or(names.into_iter().map(|n| Expr::Pred(Predicate { field: Field::Named(n), test: test.clone(), span: p.span })).collect())
+                let preds = names.into_iter().map(|n| Expr::Pred(Predicate { field: Field::Named(n), test: test.clone(), span: p.span })).collect();
+                match test {
+                    Test::Null | Test::Exists(false) => Expr::and(preds),
+                    _ => Expr::or(preds),
+                }
             }
         }
     })

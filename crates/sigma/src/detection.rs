@@ -29,7 +29,9 @@ pub fn lower_identifier(cx: &mut Context, value: &Node) -> Option<Expr> {
                 // A list of plain values: keywords, any of them.
                 lower_item(cx, None, value)
             } else {
-                let bad = items.iter().find(|i| !matches!(i.kind, NodeKind::Map(_))).map(|i| i.span).unwrap_or(value.span);
+                // Point at the first item that differs in kind from the first item.
+                let first_is_map = items.first().is_some_and(|i| matches!(i.kind, NodeKind::Map(_)));
+                let bad = items.iter().find(|i| matches!(i.kind, NodeKind::Map(_)) != first_is_map).map(|i| i.span).unwrap_or(value.span);
                 cx.error(
                     Diagnostic::error("sigma::mixed-identifier", cx.source.clone(), bad, "a search identifier mixes keywords and field maps")
                         .with_hint("put the keywords in an identifier of their own and combine both in the condition"),

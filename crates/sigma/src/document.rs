@@ -122,6 +122,10 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
             None
         }
         Some(node) => match node.as_str() {
+            Some(t) if t.chars().count() > 256 => {
+                cx.error(Diagnostic::error("sigma::title-too-long", cx.source.clone(), node.span, format!("the title is {} characters long; Sigma allows 256", t.chars().count())).with_hint("shorten the title and move details to `description`"));
+                None
+            }
             Some(t) => Some(t.to_string()),
             None => {
                 cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), node.span, format!("`title` must be a string, found {}", node.kind_name())));
@@ -166,6 +170,26 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
             }
         }
     }
+    if let Some(related) = root.get("related") {
+        const TYPES: &[&str] = &["derived", "obsolete", "merged", "renamed", "similar"];
+        match related.as_seq() {
+            None => cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), related.span, format!("`related` must be a list of {{id, type}}, found {}", related.kind_name()))),
+            Some(items) => {
+                for item in items {
+                    let kind = item.get("type");
+                    match kind.and_then(|k| k.scalar_text()) {
+                        Some(t) if TYPES.contains(&t) => {}
+                        other => {
+                            let span = kind.map(|k| k.span).unwrap_or(item.span);
+                            let mut d = Diagnostic::error("sigma::bad-related", cx.source.clone(), span, format!("unknown related type `{}`", other.unwrap_or("?")));
+                            d = d.with_hint(if other == Some("obsoletes") { "Sigma v2 renamed `obsoletes` to `obsolete`".to_string() } else { format!("use one of {}", TYPES.join(", ")) });
+                            cx.error(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
     let tags = string_list(cx, root, "tags");
     let meta = RuleMeta {
         id: string_field(cx, root, "id"),
@@ -202,6 +226,22 @@ pub fn logsource(cx: &mut Context, root: &Node, required: bool) -> Option<LogSou
         );
         return None;
     }
+    for key in ["product", "category", "service"] {
+        if let Some(value) = node.get(key) {
+            if value.as_str().is_none() {
+                cx.error(
+                    Diagnostic::error("sigma::wrong-type", cx.source.clone(), value.span, format!("logsource `{key}` must be a string, found {}", value.kind_name()))
+                        .with_hint("one rule has one log source; write one rule per log source"),
+                );
+                return None;
+            }
+        }
+    }
     let part = |key: &str| node.get(key).and_then(|n| n.scalar_text()).map(|t| t.to_ascii_lowercase());
-    Some(LogSource { product: part("product"), category: part("category"), service: part("service"), definition: part("definition") })
+    let logsource = LogSource { product: part("product"), category: part("category"), service: part("service"), definition: part("definition") };
+    if logsource.product.is_none() && logsource.category.is_none() && logsource.service.is_none() {
+        cx.error(Diagnostic::error("sigma::empty-logsource", cx.source.clone(), node.span, "`logsource` names no product, category or service").with_hint("write e.g. `logsource: {product: windows, category: process_creation}`"));
+        return None;
+    }
+    Some(logsource)
 }

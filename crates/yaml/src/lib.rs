@@ -314,7 +314,15 @@ impl MarkedEventReceiver for Builder<'_> {
                 let Some(frame) = self.stack.pop() else { return };
                 let (node, anchor) = match frame {
                     Frame::Seq { anchor, items, span } => (Node { kind: NodeKind::Seq(items), span }, anchor),
-                    Frame::Map { anchor, entries, span, .. } => (Node { kind: NodeKind::Map(entries), span }, anchor),
+                    Frame::Map { anchor, entries, span, .. } => {
+                        // A block mapping's start event is marked where the parser noticed it,
+                        // which can be the end of the previous line; its first key is exact.
+                        let span = match entries.first() {
+                            Some((key, _)) if key.span.line > span.line => key.span,
+                            _ => span,
+                        };
+                        (Node { kind: NodeKind::Map(entries), span }, anchor)
+                    }
                 };
                 self.push(node, anchor);
             }

@@ -1,0 +1,75 @@
+//! SigmaHQ's regression data: every corpus rule with sample events must match them as the
+//! suite states (at least `match_count` events, else at least one), reading the events in the
+//! `evtx` crate's JSON layout through vigil's `evtx` pipeline. The locally derived
+//! `xcheck_match_count` is compared too, and differences are listed in
+//! `testdata/sigma-regression-differences.tsv` (a new difference fails the test).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use vigil_conformance::{pipeline, root, shared};
+use vigil_engine::{Program, Scratch};
+use vigil_events::{read_source, Input};
+use vigil_sigma::{load_str, LoadOptions};
+
+#[test]
+fn regression_cases_match() {
+    let suite = shared().join("conformance/sigma-regression");
+    let cases = std::fs::read_to_string(suite.join("cases.tsv")).expect("cases.tsv: CI must provide ../shared");
+    let evtx = pipeline("evtx");
+    let mut failures = Vec::new();
+    let mut differences: BTreeMap<String, String> = BTreeMap::new();
+    let mut count = 0;
+    for row in cases.lines().skip(1) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let (rule_id, rule_path, expected, xcheck, json_path) = (cols[0], cols[1], cols[3], cols[5], cols[6]);
+        count += 1;
+        let text = std::fs::read_to_string(shared().join("corpus/sigma").join(rule_path)).unwrap();
+        let loaded = load_str(Arc::from(rule_path), &text, &LoadOptions::default());
+        assert!(loaded.errors.is_empty(), "{rule_path}: {:?}", loaded.errors);
+        let (program, report) = Program::compile(&loaded.rules, &evtx);
+        assert!(report.refused.is_empty(), "{rule_path}: {:?}", report.refused);
+        let mut view = program.new_view();
+        let mut scratch = Scratch::default();
+        let mut matched = 0usize;
+        let mut events = 0usize;
+        read_source(&Input::Path(suite.join(json_path)), &mut |chunk| {
+            assert!(chunk.errors.is_empty(), "{json_path}: {:?}", chunk.errors);
+            for span in &chunk.records {
+                view.clear();
+                vigil_events::extract(chunk.record(span), &program.fields, &mut view).unwrap();
+                events += 1;
+                let mut out = Vec::new();
+                program.matches(&view, &mut scratch, &mut out);
+                if out.iter().any(|&r| program.rules[r as usize].rule.meta.id.as_deref() == Some(rule_id)) {
+                    matched += 1;
+                }
+            }
+            true
+        })
+        .unwrap();
+        assert!(events > 0, "{json_path}: no events");
+        let needed: usize = expected.parse().unwrap_or(1);
+        if matched < needed {
+            failures.push(format!("{rule_path}: {matched} of {events} events match, suite needs {needed}"));
+        }
+        if let Ok(x) = xcheck.parse::<usize>() {
+            if x != matched {
+                differences.insert(rule_path.to_string(), format!("{matched}\t{x}"));
+            }
+        }
+    }
+    assert_eq!(count, 202);
+    assert!(failures.is_empty(), "{} of {count} regression cases fail:\n{}", failures.len(), failures.join("\n"));
+    let expected_text = std::fs::read_to_string(root().join("testdata/sigma-regression-differences.tsv")).unwrap();
+    let expected: BTreeMap<String, String> = expected_text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c[0].to_string(), format!("{}\t{}", c[1], c[2]))
+        })
+        .collect();
+    assert_eq!(differences, expected, "matches differing from the cross-check changed");
+}
