@@ -39,7 +39,8 @@ fn load_pipeline(name: &str) -> anyhow::Result<Pipeline> {
         bail!("unknown pipeline `{name}`: not a built-in ({}) and not a file", BUILTIN_NAMES.join(", "));
     }
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading pipeline {}", path.display()))?;
-    parse_pipeline(Arc::from(path.display().to_string().as_str()), &text).map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(Some(&text))).collect::<String>()))
+    parse_pipeline(Arc::from(path.display().to_string().as_str()), &text)
+        .map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(Some(&text))).collect::<String>()))
 }
 
 fn kind_name(kind: &CorrelationKind) -> &'static str {
@@ -104,7 +105,11 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     let (mut events, mut bad, mut alerts) = (0u64, 0u64, 0u64);
     let mut write_error: Option<std::io::Error> = None;
     let mut corr_out: Vec<CorrelationAlert> = Vec::new();
-    let emit_correlations = |corr_out: &mut Vec<CorrelationAlert>, writer: &mut AlertWriter<&mut _>, per_rule: &mut BTreeMap<String, (String, u64)>, alerts: &mut u64| -> std::io::Result<()> {
+    let emit_correlations = |corr_out: &mut Vec<CorrelationAlert>,
+                             writer: &mut AlertWriter<&mut _>,
+                             per_rule: &mut BTreeMap<String, (String, u64)>,
+                             alerts: &mut u64|
+     -> std::io::Result<()> {
         for alert in corr_out.drain(..) {
             let Some(spec) = program.correlations.specs.get(alert.spec as usize) else { continue };
             if !spec.emits {
@@ -194,7 +199,11 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         program.unindexed_rules()
     )?;
     if !program.correlations.is_empty() {
-        writeln!(err, "correlations: {} groups evicted, {} window events evicted, {} matches without a timestamp", stats.evicted_groups, stats.evicted_entries, stats.untimed)?;
+        writeln!(
+            err,
+            "correlations: {} groups evicted, {} window events evicted, {} matches without a timestamp",
+            stats.evicted_groups, stats.evicted_entries, stats.untimed
+        )?;
     }
     writeln!(err, "alerts: {alerts}")?;
     let mut counts: Vec<_> = per_rule.into_iter().collect();

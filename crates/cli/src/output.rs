@@ -75,7 +75,7 @@ impl<W: Write> AlertWriter<W> {
         }
         self.header_done = true;
         match self.format {
-            Format::Table => writeln!(self.out, "{:<9} {:<12} {:<58} {}", "LEVEL", "ATT&CK", "RULE", "SOURCE"),
+            Format::Table => writeln!(self.out, "{:<9} {:<12} {:<58} SOURCE", "LEVEL", "ATT&CK", "RULE"),
             Format::Csv => writeln!(self.out, "rule_id,rule_name,level,techniques,source,line,event"),
             Format::Ndjson => Ok(()),
         }
@@ -115,7 +115,9 @@ impl<W: Write> AlertWriter<W> {
         let group: Vec<String> = alert.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let first = alert.events.first().map(|e| format!("{}:{}", e.source, e.line)).unwrap_or_default();
         match self.format {
-            Format::Table => writeln!(self.out, "{:<9} {} {} {first} [{kind} {} {}]", level, fit(&techniques, 12), fit(&rule.meta.title, 58), alert.value, group.join(" ")),
+            Format::Table => {
+                writeln!(self.out, "{:<9} {} {} {first} [{kind} {} {}]", level, fit(&techniques, 12), fit(&rule.meta.title, 58), alert.value, group.join(" "))
+            }
             Format::Csv => writeln!(
                 self.out,
                 "{},{},{},{},{},{},{}",

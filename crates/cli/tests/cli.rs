@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! End-to-end tests of the `vigil` binary: what a user sees.
 
 use std::io::Write;
@@ -51,7 +52,17 @@ fn malformed_events_are_reported_skipped_and_counted() {
 #[test]
 fn hunt_reads_stdin_and_gzip() {
     let rule = root().join("content/rules");
-    let mut child = vigil().arg("hunt").arg("-").arg("--rules").arg(&rule).args(["--pipeline", "ecs-windows", "--format", "ndjson"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = vigil()
+        .arg("hunt")
+        .arg("-")
+        .arg("--rules")
+        .arg(&rule)
+        .args(["--pipeline", "ecs-windows", "--format", "ndjson"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let sample = std::fs::read(root().join("content/samples/linux_openssl.ndjson")).unwrap();
     child.stdin.take().unwrap().write_all(&sample).unwrap();
     let out = child.wait_with_output().unwrap();

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! One test per Sigma condition form (specification v2 §condition), with events that must
 //! and must not match, plus the condition errors a loader must report.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! The built-in rule pack over its bundled samples must raise exactly the alerts listed in
 //! `content/expected-alerts.tsv` (sample, line, rule id), through the `ecs-windows` pipeline.
 //! This is where the as-is seed rules and their fixes prove their difference on telemetry.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! One test per correlation type: window edges, group-by, ordering, chaining, generate.
 
 use vigil_conformance::correlate;

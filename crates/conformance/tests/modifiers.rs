@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! One test per Sigma value modifier, derived from the Sigma specification v2: each with
 //! events that must match and events that must not.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! Loads all of `../shared/corpus/sigma` (3,791 files) and compares the files vigil refuses,
 //! with their first diagnostic code, against `testdata/sigma-corpus-refusals.tsv`.
 //! A new refusal (or a refusal that disappeared) fails the test: update the expectation file

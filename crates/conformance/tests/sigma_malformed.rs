@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! The malformed-rule corpus (`testdata/sigma-malformed/`): every file must be refused with
 //! a diagnostic on the line its first-line comment names (`# expect-line: N reason`), with a
 //! column, and the loader must not panic.
@@ -10,7 +11,8 @@ use vigil_sigma::{link, load_str, LoadOptions};
 #[test]
 fn every_malformed_rule_is_diagnosed_on_its_line() {
     let dir = root().join("testdata/sigma-malformed");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "yml")).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "yml")).collect();
     files.sort();
     assert!(files.len() >= 100, "only {} malformed rules", files.len());
     let mut problems = Vec::new();

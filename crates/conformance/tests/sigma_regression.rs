@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! SigmaHQ's regression data: every corpus rule with sample events must match them as the
 //! suite states (at least `match_count` events, else at least one), reading the events in the
 //! `evtx` crate's JSON layout through vigil's `evtx` pipeline. The locally derived

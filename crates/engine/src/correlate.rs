@@ -137,7 +137,9 @@ pub(crate) fn compile_correlations(
                 if let Some(&ri) = handles.get(&reference.name) {
                     let base = &compiled[ri].rule;
                     let names: Vec<&str> = [base.meta.id.as_deref(), base.meta.name.as_deref()].into_iter().flatten().collect();
-                    let map = |field: &str, fields: &mut FieldTrie| -> Vec<Slot> { pipeline.map_field(field, &base.logsource).iter().map(|f| fields.slot(f)).collect() };
+                    let map = |field: &str, fields: &mut FieldTrie| -> Vec<Slot> {
+                        pipeline.map_field(field, &base.logsource).iter().map(|f| fields.slot(f)).collect()
+                    };
                     let group_slots = c.group_by.iter().map(|g| map(g.field_for(&names), fields)).collect();
                     let value_slots = value_fields(c).iter().map(|f| map(f, fields)).collect();
                     inputs.push(Input { source: InputSource::Rule(ri as u32), group_slots, group_names: Vec::new(), value_slots });
@@ -157,8 +159,13 @@ pub(crate) fn compile_correlations(
             }
             if let Some(name) = missing {
                 refused.push(
-                    Diagnostic::error("engine::correlation-input", rule.source.clone(), c.span, format!("correlation input `{name}` is not a rule that can run here"))
-                        .with_hint("the referenced rule was not loaded or was refused for this data source"),
+                    Diagnostic::error(
+                        "engine::correlation-input",
+                        rule.source.clone(),
+                        c.span,
+                        format!("correlation input `{name}` is not a rule that can run here"),
+                    )
+                    .with_hint("the referenced rule was not loaded or was refused for this data source"),
                 );
                 continue;
             }
@@ -297,7 +304,7 @@ impl<'p> Correlator<'p> {
         };
         self.max_ts = self.max_ts.max(ts);
         self.hits += 1;
-        if self.hits % 4096 == 0 {
+        if self.hits.is_multiple_of(4096) {
             self.sweep(out);
         }
         self.add(feed.spec, feed.input, feed.group, feed.value, ts, Some(event), out);
@@ -459,7 +466,7 @@ fn measure(spec: &CorrelationSpec, index: u32, key: &[String], group: &Group, su
                 }
                 v.sort_by(f64::total_cmp);
                 let mid = v.len() / 2;
-                if v.len() % 2 == 0 {
+                if v.len().is_multiple_of(2) {
                     (v[mid - 1] + v[mid]) / 2.0
                 } else {
                     v[mid]

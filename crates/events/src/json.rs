@@ -201,7 +201,10 @@ mod tests {
 
     #[test]
     fn nested_dotted_and_array_paths() {
-        let (t, v, r) = run(r#"{"process":{"name":"A.exe","args":["x","y"]},"file.path":"C:\\t","n":42,"skip":{"deep":[1,2,{"x":1}]}}"#, &["process.name", "process.args", "file.path", "n"]);
+        let (t, v, r) = run(
+            r#"{"process":{"name":"A.exe","args":["x","y"]},"file.path":"C:\\t","n":42,"skip":{"deep":[1,2,{"x":1}]}}"#,
+            &["process.name", "process.args", "file.path", "n"],
+        );
         r.unwrap();
         assert_eq!(texts(&t, &v, "process.name"), ["A.exe"]);
         assert_eq!(texts(&t, &v, "process.args"), ["x", "y"]);

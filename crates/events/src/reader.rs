@@ -19,7 +19,10 @@ pub enum Input {
     Path(PathBuf),
     Stdin,
     /// Data built into the program (the bundled samples), under a display name.
-    Embedded { name: String, data: &'static [u8] },
+    Embedded {
+        name: String,
+        data: &'static [u8],
+    },
 }
 
 /// One record's place in a chunk's data.
@@ -213,7 +216,9 @@ fn split_whole(name: Arc<str>, data: Vec<u8>) -> Chunk {
                     records.push(RecordSpan { start, end: start + item.get().len(), line });
                 }
             }
-            Err(e) => errors.push(BadRecord { source: name.clone(), line: e.line() as u64, message: format!("not a valid JSON array ({e}); the file was skipped") }),
+            Err(e) => {
+                errors.push(BadRecord { source: name.clone(), line: e.line() as u64, message: format!("not a valid JSON array ({e}); the file was skipped") })
+            }
         }
     } else {
         let mut stream = serde_json::Deserializer::from_slice(&data).into_iter::<&RawValue>();
@@ -261,7 +266,8 @@ mod tests {
     #[test]
     fn ndjson_lines_keep_their_numbers() {
         let chunks = chunks_of("{\"a\":1}\n\n  {\"a\":2}  \n{\"a\":3}");
-        let recs: Vec<(u64, String)> = chunks.iter().flat_map(|c| c.records.iter().map(move |r| (r.line, String::from_utf8_lossy(c.record(r)).to_string()))).collect();
+        let recs: Vec<(u64, String)> =
+            chunks.iter().flat_map(|c| c.records.iter().map(move |r| (r.line, String::from_utf8_lossy(c.record(r)).to_string()))).collect();
         assert_eq!(recs, vec![(1, "{\"a\":1}".into()), (3, "{\"a\":2}".into()), (4, "{\"a\":3}".into())]);
     }
 

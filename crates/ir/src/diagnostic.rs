@@ -71,10 +71,7 @@ impl Diagnostic {
             let col = self.span.col.saturating_sub(1) as usize;
             let line_len = line_text.chars().count();
             let width = if self.span.end > self.span.start {
-                let len = text
-                    .and_then(|t| t.get(self.span.start..self.span.end))
-                    .map(|s| s.lines().next().unwrap_or("").chars().count())
-                    .unwrap_or(1);
+                let len = text.and_then(|t| t.get(self.span.start..self.span.end)).map(|s| s.lines().next().unwrap_or("").chars().count()).unwrap_or(1);
                 len.clamp(1, line_len.saturating_sub(col).max(1))
             } else {
                 1

@@ -182,8 +182,13 @@ pub fn apply(pipeline: &Pipeline, rule: &Rule) -> MappedRule {
         }
     }
     let unsupported = rule.detection().and_then(first_placeholder).map(|(name, span)| {
-        Diagnostic::error("pipeline::unresolved-placeholder", rule.source.clone(), span, format!("placeholder `%{name}%` has no values in pipeline `{}`", pipeline.name))
-            .with_hint(format!("give `vars: {{{name}: [...]}}` and a `value_placeholders` transformation in a pipeline file"))
+        Diagnostic::error(
+            "pipeline::unresolved-placeholder",
+            rule.source.clone(),
+            span,
+            format!("placeholder `%{name}%` has no values in pipeline `{}`", pipeline.name),
+        )
+        .with_hint(format!("give `vars: {{{name}: [...]}}` and a `value_placeholders` transformation in a pipeline file"))
     });
     MappedRule { rule, unsupported }
 }

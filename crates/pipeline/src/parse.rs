@@ -19,7 +19,9 @@ fn err(source: &SourceId, node: &Node, message: impl Into<String>) -> Diagnostic
 fn strings(source: &SourceId, node: &Node, what: &str) -> Result<Vec<String>, Diagnostic> {
     match &node.kind {
         NodeKind::Scalar { text, .. } => Ok(vec![text.clone()]),
-        NodeKind::Seq(items) => items.iter().map(|i| i.scalar_text().map(str::to_string).ok_or_else(|| err(source, i, format!("`{what}` entries must be strings")))).collect(),
+        NodeKind::Seq(items) => {
+            items.iter().map(|i| i.scalar_text().map(str::to_string).ok_or_else(|| err(source, i, format!("`{what}` entries must be strings")))).collect()
+        }
         NodeKind::Map(_) => Err(err(source, node, format!("`{what}` must be a string or a list of strings"))),
     }
 }
@@ -49,7 +51,11 @@ fn conditions_expr(source: &SourceId, node: &Node) -> Result<Expr, Diagnostic> {
             };
             patterns.push(StrPattern::parse_wildcards(&text));
         }
-        items.push(Expr::Pred(Predicate { field: Field::Named(field), test: Test::Str { op: StrOp::Equals, case: Case::Insensitive, patterns }, span: key.span }));
+        items.push(Expr::Pred(Predicate {
+            field: Field::Named(field),
+            test: Test::Str { op: StrOp::Equals, case: Case::Insensitive, patterns },
+            span: key.span,
+        }));
     }
     Ok(Expr::and(items))
 }
@@ -129,9 +135,10 @@ fn parse_root(source: &SourceId, root: &Node) -> Result<Pipeline, Diagnostic> {
             "drop_detection_item" => Transformation::DropDetectionItem,
             "value_placeholders" => Transformation::ValuePlaceholders { include: node.get("include").map(|i| strings(source, i, "include")).transpose()? },
             other => {
-                return Err(Diagnostic::error("pipeline::unsupported", source.clone(), kind_node.span, format!("unsupported transformation `{other}`")).with_hint(
-                    "vigil supports field_name_mapping, field_name_prefix, add_condition, change_logsource, drop_detection_item and value_placeholders",
-                ))
+                return Err(Diagnostic::error("pipeline::unsupported", source.clone(), kind_node.span, format!("unsupported transformation `{other}`"))
+                    .with_hint(
+                        "vigil supports field_name_mapping, field_name_prefix, add_condition, change_logsource, drop_detection_item and value_placeholders",
+                    ))
             }
         };
         let mut rule_conditions = Vec::new();
@@ -139,7 +146,10 @@ fn parse_root(source: &SourceId, root: &Node) -> Result<Pipeline, Diagnostic> {
             for c in conds.as_seq().ok_or_else(|| err(source, conds, "`rule_conditions` must be a list"))? {
                 match c.get("type").and_then(|t| t.scalar_text()) {
                     Some("logsource") => rule_conditions.push(logsource_of(c)),
-                    other => return Err(err(source, c, format!("unsupported rule condition `{}`", other.unwrap_or("?"))).with_hint("vigil supports rule conditions of type `logsource`")),
+                    other => {
+                        return Err(err(source, c, format!("unsupported rule condition `{}`", other.unwrap_or("?")))
+                            .with_hint("vigil supports rule conditions of type `logsource`"))
+                    }
                 }
             }
         }

@@ -19,7 +19,11 @@ pub enum Cond {
     Not(Box<Cond>),
     Ident(String, Span),
     /// `1 of` (`all = false`) or `all of` (`all = true`) a pattern; `None` is `them`.
-    Of { all: bool, pattern: Option<String>, span: Span },
+    Of {
+        all: bool,
+        pattern: Option<String>,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +65,12 @@ fn lex(cx: &mut Context, text: &str, base: Span) -> Option<Vec<(Tok, Span)>> {
             }
             _ => {
                 let ch = text[i..].chars().next().unwrap_or('?');
-                cx.error(Diagnostic::error("sigma::condition-syntax", cx.source.clone(), at(ch.len_utf8()), format!("unexpected character `{ch}` in condition")));
+                cx.error(Diagnostic::error(
+                    "sigma::condition-syntax",
+                    cx.source.clone(),
+                    at(ch.len_utf8()),
+                    format!("unexpected character `{ch}` in condition"),
+                ));
                 return None;
             }
         }
@@ -198,8 +207,13 @@ impl Parser<'_, '_> {
 pub fn parse_condition(cx: &mut Context, text: &str, base: Span) -> Option<Cond> {
     if let Some(pipe) = text.find('|') {
         cx.error(
-            Diagnostic::error("sigma::obsolete-aggregation", cx.source.clone(), base.sub(pipe, text.len() - pipe), "aggregations with `|` are Sigma v1 syntax, obsolete in Sigma v2")
-                .with_hint("write a correlation rule (`correlation: type: event_count`) instead"),
+            Diagnostic::error(
+                "sigma::obsolete-aggregation",
+                cx.source.clone(),
+                base.sub(pipe, text.len() - pipe),
+                "aggregations with `|` are Sigma v1 syntax, obsolete in Sigma v2",
+            )
+            .with_hint("write a correlation rule (`correlation: type: event_count`) instead"),
         );
         return None;
     }
@@ -220,7 +234,11 @@ pub fn parse_condition(cx: &mut Context, text: &str, base: Span) -> Option<Cond>
             Tok::RParen => "unexpected `)`".to_string(),
             Tok::LParen => "unexpected `(`".to_string(),
             Tok::Pipe => {
-                return p.fail(span, "aggregations with `|` are Sigma v1 syntax, obsolete in Sigma v2".into(), "write a correlation rule (`correlation: type: event_count`) instead");
+                return p.fail(
+                    span,
+                    "aggregations with `|` are Sigma v1 syntax, obsolete in Sigma v2".into(),
+                    "write a correlation rule (`correlation: type: event_count`) instead",
+                );
             }
         };
         return p.fail(span, what, "join expressions with `and`/`or`");

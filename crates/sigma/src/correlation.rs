@@ -32,7 +32,12 @@ fn names(cx: &mut Context, node: &Node, what: &str) -> Option<Vec<(String, vigil
                 match item.scalar_text() {
                     Some(t) => out.push((t.to_string(), item.span)),
                     None => {
-                        cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), item.span, format!("`{what}` entries must be strings, found {}", item.kind_name())));
+                        cx.error(Diagnostic::error(
+                            "sigma::wrong-type",
+                            cx.source.clone(),
+                            item.span,
+                            format!("`{what}` entries must be strings, found {}", item.kind_name()),
+                        ));
                         return None;
                     }
                 }
@@ -57,11 +62,18 @@ fn number(node: &Node) -> Option<f64> {
 /// Lowers the `correlation:` section of a document.
 pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation> {
     if section.as_map().is_none() {
-        cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), section.span, format!("`correlation` must be a mapping, found {}", section.kind_name())));
+        cx.error(Diagnostic::error(
+            "sigma::wrong-type",
+            cx.source.clone(),
+            section.span,
+            format!("`correlation` must be a mapping, found {}", section.kind_name()),
+        ));
         return None;
     }
     let missing = |cx: &mut Context, key: &str, hint: &str| {
-        cx.error(Diagnostic::error("sigma::correlation", cx.source.clone(), section.span, format!("the correlation has no `{key}`")).with_hint(hint.to_string()));
+        cx.error(
+            Diagnostic::error("sigma::correlation", cx.source.clone(), section.span, format!("the correlation has no `{key}`")).with_hint(hint.to_string()),
+        );
     };
     let Some(type_node) = section.get("type") else {
         missing(cx, "type", "add `type: event_count` (or value_count, temporal, temporal_ordered, value_sum, value_avg, value_percentile, value_median)");
@@ -90,8 +102,13 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
             Some(ms) => ms,
             None => {
                 cx.error(
-                    Diagnostic::error("sigma::bad-timespan", cx.source.clone(), node.span, format!("`{}` is not a timespan", node.scalar_text().unwrap_or("?")))
-                        .with_hint("write a positive integer and a unit: s, m, h, d, w, M or y, e.g. `15m`"),
+                    Diagnostic::error(
+                        "sigma::bad-timespan",
+                        cx.source.clone(),
+                        node.span,
+                        format!("`{}` is not a timespan", node.scalar_text().unwrap_or("?")),
+                    )
+                    .with_hint("write a positive integer and a unit: s, m, h, d, w, M or y, e.g. `15m`"),
                 );
                 return None;
             }
@@ -125,7 +142,12 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
     let mut fields: Vec<String> = Vec::new();
     if let Some(node) = section.get("condition") {
         let Some(entries) = node.as_map() else {
-            cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), node.span, format!("a correlation `condition` must be a mapping such as `gte: 10`, found {}", node.kind_name())));
+            cx.error(Diagnostic::error(
+                "sigma::wrong-type",
+                cx.source.clone(),
+                node.span,
+                format!("a correlation `condition` must be a mapping such as `gte: 10`, found {}", node.kind_name()),
+            ));
             return None;
         };
         for (key, value) in entries {
@@ -162,7 +184,10 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
     let condition_span = section.get("condition").map(|n| n.span).unwrap_or(section.span);
     let needs_condition = !matches!(type_name.as_str(), "temporal" | "temporal_ordered");
     if needs_condition && condition.is_empty() {
-        cx.error(Diagnostic::error("sigma::correlation", cx.source.clone(), condition_span, format!("a `{type_name}` correlation needs a condition")).with_hint("add e.g. `condition: {gte: 10}`"));
+        cx.error(
+            Diagnostic::error("sigma::correlation", cx.source.clone(), condition_span, format!("a `{type_name}` correlation needs a condition"))
+                .with_hint("add e.g. `condition: {gte: 10}`"),
+        );
         return None;
     }
     let one_field = |cx: &mut Context, fields: &[String]| -> Option<String> {
@@ -170,8 +195,13 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
             [f] => Some(f.clone()),
             _ => {
                 cx.error(
-                    Diagnostic::error("sigma::correlation", cx.source.clone(), condition_span, format!("a `{type_name}` correlation needs exactly one `field` in its condition"))
-                        .with_hint("add `field: <name>` under `condition`"),
+                    Diagnostic::error(
+                        "sigma::correlation",
+                        cx.source.clone(),
+                        condition_span,
+                        format!("a `{type_name}` correlation needs exactly one `field` in its condition"),
+                    )
+                    .with_hint("add `field: <name>` under `condition`"),
                 );
                 None
             }

@@ -23,7 +23,10 @@ pub fn lower_identifier(cx: &mut Context, value: &Node) -> Option<Expr> {
                 Some(Expr::or(alternatives))
             } else if maps == 0 {
                 if items.is_empty() {
-                    cx.error(Diagnostic::error("sigma::empty-identifier", cx.source.clone(), value.span, "empty search identifier").with_hint("give it field conditions or keywords"));
+                    cx.error(
+                        Diagnostic::error("sigma::empty-identifier", cx.source.clone(), value.span, "empty search identifier")
+                            .with_hint("give it field conditions or keywords"),
+                    );
                     return None;
                 }
                 // A list of plain values: keywords, any of them.
@@ -41,7 +44,10 @@ pub fn lower_identifier(cx: &mut Context, value: &Node) -> Option<Expr> {
         }
         NodeKind::Scalar { .. } => {
             if value.scalar() == Some(ScalarValue::Null) {
-                cx.error(Diagnostic::error("sigma::empty-identifier", cx.source.clone(), value.span, "empty search identifier").with_hint("give it field conditions or keywords"));
+                cx.error(
+                    Diagnostic::error("sigma::empty-identifier", cx.source.clone(), value.span, "empty search identifier")
+                        .with_hint("give it field conditions or keywords"),
+                );
                 return None;
             }
             lower_item(cx, None, value)
@@ -51,7 +57,10 @@ pub fn lower_identifier(cx: &mut Context, value: &Node) -> Option<Expr> {
 
 fn lower_map(cx: &mut Context, span: Span, entries: &[(Node, Node)]) -> Option<Expr> {
     if entries.is_empty() {
-        cx.error(Diagnostic::error("sigma::empty-identifier", cx.source.clone(), span, "empty selection `{}` matches nothing").with_hint("give it at least one field condition"));
+        cx.error(
+            Diagnostic::error("sigma::empty-identifier", cx.source.clone(), span, "empty selection `{}` matches nothing")
+                .with_hint("give it at least one field condition"),
+        );
         return None;
     }
     let mut items = Vec::new();
@@ -74,8 +83,13 @@ fn lower_map(cx: &mut Context, span: Span, entries: &[(Node, Node)]) -> Option<E
 pub fn lower_detection(cx: &mut Context, detection: &Node) -> Option<Expr> {
     let Some(entries) = detection.as_map() else {
         cx.error(
-            Diagnostic::error("sigma::wrong-type", cx.source.clone(), detection.span, format!("`detection` must be a mapping, found {}", detection.kind_name()))
-                .with_hint("write search identifiers and a `condition` under `detection`"),
+            Diagnostic::error(
+                "sigma::wrong-type",
+                cx.source.clone(),
+                detection.span,
+                format!("`detection` must be a mapping, found {}", detection.kind_name()),
+            )
+            .with_hint("write search identifiers and a `condition` under `detection`"),
         );
         return None;
     };
@@ -104,7 +118,10 @@ pub fn lower_detection(cx: &mut Context, detection: &Node) -> Option<Expr> {
         }
     }
     let Some(condition) = condition else {
-        cx.error(Diagnostic::error("sigma::missing-condition", cx.source.clone(), detection.span, "`detection` has no `condition`").with_hint("add e.g. `condition: selection`"));
+        cx.error(
+            Diagnostic::error("sigma::missing-condition", cx.source.clone(), detection.span, "`detection` has no `condition`")
+                .with_hint("add e.g. `condition: selection`"),
+        );
         return None;
     };
     if !ok {
@@ -119,7 +136,10 @@ pub fn lower_condition_node(cx: &mut Context, condition: &Node, idents: &[(Strin
         NodeKind::Scalar { .. } => vec![condition],
         NodeKind::Seq(items) => items.iter().collect(),
         NodeKind::Map(_) => {
-            cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), condition.span, "`condition` must be a string or a list of strings, found a mapping").with_hint("write e.g. `condition: selection and not filter`"));
+            cx.error(
+                Diagnostic::error("sigma::wrong-type", cx.source.clone(), condition.span, "`condition` must be a string or a list of strings, found a mapping")
+                    .with_hint("write e.g. `condition: selection and not filter`"),
+            );
             return None;
         }
     };

@@ -69,7 +69,12 @@ fn string_list(cx: &mut Context, root: &Node, key: &str) -> Vec<String> {
             for item in items {
                 match item.scalar_text() {
                     Some(t) => out.push(t.to_string()),
-                    None => cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), item.span, format!("`{key}` entries must be strings, found {}", item.kind_name()))),
+                    None => cx.error(Diagnostic::error(
+                        "sigma::wrong-type",
+                        cx.source.clone(),
+                        item.span,
+                        format!("`{key}` entries must be strings, found {}", item.kind_name()),
+                    )),
                 }
             }
             out
@@ -118,12 +123,23 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
     let errors_before = cx.errors.len();
     let title = match root.get("title") {
         None => {
-            cx.error(Diagnostic::error("sigma::missing-title", cx.source.clone(), doc_start(root), "the rule has no `title`").with_hint("add `title: <what the rule detects>`"));
+            cx.error(
+                Diagnostic::error("sigma::missing-title", cx.source.clone(), doc_start(root), "the rule has no `title`")
+                    .with_hint("add `title: <what the rule detects>`"),
+            );
             None
         }
         Some(node) => match node.as_str() {
             Some(t) if t.chars().count() > 256 => {
-                cx.error(Diagnostic::error("sigma::title-too-long", cx.source.clone(), node.span, format!("the title is {} characters long; Sigma allows 256", t.chars().count())).with_hint("shorten the title and move details to `description`"));
+                cx.error(
+                    Diagnostic::error(
+                        "sigma::title-too-long",
+                        cx.source.clone(),
+                        node.span,
+                        format!("the title is {} characters long; Sigma allows 256", t.chars().count()),
+                    )
+                    .with_hint("shorten the title and move details to `description`"),
+                );
                 None
             }
             Some(t) => Some(t.to_string()),
@@ -173,7 +189,12 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
     if let Some(related) = root.get("related") {
         const TYPES: &[&str] = &["derived", "obsolete", "merged", "renamed", "similar"];
         match related.as_seq() {
-            None => cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), related.span, format!("`related` must be a list of {{id, type}}, found {}", related.kind_name()))),
+            None => cx.error(Diagnostic::error(
+                "sigma::wrong-type",
+                cx.source.clone(),
+                related.span,
+                format!("`related` must be a list of {{id, type}}, found {}", related.kind_name()),
+            )),
             Some(items) => {
                 for item in items {
                     let kind = item.get("type");
@@ -181,8 +202,13 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
                         Some(t) if TYPES.contains(&t) => {}
                         other => {
                             let span = kind.map(|k| k.span).unwrap_or(item.span);
-                            let mut d = Diagnostic::error("sigma::bad-related", cx.source.clone(), span, format!("unknown related type `{}`", other.unwrap_or("?")));
-                            d = d.with_hint(if other == Some("obsoletes") { "Sigma v2 renamed `obsoletes` to `obsolete`".to_string() } else { format!("use one of {}", TYPES.join(", ")) });
+                            let mut d =
+                                Diagnostic::error("sigma::bad-related", cx.source.clone(), span, format!("unknown related type `{}`", other.unwrap_or("?")));
+                            d = d.with_hint(if other == Some("obsoletes") {
+                                "Sigma v2 renamed `obsoletes` to `obsolete`".to_string()
+                            } else {
+                                format!("use one of {}", TYPES.join(", "))
+                            });
                             cx.error(d);
                         }
                     }
@@ -214,7 +240,10 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
 pub fn logsource(cx: &mut Context, root: &Node, required: bool) -> Option<LogSource> {
     let Some(node) = root.get("logsource") else {
         if required {
-            cx.error(Diagnostic::error("sigma::missing-logsource", cx.source.clone(), doc_start(root), "the rule has no `logsource`").with_hint("add `logsource:` with `product`, `category` and/or `service`"));
+            cx.error(
+                Diagnostic::error("sigma::missing-logsource", cx.source.clone(), doc_start(root), "the rule has no `logsource`")
+                    .with_hint("add `logsource:` with `product`, `category` and/or `service`"),
+            );
             return None;
         }
         return Some(LogSource::default());
@@ -230,8 +259,13 @@ pub fn logsource(cx: &mut Context, root: &Node, required: bool) -> Option<LogSou
         if let Some(value) = node.get(key) {
             if value.as_str().is_none() {
                 cx.error(
-                    Diagnostic::error("sigma::wrong-type", cx.source.clone(), value.span, format!("logsource `{key}` must be a string, found {}", value.kind_name()))
-                        .with_hint("one rule has one log source; write one rule per log source"),
+                    Diagnostic::error(
+                        "sigma::wrong-type",
+                        cx.source.clone(),
+                        value.span,
+                        format!("logsource `{key}` must be a string, found {}", value.kind_name()),
+                    )
+                    .with_hint("one rule has one log source; write one rule per log source"),
                 );
                 return None;
             }
@@ -240,7 +274,10 @@ pub fn logsource(cx: &mut Context, root: &Node, required: bool) -> Option<LogSou
     let part = |key: &str| node.get(key).and_then(|n| n.scalar_text()).map(|t| t.to_ascii_lowercase());
     let logsource = LogSource { product: part("product"), category: part("category"), service: part("service"), definition: part("definition") };
     if logsource.product.is_none() && logsource.category.is_none() && logsource.service.is_none() {
-        cx.error(Diagnostic::error("sigma::empty-logsource", cx.source.clone(), node.span, "`logsource` names no product, category or service").with_hint("write e.g. `logsource: {product: windows, category: process_creation}`"));
+        cx.error(
+            Diagnostic::error("sigma::empty-logsource", cx.source.clone(), node.span, "`logsource` names no product, category or service")
+                .with_hint("write e.g. `logsource: {product: windows, category: process_creation}`"),
+        );
         return None;
     }
     Some(logsource)

@@ -48,11 +48,17 @@ pub fn lower_filter(cx: &mut Context, section: &Node) -> Option<(Vec<RuleRef>, E
         }
     }
     if rules.is_empty() {
-        cx.error(Diagnostic::error("sigma::filter", cx.source.clone(), section.span, "the filter names no `rules`").with_hint("list the ids or names of the rules it applies to"));
+        cx.error(
+            Diagnostic::error("sigma::filter", cx.source.clone(), section.span, "the filter names no `rules`")
+                .with_hint("list the ids or names of the rules it applies to"),
+        );
         return None;
     }
     let Some(condition) = condition else {
-        cx.error(Diagnostic::error("sigma::missing-condition", cx.source.clone(), section.span, "the filter has no `condition`").with_hint("add e.g. `condition: not selection`"));
+        cx.error(
+            Diagnostic::error("sigma::missing-condition", cx.source.clone(), section.span, "the filter has no `condition`")
+                .with_hint("add e.g. `condition: not selection`"),
+        );
         return None;
     };
     if !ok {

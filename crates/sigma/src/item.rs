@@ -222,12 +222,8 @@ pub fn lower_item(cx: &mut Context, key: Option<&Node>, value: &Node) -> Option<
                     return None;
                 };
                 let (ci, ml, dot) = regex_flags;
-                let built = regex::RegexBuilder::new(&source)
-                    .case_insensitive(ci)
-                    .multi_line(ml)
-                    .dot_matches_new_line(dot)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build();
+                let built =
+                    regex::RegexBuilder::new(&source).case_insensitive(ci).multi_line(ml).dot_matches_new_line(dot).size_limit(REGEX_SIZE_LIMIT).build();
                 if let Err(e) = built {
                     let detail = e.to_string();
                     let last = detail.lines().last().unwrap_or("invalid regular expression").trim().to_string();
@@ -354,7 +350,15 @@ fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Modifier, Span)
                             vigil_ir::Piece::Lit(t) => match transform::windash(t) {
                                 Some(v) => v.into_iter().map(vigil_ir::Piece::Lit).collect(),
                                 None => {
-                                    cx.error(Diagnostic::error("sigma::windash-explosion", cx.source.clone(), at, "too many flags for `windash` (more than 3,125 spellings)").with_hint("split the value into several shorter values"));
+                                    cx.error(
+                                        Diagnostic::error(
+                                            "sigma::windash-explosion",
+                                            cx.source.clone(),
+                                            at,
+                                            "too many flags for `windash` (more than 3,125 spellings)",
+                                        )
+                                        .with_hint("split the value into several shorter values"),
+                                    );
                                     return None;
                                 }
                             },
@@ -390,8 +394,13 @@ fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Modifier, Span)
                         for p in &patterns {
                             let Some(lit) = p.as_literal() else {
                                 cx.error(
-                                    Diagnostic::error("sigma::wildcard-in-encoded", cx.source.clone(), v.span, format!("`{}` cannot encode a value with wildcards", name_of(m)))
-                                        .with_hint("escape the wildcard (`\\*`) or put `contains` after the encoding modifier"),
+                                    Diagnostic::error(
+                                        "sigma::wildcard-in-encoded",
+                                        cx.source.clone(),
+                                        v.span,
+                                        format!("`{}` cannot encode a value with wildcards", name_of(m)),
+                                    )
+                                    .with_hint("escape the wildcard (`\\*`) or put `contains` after the encoding modifier"),
                                 );
                                 return None;
                             };
@@ -419,8 +428,13 @@ fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Modifier, Span)
                 Ok(s) => out.push(StrPattern::literal(s)),
                 Err(_) => {
                     cx.error(
-                        Diagnostic::error("sigma::encoding-not-text", cx.source.clone(), v.span, "this UTF-16 value is not text; follow the encoding with `base64` or `base64offset`")
-                            .with_hint("write `|wide|base64offset|contains`"),
+                        Diagnostic::error(
+                            "sigma::encoding-not-text",
+                            cx.source.clone(),
+                            v.span,
+                            "this UTF-16 value is not text; follow the encoding with `base64` or `base64offset`",
+                        )
+                        .with_hint("write `|wide|base64offset|contains`"),
                     );
                     return None;
                 }

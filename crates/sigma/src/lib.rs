@@ -71,7 +71,14 @@ fn load_document(cx: &mut Context, root: &vigil_yaml::Node, out: &mut LoadedFile
             if let (Some(meta), Some(logsource), Some(expr)) = (meta, logsource, detection) {
                 if cx.errors.is_empty() {
                     let warnings = cx.warnings.clone();
-                    out.rules.push(Rule { meta, logsource, body: RuleBody::Detection(expr), source: cx.source.clone(), span: document::doc_start(root), warnings });
+                    out.rules.push(Rule {
+                        meta,
+                        logsource,
+                        body: RuleBody::Detection(expr),
+                        source: cx.source.clone(),
+                        span: document::doc_start(root),
+                        warnings,
+                    });
                 }
             }
         }
@@ -81,7 +88,14 @@ fn load_document(cx: &mut Context, root: &vigil_yaml::Node, out: &mut LoadedFile
             if let (Some(meta), Some(logsource), Some(c)) = (meta, logsource, correlation) {
                 if cx.errors.is_empty() {
                     let warnings = cx.warnings.clone();
-                    out.rules.push(Rule { meta, logsource, body: RuleBody::Correlation(c), source: cx.source.clone(), span: document::doc_start(root), warnings });
+                    out.rules.push(Rule {
+                        meta,
+                        logsource,
+                        body: RuleBody::Correlation(c),
+                        source: cx.source.clone(),
+                        span: document::doc_start(root),
+                        warnings,
+                    });
                 }
             }
         }
@@ -90,7 +104,15 @@ fn load_document(cx: &mut Context, root: &vigil_yaml::Node, out: &mut LoadedFile
             let lowered = root.get("filter").and_then(|f| filter::lower_filter(cx, f));
             if let (Some(meta), Some(logsource), Some((rules, expr))) = (meta, logsource, lowered) {
                 if cx.errors.is_empty() {
-                    out.filters.push(Filter { title: meta.title, id: meta.id, logsource, rules, expr, source: cx.source.clone(), span: document::doc_start(root) });
+                    out.filters.push(Filter {
+                        title: meta.title,
+                        id: meta.id,
+                        logsource,
+                        rules,
+                        expr,
+                        source: cx.source.clone(),
+                        span: document::doc_start(root),
+                    });
                 }
             }
         }

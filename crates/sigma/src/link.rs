@@ -24,8 +24,13 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
             let RuleBody::Correlation(c) = &rule.body else { continue };
             for reference in &c.rules {
                 if !handles.contains_key(reference.name.as_str()) {
-                    let d = Diagnostic::error("sigma::unknown-rule", rule.source.clone(), reference.span, format!("correlation refers to `{}`, which is not a loaded rule", reference.name))
-                        .with_hint("load the referenced rule too (same file or directory), or fix its id/name");
+                    let d = Diagnostic::error(
+                        "sigma::unknown-rule",
+                        rule.source.clone(),
+                        reference.span,
+                        format!("correlation refers to `{}`, which is not a loaded rule", reference.name),
+                    )
+                    .with_hint("load the referenced rule too (same file or directory), or fix its id/name");
                     bad = Some((index, d));
                     break 'rules;
                 }
@@ -68,7 +73,12 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
             }
         }
         if !applied {
-            diagnostics.push(Diagnostic::warning("sigma::filter-unused", filter.source.clone(), filter.span, format!("filter `{}` names no loaded rule", filter.title)));
+            diagnostics.push(Diagnostic::warning(
+                "sigma::filter-unused",
+                filter.source.clone(),
+                filter.span,
+                format!("filter `{}` names no loaded rule", filter.title),
+            ));
         }
     }
     diagnostics

@@ -70,11 +70,7 @@ pub fn windash(text: &str) -> Option<Vec<String>> {
     let chars: Vec<char> = text.chars().collect();
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     let flags: Vec<usize> = (0..chars.len())
-        .filter(|&i| {
-            matches!(chars[i], '-' | '/')
-                && (i == 0 || !is_word(chars[i - 1]))
-                && chars.get(i + 1).is_some_and(|&c| is_word(c))
-        })
+        .filter(|&i| matches!(chars[i], '-' | '/') && (i == 0 || !is_word(chars[i - 1])) && chars.get(i + 1).is_some_and(|&c| is_word(c)))
         .collect();
     let count = 5usize.checked_pow(u32::try_from(flags.len()).ok()?)?;
     if count > MAX_WINDASH_ALTERNATIVES {

@@ -4,9 +4,9 @@
 //! `\*`, `\?` and `\\` escape; a backslash before any other character (or at the end) is a
 //! literal backslash, so Windows paths such as `C:\Windows\x.exe` need no escaping.
 
-use vigil_ir::StrPattern;
 #[cfg(test)]
 use vigil_ir::Piece;
+use vigil_ir::StrPattern;
 
 /// Parses a Sigma string into a pattern of literals and wildcards.
 pub fn parse_sigma_string(text: &str) -> StrPattern {
