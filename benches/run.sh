@@ -127,7 +127,7 @@ bench() {
 NPROC=$(nproc)
 if want rsigma; then
   # `rsigma engine eval` is single-threaded (no thread option; one event at a time).
-  bench rsigma 1 "$RSIGMA" engine eval -r "$RULES" -e "@$DATA" "${RSIGMA_EXTRA[@]}"
+  bench rsigma 1 "$RSIGMA" engine eval --output-format ndjson -r "$RULES" -e "@$DATA" "${RSIGMA_EXTRA[@]}"
 fi
 if want vigil-1; then
   bench vigil-1 1 "$VIGIL" hunt "$DATA" --rules "$RULES" --pipeline none --format ndjson --threads 1 "${VIGIL_EXTRA[@]}"

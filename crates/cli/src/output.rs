@@ -62,11 +62,18 @@ pub struct AlertWriter<W: Write> {
     out: W,
     format: Format,
     header_done: bool,
+    /// Serialised `rule` objects, by rule address: a rule's part of an alert never changes.
+    rules: std::collections::HashMap<usize, String>,
 }
 
 impl<W: Write> AlertWriter<W> {
     pub fn new(out: W, format: Format) -> AlertWriter<W> {
-        AlertWriter { out, format, header_done: false }
+        AlertWriter { out, format, header_done: false, rules: std::collections::HashMap::new() }
+    }
+
+    fn rule_cache(&mut self, rule: &Rule) -> String {
+        let key = rule as *const Rule as usize;
+        self.rules.entry(key).or_insert_with(|| rule_json(rule).to_string()).clone()
     }
 
     fn header(&mut self) -> io::Result<()> {
@@ -100,9 +107,18 @@ impl<W: Write> AlertWriter<W> {
                 csv_field(event)
             ),
             Format::Ndjson => {
-                let event: Value = serde_json::from_str(event).unwrap_or_else(|_| Value::String(event.to_string()));
-                let alert = json!({"rule": rule_json(rule), "source": {"path": source, "line": line}, "event": event});
-                writeln!(self.out, "{alert}")
+                // The event was validated when it was read, so it is embedded as written
+                // (one line: NDJSON records are single lines; other records are compacted).
+                let source = json!({"path": source, "line": line});
+                let rule = self.rule_cache(rule);
+                write!(self.out, "{{\"rule\":{rule},\"source\":{source},\"event\":")?;
+                if event.contains('\n') {
+                    let value: Value = serde_json::from_str(event).unwrap_or_else(|_| Value::String(event.to_string()));
+                    write!(self.out, "{value}")?;
+                } else {
+                    self.out.write_all(event.as_bytes())?;
+                }
+                writeln!(self.out, "}}")
             }
         }
     }

@@ -9,27 +9,90 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use vigil_ir::{Case, StrOp, StrPattern};
 
 use crate::fields::Slot;
 use crate::view::EventView;
 
+/// The longest needle kept per witness (see [`string_witnesses`]).
+pub const MAX_NEEDLE: usize = 8;
+
 /// A witness: slot and needle (lower case, ASCII).
 pub type Witness = (Slot, Box<str>);
 
-/// The witness set of one pattern list: for each pattern, the longest ASCII run of its longest
-/// literal. `None` when some pattern has no usable literal (then anything may match).
+/// The last `MAX_NEEDLE` bytes of `text`, cut at a character boundary.
+fn tail(text: &str) -> &str {
+    let mut start = text.len().saturating_sub(MAX_NEEDLE);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text.get(start..).unwrap_or(text)
+}
+
+/// The witness set of one pattern list: for each pattern, a substring of its longest literal
+/// that every matching value contains once lower-cased. `None` when some pattern has no
+/// literal (then anything may match).
+///
+/// Any substring of a required substring is required too: keeping only the last
+/// [`MAX_NEEDLE`] bytes (the distinctive end of paths and flags) keeps the automaton small
+/// enough to stay in cache, at little cost in selectivity.
 pub fn string_witnesses(slot: Slot, op: StrOp, case: Case, patterns: &[StrPattern]) -> Option<Vec<Witness>> {
-    let _ = (op, case); // Placement and case do not matter: the needle is a substring either way.
+    let _ = op; // Placement does not matter: the needle is a substring either way.
     let mut out = Vec::new();
     for pattern in patterns {
         let lower = pattern.longest_literal()?.to_lowercase();
-        let needle = lower.split(|c: char| !c.is_ascii()).max_by_key(|s| s.len()).unwrap_or("");
+        let needle = match case {
+            // Evaluation compares the lower-cased value with the lower-cased literal, so the
+            // lower-cased literal itself is required, Unicode included.
+            Case::Insensitive => tail(&lower),
+            // Evaluation compares original texts; only ASCII lower-cases the same in and out
+            // of context, so only an ASCII run of the literal is sound here.
+            Case::Sensitive => tail(lower.split(|c: char| !c.is_ascii()).max_by_key(|s| s.len()).unwrap_or("")),
+        };
         if needle.is_empty() {
             return None;
         }
         out.push((slot, needle.into()));
+    }
+    Some(out)
+}
+
+/// The witness set of a regex list: literals one of which every match contains (from the
+/// regex's required prefixes or suffixes), lower-cased. `None` when a regex has none.
+pub fn regex_witnesses(slot: Slot, patterns: &[vigil_ir::RegexPattern]) -> Option<Vec<Witness>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut out = Vec::new();
+    for pattern in patterns {
+        let hir = regex_syntax::ParserBuilder::new()
+            .case_insensitive(pattern.case_insensitive)
+            .multi_line(pattern.multi_line)
+            .dot_matches_new_line(pattern.dot_matches_new_line)
+            .build()
+            .parse(&pattern.source)
+            .ok()?;
+        let mut found = None;
+        for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+            let mut extractor = Extractor::new();
+            extractor.kind(kind).limit_total(64);
+            let seq = extractor.extract(&hir);
+            let Some(literals) = seq.literals() else { continue };
+            let mut needles = Vec::new();
+            for lit in literals {
+                let text = std::str::from_utf8(lit.as_bytes()).ok()?.to_lowercase();
+                let ascii = text.split(|c: char| !c.is_ascii()).max_by_key(|s| s.len()).unwrap_or("");
+                if ascii.is_empty() {
+                    needles.clear();
+                    break;
+                }
+                needles.push((slot, Box::<str>::from(tail(ascii))));
+            }
+            if !needles.is_empty() {
+                found = Some(needles);
+                break;
+            }
+        }
+        out.extend(found?);
     }
     Some(out)
 }
@@ -110,6 +173,16 @@ impl Prefilter {
                 }
             }
         }
+        if std::env::var_os("VIGIL_DEBUG_INDEX").is_some() {
+            let mut lens = [0usize; 10];
+            for needles in per_slot.values() {
+                for (n, rules) in needles {
+                    lens[n.len().min(9)] += 1;
+                    if n.len() <= 3 { eprintln!("short needle {n:?} for {} rules", rules.len()); }
+                }
+            }
+            eprintln!("needle length histogram (0..9+): {lens:?}; slots {}", per_slot.len());
+        }
         let mut slots = Vec::new();
         let mut slot_ids: Vec<Slot> = per_slot.keys().copied().collect();
         slot_ids.sort_unstable();
@@ -117,7 +190,11 @@ impl Prefilter {
             let Some(needles) = per_slot.remove(&slot) else { continue };
             let mut pairs: Vec<(Box<str>, Vec<u32>)> = needles.into_iter().collect();
             pairs.sort();
-            match AhoCorasick::new(pairs.iter().map(|(n, _)| n.as_bytes())) {
+            // A full DFA scans fastest; it is only refused for huge needle sets, and then the
+            // default (contiguous NFA) takes over.
+            let needles = || pairs.iter().map(|(n, _)| n.as_bytes());
+            let built = AhoCorasick::builder().kind(Some(AhoCorasickKind::DFA)).build(needles()).or_else(|_| AhoCorasick::new(needles()));
+            match built {
                 Ok(automaton) => slots.push(SlotIndex { slot, automaton, rules: pairs.into_iter().map(|(_, r)| r).collect() }),
                 // An automaton that cannot be built (far beyond any real rule set) must not
                 // lose rules: they fall back to being always evaluated.
@@ -145,6 +222,14 @@ impl Prefilter {
         }
         for &r in &self.always {
             out.add(r);
+        }
+        if std::env::var_os("VIGIL_DEBUG_INDEX").is_some() {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            static C: AtomicUsize = AtomicUsize::new(0);
+            let n = N.fetch_add(1, Ordering::Relaxed) + 1;
+            let c = C.fetch_add(out.list.len(), Ordering::Relaxed) + out.list.len();
+            if n % 20000 == 0 { eprintln!("avg candidates {}", c / n); }
         }
     }
 

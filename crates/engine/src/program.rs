@@ -10,7 +10,7 @@ use crate::correlate::{compile_correlations, CorrelationPlan};
 use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
 use crate::matcher::StrSet;
 use crate::predicate::{Check, CompiledPredicate};
-use crate::prefilter::{better, string_witnesses, Candidates, Prefilter, Witness};
+use crate::prefilter::{better, regex_witnesses, string_witnesses, Candidates, Prefilter, Witness};
 use crate::view::EventView;
 
 /// A boolean expression over compiled predicates.
@@ -124,7 +124,7 @@ impl Builder<'_> {
                                     .ok()
                             })
                             .collect();
-                        (Check::Regex(compiled), None)
+                        (Check::Regex(compiled), regex_witnesses(slot, patterns))
                     }
                     Test::Cidr { networks } => (Check::Cidr(networks.clone()), None),
                     Test::Num { op, value } => (Check::Num { op: *op, value: *value }, None),
@@ -177,6 +177,11 @@ impl Program {
             .flat_map(|(i, c)| [c.rule.meta.id.clone(), c.rule.meta.name.clone()].into_iter().flatten().map(move |h| (h, i)))
             .collect();
         let correlations = compile_correlations(rules, &mut compiled, &handles, pipeline, &mut b.fields, &mut refused);
+        if std::env::var_os("VIGIL_DEBUG_INDEX").is_some() {
+            for (w, c) in witnesses.iter().zip(&compiled) {
+                if w.is_none() { eprintln!("always: {}", c.rule.source); }
+            }
+        }
         let prefilter = Prefilter::build(&witnesses);
         let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, prefilter, correlations, timestamp_slots };
         (program, CompileReport { refused })
