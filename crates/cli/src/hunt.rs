@@ -134,9 +134,10 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
                 let _ = writeln!(err, "skipped event: {}:{}: {}", b.source, b.line, b.message);
             }
         }
-        for hit in result.hits {
+        for hit in &result.hits {
             let Some(compiled) = program.rules.get(hit.rule as usize) else { continue };
-            if let Some(event) = &hit.event {
+            if hit.emits {
+                let event = result.event(hit);
                 alerts += 1;
 
                 let entry = per_rule.entry(compiled.rule.meta.handle().to_string()).or_insert_with(|| (compiled.rule.meta.title.clone(), 0));
@@ -147,7 +148,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
                     }
                 }
             }
-            for feed in hit.feeds {
+            for feed in hit.feeds.iter().cloned() {
                 correlator.feed(feed, hit.ts, EventRef { source: result.source.clone(), line: hit.line }, &mut corr_out);
             }
             if write_error.is_none() {

@@ -71,11 +71,6 @@ impl<W: Write> AlertWriter<W> {
         AlertWriter { out, format, header_done: false, rules: std::collections::HashMap::new() }
     }
 
-    fn rule_cache(&mut self, rule: &Rule) -> String {
-        let key = rule as *const Rule as usize;
-        self.rules.entry(key).or_insert_with(|| rule_json(rule).to_string()).clone()
-    }
-
     fn header(&mut self) -> io::Result<()> {
         if self.header_done {
             return Ok(());
@@ -109,9 +104,11 @@ impl<W: Write> AlertWriter<W> {
             Format::Ndjson => {
                 // The event was validated when it was read, so it is embedded as written
                 // (one line: NDJSON records are single lines; other records are compacted).
-                let source = json!({"path": source, "line": line});
-                let rule = self.rule_cache(rule);
-                write!(self.out, "{{\"rule\":{rule},\"source\":{source},\"event\":")?;
+                let key = rule as *const Rule as usize;
+                let rule_text = self.rules.entry(key).or_insert_with(|| rule_json(rule).to_string());
+                write!(self.out, "{{\"rule\":{rule_text},\"source\":{{\"path\":")?;
+                serde_json::to_writer(&mut self.out, source)?;
+                write!(self.out, ",\"line\":{line}}},\"event\":")?;
                 if event.contains('\n') {
                     let value: Value = serde_json::from_str(event).unwrap_or_else(|_| Value::String(event.to_string()));
                     write!(self.out, "{value}")?;

@@ -14,28 +14,40 @@ use vigil_events::{read_source, BadRecord, Chunk, Input};
 /// A rule match, with what output and correlations need.
 pub struct Hit {
     pub rule: u32,
+    /// Index of the record in the chunk.
+    pub record: u32,
     pub line: u64,
-    /// The event as read, for rules that raise alerts.
-    pub event: Option<Box<str>>,
+    /// True when the rule raises alerts of its own (not only feeds correlations).
+    pub emits: bool,
     pub ts: Option<i64>,
     pub feeds: Vec<Feed>,
 }
 
-/// The outcome of one chunk.
+/// The outcome of one chunk; it keeps the chunk so alerts can quote events without copies.
 pub struct ChunkResult {
     pub source: Arc<str>,
+    pub chunk: Chunk,
     pub events: u64,
     pub bad: Vec<BadRecord>,
     pub hits: Vec<Hit>,
 }
 
+impl ChunkResult {
+    /// The text of the record a hit refers to.
+    pub fn event(&self, hit: &Hit) -> &str {
+        let bytes = self.chunk.records.get(hit.record as usize).map(|span| self.chunk.record(span)).unwrap_or(&[]);
+        // Records were parsed as JSON, so they are UTF-8.
+        std::str::from_utf8(bytes).unwrap_or("")
+    }
+}
+
 /// Evaluates one chunk.
-pub fn process(program: &Program, chunk: &Chunk) -> ChunkResult {
+pub fn process(program: &Program, chunk: Chunk) -> ChunkResult {
     let mut view = program.new_view();
     let mut scratch = Scratch::default();
     let mut matched = Vec::new();
-    let mut result = ChunkResult { source: chunk.source.clone(), events: 0, bad: chunk.errors.clone(), hits: Vec::new() };
-    for span in &chunk.records {
+    let mut result = ChunkResult { source: chunk.source.clone(), events: 0, bad: chunk.errors.clone(), hits: Vec::new(), chunk: Chunk::default() };
+    for (index, span) in chunk.records.iter().enumerate() {
         let record = chunk.record(span);
         view.clear();
         if let Err(e) = vigil_events::extract(record, &program.fields, &mut view) {
@@ -50,10 +62,10 @@ pub fn process(program: &Program, chunk: &Chunk) -> ChunkResult {
             let mut feeds = Vec::new();
             program.correlations.feeds(r, &view, &mut feeds);
             let ts = if feeds.is_empty() { None } else { program.timestamp(&view) };
-            let event = emits.then(|| String::from_utf8_lossy(record).into());
-            result.hits.push(Hit { rule: r, line: span.line, event, ts, feeds });
+            result.hits.push(Hit { rule: r, record: index as u32, line: span.line, emits, ts, feeds });
         }
     }
+    result.chunk = chunk;
     result
 }
 
@@ -74,7 +86,7 @@ pub fn run(program: &Program, inputs: &[Input], threads: usize, sink: &mut dyn F
     if threads <= 1 {
         for input in inputs {
             let r = read_source(input, &mut |chunk| {
-                sink(process(program, &chunk));
+                sink(process(program, chunk));
                 true
             });
             if let Err(e) = r {
@@ -111,7 +123,7 @@ pub fn run(program: &Program, inputs: &[Input], threads: usize, sink: &mut dyn F
                     Err(_) => return,
                 };
                 let Ok((seq, chunk)) = next else { return };
-                if tx.send((seq, process(program, &chunk))).is_err() {
+                if tx.send((seq, process(program, chunk))).is_err() {
                     return;
                 }
             });

@@ -177,11 +177,6 @@ impl Program {
             .flat_map(|(i, c)| [c.rule.meta.id.clone(), c.rule.meta.name.clone()].into_iter().flatten().map(move |h| (h, i)))
             .collect();
         let correlations = compile_correlations(rules, &mut compiled, &handles, pipeline, &mut b.fields, &mut refused);
-        if std::env::var_os("VIGIL_DEBUG_INDEX").is_some() {
-            for (w, c) in witnesses.iter().zip(&compiled) {
-                if w.is_none() { eprintln!("always: {}", c.rule.source); }
-            }
-        }
         let prefilter = Prefilter::build(&witnesses);
         let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, prefilter, correlations, timestamp_slots };
         (program, CompileReport { refused })

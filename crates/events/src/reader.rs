@@ -35,7 +35,7 @@ pub struct RecordSpan {
 }
 
 /// A block of records from one source.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Chunk {
     pub source: Arc<str>,
     pub data: Vec<u8>,
