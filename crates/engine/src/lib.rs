@@ -19,6 +19,7 @@ pub mod prefilter;
 pub mod program;
 pub mod time;
 pub mod view;
+pub mod window;
 
 pub use correlate::{CorrelationAlert, CorrelationStats, Correlator, EventRef, Feed};
 pub use fields::{FieldTrie, Slot, TrieNode, KEYWORD_SLOT};

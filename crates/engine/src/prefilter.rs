@@ -21,9 +21,10 @@ use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
 use crate::fields::Slot;
 use crate::view::EventView;
+use crate::window::WindowSet;
 
 /// The longest needle kept per witness.
-pub const MAX_NEEDLE: usize = 6;
+pub const MAX_NEEDLE: usize = crate::window::WIDTH;
 
 /// Needle sets up to this size get a full DFA; larger ones a contiguous NFA, whose smaller
 /// footprint stays in cache (a DFA over thousands of needles takes megabytes).
@@ -186,28 +187,60 @@ impl Hasher for FxHasher {
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// The rules of each (place, needle) of one slot, while the index is built.
-type NeedleRules = HashMap<(Place, Box<str>), Vec<u32>>;
+type NeedleRules = HashMap<(Place, Box<str>), Vec<(u32, u8)>>;
 
-/// Picks the more selective of two witness sets: the one whose shortest needle is longest,
-/// then the one with fewer needles.
-pub fn better(a: Vec<Witness>, b: Vec<Witness>) -> Vec<Witness> {
-    let score = |w: &Vec<Witness>| (w.iter().map(|(_, _, n)| n.len()).min().unwrap_or(usize::MAX), std::cmp::Reverse(w.len()));
-    if score(&b) > score(&a) {
-        b
-    } else {
-        a
-    }
+/// How selective a witness set is (higher is better): its weakest needle decides, anchored
+/// needles beat free ones, then fewer needles win.
+fn score(set: &[Witness]) -> (usize, std::cmp::Reverse<usize>) {
+    let weight = |(_, place, needle): &Witness| {
+        needle.len()
+            + match place {
+                Place::Exact => 16,
+                Place::Prefix | Place::Suffix => 8,
+                Place::Anywhere => 0,
+            }
+    };
+    (set.iter().map(weight).min().unwrap_or(usize::MAX), std::cmp::Reverse(set.len()))
 }
+
+/// The most witness sets a rule requires together (see [`Requirement`]).
+pub const MAX_GROUPS: usize = 2;
+
+/// What the index requires of an event before a rule is evaluated: every group (a witness
+/// set, any one of whose needles must hit). `and` collects its operands' groups and keeps the
+/// [`MAX_GROUPS`] most selective, so a rule such as "image is powershell and the command line
+/// has `-enc`" is only evaluated for events that carry both.
+pub type Requirement = Vec<Vec<Witness>>;
+
+/// Keeps the most selective groups.
+pub fn best_groups(mut groups: Requirement) -> Requirement {
+    groups.sort_by(|a, b| score(b).cmp(&score(a)));
+    groups.truncate(MAX_GROUPS);
+    groups
+}
+
+/// Merges the groups of `or` operands into one group: the union of each operand's best.
+pub fn union_best(operands: Vec<Requirement>) -> Option<Requirement> {
+    let mut union = Vec::new();
+    for groups in operands {
+        let best = groups.into_iter().max_by(|a, b| score(a).cmp(&score(b)))?;
+        union.extend(best);
+    }
+    Some(vec![union])
+}
+
+/// A rule and the group of its requirement a needle belongs to.
+type RuleGroup = (u32, u8);
 
 /// Anchored needles of one place, keyed by needle; lookups try each length present.
 #[derive(Default)]
 struct Anchored {
-    map: FxMap<Box<str>, Vec<u32>>,
+    map: FxMap<Box<str>, Vec<RuleGroup>>,
     lengths: Vec<usize>,
 }
 
 impl Anchored {
-    fn insert(&mut self, needle: Box<str>, rules: Vec<u32>) {
+    fn insert(&mut self, needle: Box<str>, rules: Vec<RuleGroup>) {
         if !self.lengths.contains(&needle.len()) {
             self.lengths.push(needle.len());
         }
@@ -217,10 +250,13 @@ impl Anchored {
 
 struct SlotIndex {
     slot: Slot,
-    exact: FxMap<Box<str>, Vec<u32>>,
+    exact: FxMap<Box<str>, Vec<RuleGroup>>,
     prefix: Anchored,
     suffix: Anchored,
-    anywhere: Option<(AhoCorasick, Vec<Vec<u32>>)>,
+    /// `anywhere` needles of exactly [`MAX_NEEDLE`] bytes (most of them).
+    windows: WindowSet<Vec<RuleGroup>>,
+    /// Shorter `anywhere` needles.
+    anywhere: Option<(AhoCorasick, Vec<Vec<RuleGroup>>)>,
 }
 
 /// The compiled candidate index of a program.
@@ -228,54 +264,65 @@ pub struct Prefilter {
     slots: Vec<SlotIndex>,
     /// Rules with no witness: evaluated for every event.
     pub always: Vec<u32>,
-    rule_count: usize,
+    /// Per rule: the bit mask of all its groups.
+    full: Vec<u8>,
 }
 
 /// Reusable per-thread state for candidate selection.
 #[derive(Default)]
 pub struct Candidates {
-    seen: Vec<u64>,
+    /// Per rule: the groups hit so far (bit per group); only touched rules are non-zero.
+    hits: Vec<u8>,
+    touched: Vec<u32>,
     pub list: Vec<u32>,
 }
 
 impl Candidates {
     fn reset(&mut self, rules: usize) {
-        for &r in &self.list {
-            if let Some(w) = self.seen.get_mut(r as usize / 64) {
-                *w = 0;
+        for &r in &self.touched {
+            if let Some(h) = self.hits.get_mut(r as usize) {
+                *h = 0;
             }
         }
-        if self.seen.len() < rules.div_ceil(64) {
-            self.seen.resize(rules.div_ceil(64), 0);
+        if self.hits.len() < rules {
+            self.hits.resize(rules, 0);
         }
+        self.touched.clear();
         self.list.clear();
     }
 
-    fn add(&mut self, rule: u32) {
-        let (word, bit) = (rule as usize / 64, 1u64 << (rule % 64));
-        if let Some(w) = self.seen.get_mut(word) {
-            if *w & bit == 0 {
-                *w |= bit;
-                self.list.push(rule);
-            }
+    fn add(&mut self, rule: u32, group: u8, full: u8) {
+        let Some(h) = self.hits.get_mut(rule as usize) else { return };
+        if *h == 0 {
+            self.touched.push(rule);
+        }
+        let before = *h;
+        *h |= 1 << group;
+        if *h == full && before != full {
+            self.list.push(rule);
         }
     }
 }
 
 impl Prefilter {
     /// Builds the index from each rule's witness set (`None` = always evaluate).
-    pub fn build(witnesses: &[Option<Vec<Witness>>]) -> Prefilter {
+    pub fn build(requirements: &[Option<Requirement>]) -> Prefilter {
         let mut per_slot: HashMap<Slot, NeedleRules> = HashMap::new();
         let mut always = Vec::new();
-        for (rule, w) in witnesses.iter().enumerate() {
-            let rule = rule as u32;
-            match w {
-                None => always.push(rule),
-                Some(set) => {
-                    for (slot, place, needle) in set {
-                        let rules = per_slot.entry(*slot).or_default().entry((*place, needle.clone())).or_default();
-                        if rules.last() != Some(&rule) {
-                            rules.push(rule);
+        let mut full = vec![0u8; requirements.len()];
+        for (rule, requirement) in requirements.iter().enumerate() {
+            let rule_id = rule as u32;
+            match requirement {
+                None => always.push(rule_id),
+                Some(groups) if groups.is_empty() => always.push(rule_id),
+                Some(groups) => {
+                    for (g, set) in groups.iter().take(MAX_GROUPS).enumerate() {
+                        full[rule] |= 1 << g;
+                        for (slot, place, needle) in set {
+                            let rules = per_slot.entry(*slot).or_default().entry((*place, needle.clone())).or_default();
+                            if rules.last() != Some(&(rule_id, g as u8)) {
+                                rules.push((rule_id, g as u8));
+                            }
                         }
                     }
                 }
@@ -288,8 +335,16 @@ impl Prefilter {
             let Some(needles) = per_slot.remove(&slot) else { continue };
             let mut entries: Vec<_> = needles.into_iter().collect();
             entries.sort();
-            let mut index = SlotIndex { slot, exact: FxMap::default(), prefix: Anchored::default(), suffix: Anchored::default(), anywhere: None };
-            let mut anywhere: Vec<(Box<str>, Vec<u32>)> = Vec::new();
+            let mut index = SlotIndex {
+                slot,
+                exact: FxMap::default(),
+                prefix: Anchored::default(),
+                suffix: Anchored::default(),
+                windows: WindowSet::new(std::iter::empty()),
+                anywhere: None,
+            };
+            let mut anywhere: Vec<(Box<str>, Vec<RuleGroup>)> = Vec::new();
+            let mut windows: Vec<(Box<[u8]>, Vec<RuleGroup>)> = Vec::new();
             for ((place, needle), rules) in entries {
                 match place {
                     Place::Exact => {
@@ -297,9 +352,11 @@ impl Prefilter {
                     }
                     Place::Prefix => index.prefix.insert(needle, rules),
                     Place::Suffix => index.suffix.insert(needle, rules),
+                    Place::Anywhere if needle.len() == MAX_NEEDLE => windows.push((Box::from(needle.as_bytes()), rules)),
                     Place::Anywhere => anywhere.push((needle, rules)),
                 }
             }
+            index.windows = WindowSet::new(windows);
             if !anywhere.is_empty() {
                 // A full DFA scans fastest; it is only refused for huge needle sets, and then
                 // the default (contiguous NFA) takes over.
@@ -310,46 +367,58 @@ impl Prefilter {
                     Ok(ac) => index.anywhere = Some((ac, anywhere.into_iter().map(|(_, r)| r).collect())),
                     // An automaton that cannot be built (far beyond any real rule set) must
                     // not lose rules: they fall back to being always evaluated.
-                    Err(_) => always.extend(anywhere.into_iter().flat_map(|(_, r)| r)),
+                    Err(_) => always.extend(anywhere.into_iter().flat_map(|(_, r)| r).map(|(rule, _)| rule)),
                 }
             }
             slots.push(index);
         }
         always.sort_unstable();
         always.dedup();
-        Prefilter { slots, always, rule_count: witnesses.len() }
+        for &r in &always {
+            if let Some(f) = full.get_mut(r as usize) {
+                *f = 1;
+            }
+        }
+        Prefilter { slots, always, full }
     }
 
     /// Fills `out.list` with the rules that may match the event in `view`.
     pub fn candidates(&self, view: &EventView, out: &mut Candidates) {
-        out.reset(self.rule_count);
+        out.reset(self.full.len());
+        let full = &self.full;
+        let hit = |out: &mut Candidates, rules: &[RuleGroup]| {
+            for &(r, g) in rules {
+                out.add(r, g, full.get(r as usize).copied().unwrap_or(1));
+            }
+        };
         for index in &self.slots {
             for value in view.values(index.slot) {
                 let text = value.lower;
                 if let Some(rules) = index.exact.get(text) {
-                    rules.iter().for_each(|&r| out.add(r));
+                    hit(out, rules);
                 }
                 for &len in &index.prefix.lengths {
                     if let Some(rules) = text.get(..len).and_then(|p| index.prefix.map.get(p)) {
-                        rules.iter().for_each(|&r| out.add(r));
+                        hit(out, rules);
                     }
                 }
                 for &len in &index.suffix.lengths {
                     if let Some(rules) = text.len().checked_sub(len).and_then(|start| text.get(start..)).and_then(|p| index.suffix.map.get(p)) {
-                        rules.iter().for_each(|&r| out.add(r));
+                        hit(out, rules);
                     }
                 }
+                index.windows.scan(text.as_bytes(), |rules| hit(out, rules));
                 if let Some((ac, rules)) = &index.anywhere {
                     for m in ac.find_overlapping_iter(text) {
                         if let Some(rules) = rules.get(m.pattern().as_usize()) {
-                            rules.iter().for_each(|&r| out.add(r));
+                            hit(out, rules);
                         }
                     }
                 }
             }
         }
         for &r in &self.always {
-            out.add(r);
+            out.add(r, 0, 1);
         }
     }
 

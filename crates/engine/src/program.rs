@@ -10,7 +10,7 @@ use crate::correlate::{compile_correlations, CorrelationPlan};
 use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
 use crate::matcher::StrSet;
 use crate::predicate::{Check, CompiledPredicate};
-use crate::prefilter::{better, regex_witnesses, string_witnesses, Candidates, Prefilter, Witness};
+use crate::prefilter::{best_groups, regex_witnesses, string_witnesses, union_best, Candidates, Prefilter, Requirement};
 use crate::view::EventView;
 
 /// A boolean expression over compiled predicates.
@@ -73,41 +73,40 @@ impl Builder<'_> {
         }
     }
 
-    /// Compiles an expression; returns the node and its witness set.
-    fn node(&mut self, expr: &Expr) -> (Node, Option<Vec<Witness>>) {
+    /// Compiles an expression; returns the node and what the candidate index requires of
+    /// an event for it to hold (`None`: nothing usable).
+    fn node(&mut self, expr: &Expr) -> (Node, Option<Requirement>) {
         match expr {
             Expr::And(items) => {
                 let mut nodes = Vec::with_capacity(items.len());
-                let mut best: Option<Vec<Witness>> = None;
+                let mut groups = Vec::new();
                 for item in items {
-                    let (n, w) = self.node(item);
+                    let (n, r) = self.node(item);
                     nodes.push(n);
-                    best = match (best, w) {
-                        (Some(a), Some(b)) => Some(better(a, b)),
-                        (a, b) => a.or(b),
-                    };
+                    groups.extend(r.unwrap_or_default());
                 }
-                (Node::And(nodes), best)
+                let requirement = (!groups.is_empty()).then(|| best_groups(groups));
+                (Node::And(nodes), requirement)
             }
             Expr::Or(items) => {
                 let mut nodes = Vec::with_capacity(items.len());
-                let mut union: Option<Vec<Witness>> = Some(Vec::new());
+                let mut operands = Some(Vec::new());
                 for item in items {
-                    let (n, w) = self.node(item);
+                    let (n, r) = self.node(item);
                     nodes.push(n);
-                    union = match (union, w) {
-                        (Some(mut a), Some(b)) => {
-                            a.extend(b);
-                            Some(a)
+                    operands = match (operands, r) {
+                        (Some(mut all), Some(r)) if !r.is_empty() => {
+                            all.push(r);
+                            Some(all)
                         }
                         _ => None,
                     };
                 }
-                (Node::Or(nodes), union)
+                (Node::Or(nodes), operands.and_then(union_best))
             }
             Expr::Not(inner) => (Node::Not(Box::new(self.node(inner).0)), None),
             Expr::Named { expr, .. } => self.node(expr),
-            Expr::Const(b) => (Node::Const(*b), if *b { None } else { Some(Vec::new()) }),
+            Expr::Const(b) => (Node::Const(*b), if *b { None } else { Some(vec![Vec::new()]) }),
             Expr::Pred(p) => {
                 let slot = self.slot_of(&p.field);
                 let (check, witness) = match &p.test {
@@ -138,7 +137,7 @@ impl Builder<'_> {
                 };
                 let index = self.predicates.len() as u32;
                 self.predicates.push(CompiledPredicate { slot, check });
-                (Node::Pred(index), witness)
+                (Node::Pred(index), witness.map(|w| vec![w]))
             }
         }
     }

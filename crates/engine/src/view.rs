@@ -5,7 +5,7 @@
 //! is decoded. Each string value is stored once as written and once lower-cased, because
 //! almost every comparison is case-insensitive.
 
-use crate::fields::Slot;
+use crate::fields::{Slot, KEYWORD_SLOT};
 
 /// The JSON-level kind of a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +48,8 @@ pub struct EventView {
     heads: Vec<u32>,
     tails: Vec<u32>,
     touched: Vec<Slot>,
+    /// Entries of the keyword slot: every string value, shared with the field slots.
+    keywords: Vec<u32>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -65,6 +67,7 @@ impl EventView {
             self.tails[slot as usize] = NONE;
         }
         self.touched.clear();
+        self.keywords.clear();
         self.entries.clear();
         self.text.clear();
         self.lower.clear();
@@ -72,27 +75,51 @@ impl EventView {
 
     /// Adds a value of `kind` with text `text` to `slot`.
     pub fn push(&mut self, slot: Slot, kind: Kind, text: &str) {
-        let s = slot as usize;
-        if s >= self.heads.len() {
-            self.heads.resize(s + 1, NONE);
-            self.tails.resize(s + 1, NONE);
+        if slot == KEYWORD_SLOT {
+            let index = self.add_entry(kind, text);
+            self.keywords.push(index);
+        } else {
+            let index = self.add_entry(kind, text);
+            self.link(slot, index);
         }
+    }
+
+    /// Adds a string value to `slot` and to the keyword slot, stored once.
+    pub fn push_with_keyword(&mut self, slot: Slot, text: &str) {
+        let index = self.add_entry(Kind::Str, text);
+        self.link(slot, index);
+        self.keywords.push(index);
+    }
+
+    fn add_entry(&mut self, kind: Kind, text: &str) -> u32 {
         let start = self.text.len() as u32;
         self.text.push_str(text);
         let end = self.text.len() as u32;
         let (lower_start, lower_end) = if text.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
-            let ls = self.lower.len() as u32;
+            let ls = self.lower.len();
             if text.is_ascii() {
-                self.lower.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                self.lower.push_str(text);
+                if let Some(tail) = self.lower.get_mut(ls..) {
+                    tail.make_ascii_lowercase();
+                }
             } else {
                 self.lower.push_str(&text.to_lowercase());
             }
-            (ls, self.lower.len() as u32)
+            (ls as u32, self.lower.len() as u32)
         } else {
             (NONE, NONE)
         };
         let index = self.entries.len() as u32;
         self.entries.push(Entry { kind, start, end, lower_start, lower_end, next: NONE });
+        index
+    }
+
+    fn link(&mut self, slot: Slot, index: u32) {
+        let s = slot as usize;
+        if s >= self.heads.len() {
+            self.heads.resize(s + 1, NONE);
+            self.tails.resize(s + 1, NONE);
+        }
         if self.heads[s] == NONE {
             self.heads[s] = index;
             self.touched.push(slot);
@@ -104,12 +131,18 @@ impl EventView {
 
     /// True when `slot` has at least one value.
     pub fn has(&self, slot: Slot) -> bool {
+        if slot == KEYWORD_SLOT {
+            return !self.keywords.is_empty();
+        }
         self.heads.get(slot as usize).is_some_and(|&h| h != NONE)
     }
 
     /// The values of `slot`, in the order the reader found them.
     pub fn values(&self, slot: Slot) -> Values<'_> {
-        Values { view: self, next: self.heads.get(slot as usize).copied().unwrap_or(NONE) }
+        if slot == KEYWORD_SLOT {
+            return Values { view: self, next: NONE, list: self.keywords.iter() };
+        }
+        Values { view: self, next: self.heads.get(slot as usize).copied().unwrap_or(NONE), list: [].iter() }
     }
 
     /// The first value of `slot`.
@@ -128,12 +161,17 @@ impl EventView {
 pub struct Values<'a> {
     view: &'a EventView,
     next: u32,
+    /// The keyword slot's entries (empty for field slots, which are linked lists).
+    list: std::slice::Iter<'a, u32>,
 }
 
 impl<'a> Iterator for Values<'a> {
     type Item = Value<'a>;
 
     fn next(&mut self) -> Option<Value<'a>> {
+        if let Some(&index) = self.list.next() {
+            return self.view.entries.get(index as usize).map(|e| self.view.value(e));
+        }
         let e = self.view.entries.get(self.next as usize)?;
         self.next = e.next;
         Some(self.view.value(e))

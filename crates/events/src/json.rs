@@ -1,15 +1,19 @@
 //! Extracting the fields a program reads from one JSON record, skipping everything else.
 //!
-//! The record is walked with serde_json's streaming deserializer along the program's field
-//! trie: keys that lead to no field are skipped with `IgnoredAny` (validated, never
-//! decoded into values). Arrays yield one value per element. An object holding `#text` (the
-//! `evtx` crate's rendering of an element with attributes, e.g. `EventID`) yields that text.
+//! A small validating JSON scanner walks the record along the program's field trie: values
+//! under keys that lead to no field are checked for well-formedness and skipped without
+//! being decoded. Arrays yield one value per element. An object holding `#text` (the `evtx`
+//! crate's rendering of an element with attributes, e.g. `EventID`) yields that text.
+//! Numbers keep the text they were written with. A record that is not valid JSON (bad
+//! syntax, invalid UTF-8, nesting deeper than [`MAX_DEPTH`], trailing data) is an error with
+//! its line and column; it never panics.
 
-use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use vigil_engine::{EventView, FieldTrie, Kind, TrieNode, KEYWORD_SLOT};
+
+/// The deepest nesting of objects and arrays accepted in a record.
+pub const MAX_DEPTH: usize = 128;
 
 /// A record that is not valid JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,158 +26,379 @@ pub struct JsonError {
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (column {})", self.message, self.column)
+        write!(f, "{} at line {} column {}", self.message, self.line, self.column)
     }
 }
 
-/// No trie node: the walk only collects keyword strings below here.
-const NO_NODE: TrieNode = u32::MAX;
+/// What the walk does with a value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Collect into the trie node's slot (and descend into its children).
+    Node(TrieNode),
+    /// No field here, but every string is wanted for keyword search.
+    Keywords,
+    /// Validate and skip.
+    Skip,
+}
 
 /// Fills `view` with the values `trie` asks for from the JSON `record`.
 pub fn extract(record: &[u8], trie: &FieldTrie, view: &mut EventView) -> Result<(), JsonError> {
-    let mut de = serde_json::Deserializer::from_slice(record);
-    let mut scratch = String::new();
-    let walk = Walk { trie, node: trie.root(), view, keywords: trie.wants_keywords(), scratch: &mut scratch };
-    let result = walk.deserialize(&mut de).and_then(|()| de.end());
-    result.map_err(|e| JsonError { line: e.line(), column: e.column(), message: e.to_string() })
+    if let Err(e) = std::str::from_utf8(record) {
+        return Err(error_at(record, e.valid_up_to(), "invalid UTF-8"));
+    }
+    let mut scanner = Scanner { b: record, i: 0, trie, view, keywords: trie.wants_keywords(), buf: String::new(), depth: 0 };
+    let result = scanner.value(Mode::Node(trie.root())).and_then(|()| {
+        scanner.ws();
+        if scanner.i < record.len() {
+            Err("trailing characters after the JSON value")
+        } else {
+            Ok(())
+        }
+    });
+    result.map_err(|message| error_at(record, scanner.i, message))
 }
 
-struct Walk<'t, 'v> {
+fn error_at(record: &[u8], offset: usize, message: &str) -> JsonError {
+    let before = record.get(..offset.min(record.len())).unwrap_or(record);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let column = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
+    JsonError { line, column, message: message.to_string() }
+}
+
+struct Scanner<'a, 't, 'v> {
+    b: &'a [u8],
+    i: usize,
     trie: &'t FieldTrie,
-    node: TrieNode,
     view: &'v mut EventView,
     keywords: bool,
-    scratch: &'v mut String,
+    /// Unescaped text of the current string or key, when it had escapes.
+    buf: String,
+    depth: usize,
 }
 
-impl Walk<'_, '_> {
-    fn slot(&self) -> Option<u32> {
-        if self.node == NO_NODE {
-            None
+type Step = Result<(), &'static str>;
+
+impl<'a> Scanner<'a, '_, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8, message: &'static str) -> Step {
+        if self.peek() == Some(byte) {
+            self.i += 1;
+            Ok(())
         } else {
-            self.trie.slot_at(self.node)
+            Err(message)
         }
     }
 
-    fn scalar(&mut self, kind: Kind, text: &str) {
-        if let Some(slot) = self.slot() {
-            self.view.push(slot, kind, text);
+    fn value(&mut self, mode: Mode) -> Step {
+        self.ws();
+        match self.peek() {
+            Some(b'{') => self.object(mode),
+            Some(b'[') => self.array(mode),
+            Some(b'"') => {
+                let wanted = match mode {
+                    Mode::Node(n) => self.trie.slot_at(n).is_some() || self.keywords,
+                    Mode::Keywords => true,
+                    Mode::Skip => false,
+                };
+                if !wanted {
+                    return self.skip_string();
+                }
+                let (start, end, escaped) = self.string()?;
+                let text = if escaped { std::mem::take(&mut self.buf) } else { String::new() };
+                let s: &str = if escaped { &text } else { std::str::from_utf8(self.b.get(start..end).unwrap_or(&[])).unwrap_or("") };
+                let slot = match mode {
+                    Mode::Node(n) => self.trie.slot_at(n),
+                    _ => None,
+                };
+                match (slot, self.keywords) {
+                    (Some(slot), true) => self.view.push_with_keyword(slot, s),
+                    (Some(slot), false) => self.view.push(slot, Kind::Str, s),
+                    (None, true) => self.view.push(KEYWORD_SLOT, Kind::Str, s),
+                    (None, false) => {}
+                }
+                if escaped {
+                    self.buf = text;
+                }
+                Ok(())
+            }
+            Some(b't') => self.literal(b"true", mode, Kind::Bool),
+            Some(b'f') => self.literal(b"false", mode, Kind::Bool),
+            Some(b'n') => self.literal(b"null", mode, Kind::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(mode),
+            Some(_) => Err("expected a JSON value"),
+            None => Err("the record ends where a value was expected"),
         }
-        if self.keywords && kind == Kind::Str {
-            self.view.push(KEYWORD_SLOT, kind, text);
-        }
     }
 
-    fn number(&mut self, value: impl fmt::Display) {
-        self.scratch.clear();
-        let _ = write!(self.scratch, "{value}");
-        let text = std::mem::take(self.scratch);
-        self.scalar(Kind::Num, &text);
-        *self.scratch = text;
-    }
-
-    fn descend(&mut self, node: TrieNode) -> Walk<'_, '_> {
-        Walk { trie: self.trie, node, view: self.view, keywords: self.keywords, scratch: self.scratch }
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Walk<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-/// An object key, borrowed from the input when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
+    fn collect(&mut self, mode: Mode, kind: Kind, text: &str) {
+        if let Mode::Node(n) = mode {
+            if let Some(slot) = self.trie.slot_at(n) {
+                self.view.push(slot, kind, text);
             }
         }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-impl<'de> Visitor<'de> for Walk<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
     }
 
-    fn visit_bool<E>(mut self, v: bool) -> Result<(), E> {
-        self.scalar(Kind::Bool, if v { "true" } else { "false" });
+    fn literal(&mut self, word: &'static [u8], mode: Mode, kind: Kind) -> Step {
+        if self.b.get(self.i..self.i + word.len()) != Some(word) {
+            return Err("invalid literal (expected true, false or null)");
+        }
+        self.i += word.len();
+        let text = if kind == Kind::Null { "" } else { std::str::from_utf8(word).unwrap_or("") };
+        self.collect(mode, kind, text);
         Ok(())
     }
 
-    fn visit_i64<E>(mut self, v: i64) -> Result<(), E> {
-        self.number(v);
-        Ok(())
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - start
     }
 
-    fn visit_u64<E>(mut self, v: u64) -> Result<(), E> {
-        self.number(v);
-        Ok(())
-    }
-
-    fn visit_f64<E>(mut self, v: f64) -> Result<(), E> {
-        self.number(v);
-        Ok(())
-    }
-
-    fn visit_str<E>(mut self, v: &str) -> Result<(), E> {
-        self.scalar(Kind::Str, v);
-        Ok(())
-    }
-
-    fn visit_unit<E>(mut self) -> Result<(), E> {
-        self.scalar(Kind::Null, "");
-        Ok(())
-    }
-
-    fn visit_none<E>(mut self) -> Result<(), E> {
-        self.scalar(Kind::Null, "");
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        let node = self.node;
-        while seq.next_element_seed(self.descend(node))?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        let leaf = self.slot();
-        let mut had_text = false;
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            if leaf.is_some() && key == "#text" {
-                had_text = true;
-                let node = self.node;
-                map.next_value_seed(self.descend(node))?;
-                continue;
+    fn number(&mut self, mode: Mode) -> Step {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
             }
-            let child = if self.node == NO_NODE { None } else { self.trie.child(self.node, &key) };
-            match child {
-                Some(c) => map.next_value_seed(self.descend(c))?,
-                None if self.keywords => map.next_value_seed(self.descend(NO_NODE))?,
-                None => {
-                    map.next_value::<IgnoredAny>()?;
+            _ => return Err("invalid number"),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err("invalid number: digits expected after `.`");
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err("invalid number: digits expected in the exponent");
+            }
+        }
+        if let Mode::Node(_) = mode {
+            let text = std::str::from_utf8(self.b.get(start..self.i).unwrap_or(&[])).unwrap_or("");
+            self.collect(mode, Kind::Num, text);
+        }
+        Ok(())
+    }
+
+    /// Scans a string; returns its raw byte range and whether it had escapes (then its
+    /// decoded text is in `self.buf`).
+    fn string(&mut self) -> Result<(usize, usize, bool), &'static str> {
+        self.i += 1; // opening quote
+        let start = self.i;
+        loop {
+            match self.peek() {
+                None => return Err("unterminated string"),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok((start, self.i - 1, false));
+                }
+                Some(b'\\') => break,
+                Some(0..=0x1f) => return Err("control character inside a string"),
+                Some(_) => self.i += 1,
+            }
+        }
+        // Slow path: decode escapes into the buffer.
+        self.buf.clear();
+        self.buf.push_str(std::str::from_utf8(self.b.get(start..self.i).unwrap_or(&[])).unwrap_or(""));
+        loop {
+            match self.peek() {
+                None => return Err("unterminated string"),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok((start, self.i - 1, true));
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let c = match self.peek() {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.i += 1;
+                            let c = self.unicode_escape()?;
+                            self.buf.push(c);
+                            continue;
+                        }
+                        _ => return Err("invalid escape in string"),
+                    };
+                    self.i += 1;
+                    self.buf.push(c);
+                }
+                Some(0..=0x1f) => return Err("control character inside a string"),
+                Some(_) => {
+                    let run_start = self.i;
+                    while let Some(b) = self.peek() {
+                        if b == b'"' || b == b'\\' || b < 0x20 {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                    self.buf.push_str(std::str::from_utf8(self.b.get(run_start..self.i).unwrap_or(&[])).unwrap_or(""));
                 }
             }
         }
+    }
+
+    fn hex4(&mut self) -> Result<u32, &'static str> {
+        let digits = self.b.get(self.i..self.i + 4).ok_or("truncated \\u escape")?;
+        let text = std::str::from_utf8(digits).map_err(|_| "invalid \\u escape")?;
+        let value = u32::from_str_radix(text, 16).map_err(|_| "invalid \\u escape")?;
+        self.i += 4;
+        Ok(value)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, &'static str> {
+        let first = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&first) {
+            // A high surrogate must be followed by `\u` and a low surrogate.
+            if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
+                return Err("lone surrogate in \\u escape");
+            }
+            self.i += 2;
+            let second = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return Err("invalid surrogate pair in \\u escape");
+            }
+            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        } else if (0xDC00..0xE000).contains(&first) {
+            return Err("lone surrogate in \\u escape");
+        } else {
+            first
+        };
+        char::from_u32(code).ok_or("invalid \\u escape")
+    }
+
+    fn skip_string(&mut self) -> Step {
+        self.i += 1;
+        loop {
+            match self.peek() {
+                None => return Err("unterminated string"),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                        Some(b'u') => {
+                            self.i += 1;
+                            self.unicode_escape()?;
+                        }
+                        _ => return Err("invalid escape in string"),
+                    }
+                }
+                Some(0..=0x1f) => return Err("control character inside a string"),
+                Some(_) => self.i += 1,
+            }
+        }
+    }
+
+    fn enter(&mut self) -> Step {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err("nesting deeper than 128 levels");
+        }
+        Ok(())
+    }
+
+    fn array(&mut self, mode: Mode) -> Step {
+        self.enter()?;
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            self.value(mode)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err("expected `,` or `]` in array"),
+            }
+        }
+    }
+
+    fn object(&mut self, mode: Mode) -> Step {
+        self.enter()?;
+        self.i += 1;
+        let leaf = match mode {
+            Mode::Node(n) => self.trie.slot_at(n),
+            _ => None,
+        };
+        let mut had_text = false;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+        } else {
+            loop {
+                self.ws();
+                if self.peek() != Some(b'"') {
+                    return Err("expected a string key in object");
+                }
+                let (start, end, escaped) = self.string()?;
+                let child = match mode {
+                    Mode::Node(n) => {
+                        let key = if escaped { self.buf.as_str() } else { std::str::from_utf8(self.b.get(start..end).unwrap_or(&[])).unwrap_or("") };
+                        if leaf.is_some() && key == "#text" {
+                            had_text = true;
+                            Mode::Node(n)
+                        } else {
+                            match self.trie.child(n, key) {
+                                Some(c) => Mode::Node(c),
+                                None if self.keywords => Mode::Keywords,
+                                None => Mode::Skip,
+                            }
+                        }
+                    }
+                    other => other,
+                };
+                self.ws();
+                self.expect(b':', "expected `:` after object key")?;
+                self.value(child)?;
+                self.ws();
+                match self.peek() {
+                    Some(b',') => self.i += 1,
+                    Some(b'}') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err("expected `,` or `}` in object"),
+                }
+            }
+        }
+        self.depth -= 1;
         if let (Some(slot), false) = (leaf, had_text) {
             self.view.push(slot, Kind::Composite, "");
         }
@@ -214,6 +439,14 @@ mod tests {
     }
 
     #[test]
+    fn escapes_are_decoded() {
+        let (t, v, r) = run(r#"{"a":"q\"b\\s\/\n\u00e9\ud83d\ude00","b\u0041":"k"}"#, &["a", "bA"]);
+        r.unwrap();
+        assert_eq!(texts(&t, &v, "a"), ["q\"b\\s/\né😀"]);
+        assert_eq!(texts(&t, &v, "bA"), ["k"]);
+    }
+
+    #[test]
     fn evtx_text_nodes_and_wildcard_segments() {
         let json = r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":0},"#text":4624}},"UserData":{"Op":{"User":"bob"}}}}"##;
         let (t, v, r) = run(json, &["Event.System.EventID", "Event.UserData.*.User"]);
@@ -224,11 +457,32 @@ mod tests {
 
     #[test]
     fn malformed_records_report_their_position() {
-        let (_, _, r) = run("{\"a\": 1,\n \"b\": }", &["a"]);
-        let e = r.unwrap_err();
-        assert_eq!(e.line, 2);
-        let (_, _, r) = run("{\"a\": 1} trailing", &["a"]);
-        assert!(r.is_err());
+        for (bad, line) in [
+            ("{\"a\": 1,\n \"b\": }", 2),
+            ("{\"a\": 1} trailing", 1),
+            ("{\"a\": \"unterminated}", 1),
+            ("{\"a\": tru}", 1),
+            ("{\"a\": 01}", 1),
+            ("{\"a\": \"\\x\"}", 1),
+            ("{\"a\": \"\\ud800\"}", 1),
+            ("{\"a\" 1}", 1),
+            ("[1,]", 1),
+            ("", 1),
+        ] {
+            let (_, _, r) = run(bad, &["a"]);
+            let e = r.expect_err(bad);
+            assert_eq!(e.line, line, "{bad}: {e}");
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(run(&deep, &["a"]).2.is_err());
+        assert!(extract(b"{\"a\":\"\xff\"}", &FieldTrie::default(), &mut EventView::new(1)).is_err());
+    }
+
+    #[test]
+    fn valid_json_of_every_kind_is_accepted() {
+        let (t, v, r) = run(r#" { "a" : [ true , false , null , -1.5e3 , 0 , {} , [] , "" ] } "#, &["a"]);
+        r.unwrap();
+        assert_eq!(texts(&t, &v, "a"), ["true", "false", "", "-1.5e3", "0", "", ""]);
     }
 
     #[test]
