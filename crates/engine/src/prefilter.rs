@@ -214,7 +214,7 @@ pub type Requirement = Vec<Vec<Witness>>;
 
 /// Keeps the most selective groups.
 pub fn best_groups(mut groups: Requirement) -> Requirement {
-    groups.sort_by(|a, b| score(b).cmp(&score(a)));
+    groups.sort_by_key(|g| std::cmp::Reverse(score(g)));
     groups.truncate(MAX_GROUPS);
     groups
 }
