@@ -43,10 +43,11 @@ enum Mode {
 
 /// Fills `view` with the values `trie` asks for from the JSON `record`.
 pub fn extract(record: &[u8], trie: &FieldTrie, view: &mut EventView) -> Result<(), JsonError> {
-    if let Err(e) = std::str::from_utf8(record) {
-        return Err(error_at(record, e.valid_up_to(), "invalid UTF-8"));
-    }
-    let mut scanner = Scanner { b: record, i: 0, trie, view, keywords: trie.wants_keywords(), buf: String::new(), depth: 0 };
+    let text = match std::str::from_utf8(record) {
+        Ok(text) => text,
+        Err(e) => return Err(error_at(record, e.valid_up_to(), "invalid UTF-8")),
+    };
+    let mut scanner = Scanner { s: text, b: record, i: 0, trie, view, keywords: trie.wants_keywords(), buf: String::new(), depth: 0 };
     let result = scanner.value(Mode::Node(trie.root())).and_then(|()| {
         scanner.ws();
         if scanner.i < record.len() {
@@ -66,6 +67,8 @@ fn error_at(record: &[u8], offset: usize, message: &str) -> JsonError {
 }
 
 struct Scanner<'a, 't, 'v> {
+    /// The record, validated as UTF-8 once; `b` is the same bytes.
+    s: &'a str,
     b: &'a [u8],
     i: usize,
     trie: &'t FieldTrie,
@@ -114,7 +117,7 @@ impl<'a> Scanner<'a, '_, '_> {
                 }
                 let (start, end, escaped) = self.string()?;
                 let text = if escaped { std::mem::take(&mut self.buf) } else { String::new() };
-                let s: &str = if escaped { &text } else { std::str::from_utf8(self.b.get(start..end).unwrap_or(&[])).unwrap_or("") };
+                let s: &str = if escaped { &text } else { self.s.get(start..end).unwrap_or("") };
                 let slot = match mode {
                     Mode::Node(n) => self.trie.slot_at(n),
                     _ => None,
@@ -193,7 +196,7 @@ impl<'a> Scanner<'a, '_, '_> {
             }
         }
         if let Mode::Node(_) = mode {
-            let text = std::str::from_utf8(self.b.get(start..self.i).unwrap_or(&[])).unwrap_or("");
+            let text = self.s.get(start..self.i).unwrap_or("");
             self.collect(mode, Kind::Num, text);
         }
         Ok(())
@@ -218,7 +221,7 @@ impl<'a> Scanner<'a, '_, '_> {
         }
         // Slow path: decode escapes into the buffer.
         self.buf.clear();
-        self.buf.push_str(std::str::from_utf8(self.b.get(start..self.i).unwrap_or(&[])).unwrap_or(""));
+        self.buf.push_str(self.s.get(start..self.i).unwrap_or(""));
         loop {
             match self.peek() {
                 None => return Err("unterminated string"),
@@ -257,7 +260,7 @@ impl<'a> Scanner<'a, '_, '_> {
                         }
                         self.i += 1;
                     }
-                    self.buf.push_str(std::str::from_utf8(self.b.get(run_start..self.i).unwrap_or(&[])).unwrap_or(""));
+                    self.buf.push_str(self.s.get(run_start..self.i).unwrap_or(""));
                 }
             }
         }
@@ -370,7 +373,7 @@ impl<'a> Scanner<'a, '_, '_> {
                 let (start, end, escaped) = self.string()?;
                 let child = match mode {
                     Mode::Node(n) => {
-                        let key = if escaped { self.buf.as_str() } else { std::str::from_utf8(self.b.get(start..end).unwrap_or(&[])).unwrap_or("") };
+                        let key = if escaped { self.buf.as_str() } else { self.s.get(start..end).unwrap_or("") };
                         if leaf.is_some() && key == "#text" {
                             had_text = true;
                             Mode::Node(n)
