@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::prefilter::FxMap;
+
 /// Index of a field slot: where the values of one field of the program are collected.
 pub type Slot = u32;
 
@@ -15,7 +17,7 @@ pub const KEYWORD_SLOT: Slot = 0;
 
 #[derive(Clone, Debug, Default)]
 struct Node {
-    children: HashMap<Box<str>, u32>,
+    children: FxMap<Box<str>, u32>,
     /// Child for a `*` path segment: any key.
     any_child: Option<u32>,
     slot: Option<Slot>,

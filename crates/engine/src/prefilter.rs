@@ -21,7 +21,7 @@ use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
 use crate::fields::Slot;
 use crate::view::EventView;
-use crate::window::WindowSet;
+use crate::window::{EndSet, WindowSet};
 
 /// The longest needle kept per witness.
 pub const MAX_NEEDLE: usize = crate::window::WIDTH;
@@ -184,7 +184,7 @@ impl Hasher for FxHasher {
     }
 }
 
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// The rules of each (place, needle) of one slot, while the index is built.
 type NeedleRules = HashMap<(Place, Box<str>), Vec<(u32, u8)>>;
@@ -232,27 +232,11 @@ pub fn union_best(operands: Vec<Requirement>) -> Option<Requirement> {
 /// A rule and the group of its requirement a needle belongs to.
 type RuleGroup = (u32, u8);
 
-/// Anchored needles of one place, keyed by needle; lookups try each length present.
-#[derive(Default)]
-struct Anchored {
-    map: FxMap<Box<str>, Vec<RuleGroup>>,
-    lengths: Vec<usize>,
-}
-
-impl Anchored {
-    fn insert(&mut self, needle: Box<str>, rules: Vec<RuleGroup>) {
-        if !self.lengths.contains(&needle.len()) {
-            self.lengths.push(needle.len());
-        }
-        self.map.insert(needle, rules);
-    }
-}
-
 struct SlotIndex {
     slot: Slot,
     exact: FxMap<Box<str>, Vec<RuleGroup>>,
-    prefix: Anchored,
-    suffix: Anchored,
+    prefix: EndSet<Vec<RuleGroup>>,
+    suffix: EndSet<Vec<RuleGroup>>,
     /// `anywhere` needles of exactly [`MAX_NEEDLE`] bytes (most of them).
     windows: WindowSet<Vec<RuleGroup>>,
     /// Shorter `anywhere` needles.
@@ -338,25 +322,29 @@ impl Prefilter {
             let mut index = SlotIndex {
                 slot,
                 exact: FxMap::default(),
-                prefix: Anchored::default(),
-                suffix: Anchored::default(),
+                prefix: EndSet::new(true, std::iter::empty()),
+                suffix: EndSet::new(false, std::iter::empty()),
                 windows: WindowSet::new(std::iter::empty()),
                 anywhere: None,
             };
             let mut anywhere: Vec<(Box<str>, Vec<RuleGroup>)> = Vec::new();
             let mut windows: Vec<(Box<[u8]>, Vec<RuleGroup>)> = Vec::new();
+            let mut prefixes: Vec<(Box<[u8]>, Vec<RuleGroup>)> = Vec::new();
+            let mut suffixes: Vec<(Box<[u8]>, Vec<RuleGroup>)> = Vec::new();
             for ((place, needle), rules) in entries {
                 match place {
                     Place::Exact => {
                         index.exact.insert(needle, rules);
                     }
-                    Place::Prefix => index.prefix.insert(needle, rules),
-                    Place::Suffix => index.suffix.insert(needle, rules),
+                    Place::Prefix => prefixes.push((Box::from(needle.as_bytes()), rules)),
+                    Place::Suffix => suffixes.push((Box::from(needle.as_bytes()), rules)),
                     Place::Anywhere if needle.len() == MAX_NEEDLE => windows.push((Box::from(needle.as_bytes()), rules)),
                     Place::Anywhere => anywhere.push((needle, rules)),
                 }
             }
             index.windows = WindowSet::new(windows);
+            index.prefix = EndSet::new(true, prefixes);
+            index.suffix = EndSet::new(false, suffixes);
             if !anywhere.is_empty() {
                 // A full DFA scans fastest; it is only refused for huge needle sets, and then
                 // the default (contiguous NFA) takes over.
@@ -397,16 +385,8 @@ impl Prefilter {
                 if let Some(rules) = index.exact.get(text) {
                     hit(out, rules);
                 }
-                for &len in &index.prefix.lengths {
-                    if let Some(rules) = text.get(..len).and_then(|p| index.prefix.map.get(p)) {
-                        hit(out, rules);
-                    }
-                }
-                for &len in &index.suffix.lengths {
-                    if let Some(rules) = text.len().checked_sub(len).and_then(|start| text.get(start..)).and_then(|p| index.suffix.map.get(p)) {
-                        hit(out, rules);
-                    }
-                }
+                index.prefix.scan(text.as_bytes(), |rules| hit(out, rules));
+                index.suffix.scan(text.as_bytes(), |rules| hit(out, rules));
                 index.windows.scan(text.as_bytes(), |rules| hit(out, rules));
                 if let Some((ac, rules)) = &index.anywhere {
                     for m in ac.find_overlapping_iter(text) {

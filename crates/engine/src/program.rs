@@ -60,6 +60,8 @@ struct Builder<'p> {
     fields: FieldTrie,
     predicates: Vec<CompiledPredicate>,
     pipeline: &'p Pipeline,
+    /// Why the rule being compiled cannot run, if something in it failed to compile.
+    failure: Option<(vigil_ir::Span, String)>,
 }
 
 impl Builder<'_> {
@@ -112,17 +114,18 @@ impl Builder<'_> {
                 let (check, witness) = match &p.test {
                     Test::Str { op, case, patterns } => (Check::Str(StrSet::new(*op, *case, patterns)), string_witnesses(slot, *op, *case, patterns)),
                     Test::Regex { patterns } => {
-                        let compiled = patterns
-                            .iter()
-                            .filter_map(|r| {
-                                regex::RegexBuilder::new(&r.source)
-                                    .case_insensitive(r.case_insensitive)
-                                    .multi_line(r.multi_line)
-                                    .dot_matches_new_line(r.dot_matches_new_line)
-                                    .build()
-                                    .ok()
-                            })
-                            .collect();
+                        let mut compiled = Vec::with_capacity(patterns.len());
+                        for r in patterns {
+                            let built = regex::RegexBuilder::new(&r.source)
+                                .case_insensitive(r.case_insensitive)
+                                .multi_line(r.multi_line)
+                                .dot_matches_new_line(r.dot_matches_new_line)
+                                .build();
+                            match built {
+                                Ok(re) => compiled.push(re),
+                                Err(e) => self.failure = Some((p.span, format!("regular expression `{}` does not compile: {e}", r.source))),
+                            }
+                        }
                         (Check::Regex(compiled), regex_witnesses(slot, patterns))
                     }
                     Test::Cidr { networks } => (Check::Cidr(networks.clone()), None),
@@ -148,7 +151,7 @@ impl Program {
     /// (unresolved placeholders, or correlations over such rules) are reported, not dropped
     /// silently.
     pub fn compile(rules: &[Rule], pipeline: &Pipeline) -> (Program, CompileReport) {
-        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), pipeline };
+        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), pipeline, failure: None };
         let mut refused = Vec::new();
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
@@ -161,6 +164,10 @@ impl Program {
             }
             let Some(expr) = mapped.rule.detection() else { continue };
             let (root, witness) = b.node(expr);
+            if let Some((span, message)) = b.failure.take() {
+                refused.push(Diagnostic::error("engine::compile", rule.source.clone(), span, message));
+                continue;
+            }
             witnesses.push(witness);
             compiled.push(CompiledRule { rule: Arc::new(mapped.rule), root, emits: true });
         }

@@ -72,9 +72,80 @@ impl<T> WindowSet<T> {
     }
 }
 
+/// Needles of up to [`WIDTH`] bytes tested at one end of a text: its first or last `n` bytes
+/// for each needle length `n` present. Each test is a packed key and one bit test; only
+/// filter hits are looked up exactly.
+pub struct EndSet<T> {
+    /// Whether needles sit at the start (`true`) or the end of the text.
+    at_start: bool,
+    /// Per needle length: (length, filter, needles).
+    lengths: Vec<(usize, Vec<u64>, HashMap<u64, T, BuildHasherDefault<FxHasher>>)>,
+}
+
+impl<T> EndSet<T> {
+    /// Builds the set; needles longer than [`WIDTH`] or empty are ignored.
+    pub fn new(at_start: bool, needles: impl IntoIterator<Item = (Box<[u8]>, T)>) -> EndSet<T> {
+        let mut set = EndSet { at_start, lengths: Vec::new() };
+        for (needle, payload) in needles {
+            let n = needle.len();
+            if n == 0 || n > WIDTH {
+                continue;
+            }
+            let position = match set.lengths.iter().position(|(len, _, _)| *len == n) {
+                Some(p) => p,
+                None => {
+                    set.lengths.push((n, vec![0; (1 << FILTER_BITS) / 64], HashMap::default()));
+                    set.lengths.len() - 1
+                }
+            };
+            if let Some((_, filter, map)) = set.lengths.get_mut(position) {
+                let key = pack(&needle);
+                let bit = filter_index(key);
+                if let Some(word) = filter.get_mut(bit / 64) {
+                    *word |= 1 << (bit % 64);
+                }
+                map.insert(key, payload);
+            }
+        }
+        set
+    }
+
+    /// Calls `found` with the payload of every needle at the set's end of `text`.
+    pub fn scan(&self, text: &[u8], mut found: impl FnMut(&T)) {
+        for (n, filter, map) in &self.lengths {
+            let Some(start) = text.len().checked_sub(*n) else { continue };
+            let part = if self.at_start { text.get(..*n) } else { text.get(start..) };
+            let Some(part) = part else { continue };
+            let key = pack(part);
+            let bit = filter_index(key);
+            if filter.get(bit / 64).is_some_and(|w| w & (1 << (bit % 64)) != 0) {
+                if let Some(payload) = map.get(&key) {
+                    found(payload);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn end_sets_test_only_their_end() {
+        let suffixes = EndSet::new(false, [(Box::from(&b".exe"[..]), 1), (Box::from(&b"\\cmd.exe"[..]), 2)]);
+        let mut hits = Vec::new();
+        suffixes.scan(b"C:\\cmd.exe", |&p| hits.push(p));
+        hits.sort();
+        assert_eq!(hits, vec![1, 2]);
+        let mut none = Vec::new();
+        suffixes.scan(b"cmd.exe.txt", |&p| none.push(p));
+        assert!(none.is_empty());
+        let prefixes = EndSet::new(true, [(Box::from(&b"c:\\"[..]), 1)]);
+        prefixes.scan(b"c:\\x", |&p| none.push(p));
+        prefixes.scan(b"d:\\c:\\", |&p| none.push(p));
+        assert_eq!(none, vec![1]);
+    }
 
     #[test]
     fn finds_every_occurrence_and_nothing_else() {
