@@ -11,6 +11,9 @@ use std::hash::BuildHasherDefault;
 
 use crate::prefilter::FxHasher;
 
+/// Packed needles and their payloads.
+type KeyMap<T> = HashMap<u64, T, BuildHasherDefault<FxHasher>>;
+
 /// The needle length this set handles.
 pub const WIDTH: usize = 8;
 
@@ -28,7 +31,7 @@ fn filter_index(key: u64) -> usize {
 /// Needles of exactly [`WIDTH`] bytes, each with a payload.
 pub struct WindowSet<T> {
     filter: Vec<u64>,
-    needles: HashMap<u64, T, BuildHasherDefault<FxHasher>>,
+    needles: KeyMap<T>,
 }
 
 impl<T> WindowSet<T> {
@@ -79,7 +82,7 @@ pub struct EndSet<T> {
     /// Whether needles sit at the start (`true`) or the end of the text.
     at_start: bool,
     /// Per needle length: (length, filter, needles).
-    lengths: Vec<(usize, Vec<u64>, HashMap<u64, T, BuildHasherDefault<FxHasher>>)>,
+    lengths: Vec<(usize, Vec<u64>, KeyMap<T>)>,
 }
 
 impl<T> EndSet<T> {
