@@ -22,6 +22,6 @@ fuzz_target!(|data: &[u8]| {
     let mut view = program.new_view();
     if vigil_events::extract(data, &program.fields, &mut view).is_ok() {
         let mut out = Vec::new();
-        program.matches(&view, &mut Scratch::default(), &mut out);
+        program.matches(&view, None, &mut Scratch::default(), &mut out);
     }
 });

@@ -25,6 +25,23 @@ pub struct HuntArgs {
     pub pipeline: Option<String>,
     pub format: Format,
     pub threads: Option<usize>,
+    pub logsource: Option<String>,
+}
+
+/// Parses `product=windows,service=sysmon`.
+fn parse_logsource(text: &str) -> anyhow::Result<vigil_ir::LogSource> {
+    let mut out = vigil_ir::LogSource::default();
+    for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+        let Some((key, value)) = part.split_once('=') else { bail!("--logsource: `{part}` is not KEY=VALUE") };
+        let value = Some(value.trim().to_ascii_lowercase());
+        match key.trim() {
+            "product" => out.product = value,
+            "category" => out.category = value,
+            "service" => out.service = value,
+            other => bail!("--logsource: unknown key `{other}` (use product, category, service)"),
+        }
+    }
+    Ok(out)
 }
 
 /// The most skipped records printed one by one; the rest are only counted.
@@ -97,6 +114,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         let raw: Vec<Input> = args.paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect();
         vigil_events::expand_inputs(&raw)?
     };
+    let routed = args.logsource.as_deref().map(parse_logsource).transpose()?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
 
     let mut writer = AlertWriter::new(out, args.format);
@@ -158,7 +176,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
             }
         }
     };
-    run(&program, &inputs, threads, &mut sink, &mut source_errors);
+    run(&program, routed.as_ref(), &inputs, threads, &mut sink, &mut source_errors);
     correlator.finish(&mut corr_out);
     if write_error.is_none() {
         if let Err(e) = emit_correlations(&mut corr_out, &mut writer, &mut per_rule, &mut alerts) {

@@ -42,6 +42,10 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long, short = 'j')]
         threads: Option<usize>,
+        /// Where the events come from, e.g. `product=windows,service=sysmon`: only rules
+        /// whose log source fits are run (logsource routing). Default: every rule.
+        #[arg(long, value_name = "KEY=VALUE,...")]
+        logsource: Option<String>,
     },
     /// Load rules and print every diagnostic; exits 1 when a rule is rejected.
     Check {
@@ -60,8 +64,8 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
         Command::Check { paths, quiet } => check::run(&paths, quiet, &mut out),
-        Command::Hunt { paths, rules, pipeline, format, threads } => {
-            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads };
+        Command::Hunt { paths, rules, pipeline, format, threads, logsource } => {
+            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource };
             hunt::run_hunt(args, &mut out, &mut std::io::stderr())
         }
     };

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use vigil_engine::{Feed, Program, Scratch};
 use vigil_events::{read_source, BadRecord, Chunk, Input};
+use vigil_ir::LogSource;
 
 /// A rule match, with what output and correlations need.
 pub struct Hit {
@@ -42,7 +43,7 @@ impl ChunkResult {
 }
 
 /// Evaluates one chunk.
-pub fn process(program: &Program, chunk: Chunk) -> ChunkResult {
+pub fn process(program: &Program, source: Option<&LogSource>, chunk: Chunk) -> ChunkResult {
     let mut view = program.new_view();
     let mut scratch = Scratch::default();
     let mut matched = Vec::new();
@@ -56,7 +57,7 @@ pub fn process(program: &Program, chunk: Chunk) -> ChunkResult {
         }
         result.events += 1;
         matched.clear();
-        program.matches(&view, &mut scratch, &mut matched);
+        program.matches(&view, source, &mut scratch, &mut matched);
         for &r in &matched {
             let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
             let mut feeds = Vec::new();
@@ -77,7 +78,7 @@ pub struct SourceError {
 
 /// Runs `program` over `inputs` with `threads` workers, calling `sink` with every chunk's
 /// result in input order.
-pub fn run(program: &Program, inputs: &[Input], threads: usize, sink: &mut dyn FnMut(ChunkResult), errors: &mut Vec<SourceError>) {
+pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], threads: usize, sink: &mut dyn FnMut(ChunkResult), errors: &mut Vec<SourceError>) {
     let describe = |input: &Input| match input {
         Input::Stdin => "<stdin>".to_string(),
         Input::Path(p) => p.display().to_string(),
@@ -86,7 +87,7 @@ pub fn run(program: &Program, inputs: &[Input], threads: usize, sink: &mut dyn F
     if threads <= 1 {
         for input in inputs {
             let r = read_source(input, &mut |chunk| {
-                sink(process(program, chunk));
+                sink(process(program, source, chunk));
                 true
             });
             if let Err(e) = r {
@@ -123,7 +124,7 @@ pub fn run(program: &Program, inputs: &[Input], threads: usize, sink: &mut dyn F
                     Err(_) => return,
                 };
                 let Ok((seq, chunk)) = next else { return };
-                if tx.send((seq, process(program, chunk))).is_err() {
+                if tx.send((seq, process(program, source, chunk))).is_err() {
                     return;
                 }
             });

@@ -100,3 +100,18 @@ fn check_reports_and_exits_nonzero_on_bad_rules() {
     assert!(stdout.contains("^"), "{stdout}");
     assert!(stdout.trim_end().ends_with("checked: 0 loaded, 1 rejected"), "{stdout}");
 }
+
+#[test]
+fn logsource_routing_keeps_only_fitting_rules() {
+    let all = vigil().args(["hunt", "--format", "ndjson"]).output().unwrap().stdout;
+    let linux = vigil().args(["hunt", "--format", "ndjson", "--logsource", "product=linux"]).output().unwrap();
+    assert!(linux.status.success());
+    let linux_alerts: Vec<serde_json::Value> = String::from_utf8(linux.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!linux_alerts.is_empty());
+    assert!(linux_alerts.len() < String::from_utf8(all).unwrap().lines().count());
+    for a in &linux_alerts {
+        assert!(a["source"]["path"].as_str().unwrap().contains("linux"), "{a}");
+    }
+    let bad = vigil().args(["hunt", "--logsource", "flavour=x"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -63,7 +63,7 @@ pub fn matches(program: &Program, events: &[&str]) -> Vec<Vec<String>> {
             view.clear();
             vigil_events::extract(e.as_bytes(), &program.fields, &mut view).expect("valid JSON");
             let mut fast = Vec::new();
-            program.matches(&view, &mut scratch, &mut fast);
+            program.matches(&view, None, &mut scratch, &mut fast);
             let mut slow = Vec::new();
             program.matches_exhaustive(&view, &mut slow);
             assert_eq!(fast, slow, "candidate index disagrees with exhaustive evaluation on {e}");
@@ -89,7 +89,7 @@ pub fn correlate(yaml: &str, events: &[&str]) -> Vec<(String, CorrelationAlert)>
         view.clear();
         vigil_events::extract(e.as_bytes(), &program.fields, &mut view).expect("valid JSON");
         let mut matched = Vec::new();
-        program.matches(&view, &mut scratch, &mut matched);
+        program.matches(&view, None, &mut scratch, &mut matched);
         for r in matched {
             let mut feeds = Vec::new();
             program.correlations.feeds(r, &view, &mut feeds);

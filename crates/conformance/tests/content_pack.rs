@@ -39,7 +39,7 @@ fn pack_raises_exactly_the_expected_alerts() {
                 view.clear();
                 vigil_events::extract(chunk.record(span), &program.fields, &mut view).unwrap();
                 let mut out = Vec::new();
-                program.matches(&view, &mut scratch, &mut out);
+                program.matches(&view, None, &mut scratch, &mut out);
                 for r in out {
                     let id = program.rules[r as usize].rule.meta.id.clone().unwrap();
                     actual.insert(format!("{name}\t{}\t{id}", span.line));

@@ -41,7 +41,7 @@ fn regression_cases_match() {
                 vigil_events::extract(chunk.record(span), &program.fields, &mut view).unwrap();
                 events += 1;
                 let mut out = Vec::new();
-                program.matches(&view, &mut scratch, &mut out);
+                program.matches(&view, None, &mut scratch, &mut out);
                 if out.iter().any(|&r| program.rules[r as usize].rule.meta.id.as_deref() == Some(rule_id)) {
                     matched += 1;
                 }

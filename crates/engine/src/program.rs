@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use vigil_ir::{Diagnostic, Expr, Field, Rule, RuleBody, Test};
+use vigil_ir::{Diagnostic, Expr, Field, LogSource, Rule, RuleBody, Test};
 use vigil_pipeline::Pipeline;
 
 use crate::correlate::{compile_correlations, CorrelationPlan};
@@ -62,7 +62,12 @@ struct Builder<'p> {
     pipeline: &'p Pipeline,
     /// Why the rule being compiled cannot run, if something in it failed to compile.
     failure: Option<(vigil_ir::Span, String)>,
+    /// Each distinct regular expression is compiled once (a `Regex` clone shares it).
+    regexes: HashMap<vigil_ir::RegexPattern, Result<regex::Regex, String>>,
 }
+
+/// The most memory one compiled regular expression may take; bounds hostile rules.
+const REGEX_SIZE_LIMIT: usize = 1 << 22;
 
 impl Builder<'_> {
     fn slot_of(&mut self, field: &Field) -> Slot {
@@ -116,13 +121,17 @@ impl Builder<'_> {
                     Test::Regex { patterns } => {
                         let mut compiled = Vec::with_capacity(patterns.len());
                         for r in patterns {
-                            let built = regex::RegexBuilder::new(&r.source)
-                                .case_insensitive(r.case_insensitive)
-                                .multi_line(r.multi_line)
-                                .dot_matches_new_line(r.dot_matches_new_line)
-                                .build();
+                            let built = self.regexes.entry(r.clone()).or_insert_with(|| {
+                                regex::RegexBuilder::new(&r.source)
+                                    .case_insensitive(r.case_insensitive)
+                                    .multi_line(r.multi_line)
+                                    .dot_matches_new_line(r.dot_matches_new_line)
+                                    .size_limit(REGEX_SIZE_LIMIT)
+                                    .build()
+                                    .map_err(|e| e.to_string())
+                            });
                             match built {
-                                Ok(re) => compiled.push(re),
+                                Ok(re) => compiled.push(re.clone()),
                                 Err(e) => self.failure = Some((p.span, format!("regular expression `{}` does not compile: {e}", r.source))),
                             }
                         }
@@ -151,7 +160,7 @@ impl Program {
     /// (unresolved placeholders, or correlations over such rules) are reported, not dropped
     /// silently.
     pub fn compile(rules: &[Rule], pipeline: &Pipeline) -> (Program, CompileReport) {
-        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), pipeline, failure: None };
+        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), pipeline, failure: None, regexes: HashMap::new() };
         let mut refused = Vec::new();
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
@@ -209,11 +218,18 @@ impl Program {
     }
 
     /// Appends to `out` the indices of the rules that match the event in `view`, ascending.
-    pub fn matches(&self, view: &EventView, scratch: &mut Scratch, out: &mut Vec<u32>) {
+    ///
+    /// `source` is where the event came from, when its reader (or the user) knows: then only
+    /// rules whose log source is compatible are considered (logsource routing). Events of
+    /// unknown source are evaluated against every rule.
+    pub fn matches(&self, view: &EventView, source: Option<&LogSource>, scratch: &mut Scratch, out: &mut Vec<u32>) {
         self.prefilter.candidates(view, &mut scratch.candidates);
         scratch.candidates.list.sort_unstable();
         for &r in &scratch.candidates.list {
             if let Some(rule) = self.rules.get(r as usize) {
+                if source.is_some_and(|s| !s.compatible(&rule.rule.logsource)) {
+                    continue;
+                }
                 if self.eval(&rule.root, view) {
                     out.push(r);
                 }

@@ -90,6 +90,19 @@ impl LogSource {
     }
 }
 
+impl LogSource {
+    /// True when nothing the two log sources both state differs: an event from `self` may
+    /// be one a rule for `other` is written for. Used to route events that say where they
+    /// came from.
+    pub fn compatible(&self, other: &LogSource) -> bool {
+        let part = |a: &Option<String>, b: &Option<String>| match (a, b) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        part(&self.product, &other.product) && part(&self.category, &other.category) && part(&self.service, &other.service)
+    }
+}
+
 /// Descriptive metadata shared by every kind of rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RuleMeta {

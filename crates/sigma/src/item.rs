@@ -8,9 +8,6 @@ use crate::modifier::Modifier;
 use crate::transform;
 use crate::value::{parse_sigma_string, split_placeholders};
 
-/// The most bytes a compiled regular expression may take; bounds the cost of hostile rules.
-const REGEX_SIZE_LIMIT: usize = 1 << 22;
-
 /// A parsed detection key: the field (empty for keywords) and its modifiers with spans.
 struct Key {
     field: Option<String>,
@@ -222,9 +219,10 @@ pub fn lower_item(cx: &mut Context, key: Option<&Node>, value: &Node) -> Option<
                     return None;
                 };
                 let (ci, ml, dot) = regex_flags;
-                let built =
-                    regex::RegexBuilder::new(&source).case_insensitive(ci).multi_line(ml).dot_matches_new_line(dot).size_limit(REGEX_SIZE_LIMIT).build();
-                if let Err(e) = built {
+                // Only parsed here (syntax, unsupported features); the engine compiles each
+                // distinct regex once and refuses a rule whose regex exceeds its size limit.
+                let parsed = regex_syntax::ParserBuilder::new().case_insensitive(ci).multi_line(ml).dot_matches_new_line(dot).build().parse(&source);
+                if let Err(e) = parsed {
                     let detail = e.to_string();
                     let last = detail.lines().last().unwrap_or("invalid regular expression").trim().to_string();
                     cx.error(
