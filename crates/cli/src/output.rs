@@ -83,6 +83,12 @@ impl<W: Write> AlertWriter<W> {
         }
     }
 
+    fn csv_row(&mut self, rule: &Rule, techniques: &str, source: &str, line: u64, detail: &str) -> io::Result<()> {
+        let level = rule.meta.level.map(|l| l.as_str()).unwrap_or("-");
+        let id = csv_field(rule.meta.id.as_deref().unwrap_or(""));
+        writeln!(self.out, "{id},{},{level},{},{},{line},{}", csv_field(&rule.meta.title), csv_field(techniques), csv_field(source), csv_field(detail))
+    }
+
     /// One event matched one rule.
     pub fn detection(&mut self, rule: &Rule, source: &str, line: u64, event: &str) -> io::Result<()> {
         self.header()?;
@@ -90,17 +96,7 @@ impl<W: Write> AlertWriter<W> {
         let level = rule.meta.level.map(|l| l.as_str()).unwrap_or("-");
         match self.format {
             Format::Table => writeln!(self.out, "{:<9} {} {} {source}:{line}", level, fit(&techniques, 12), fit(&rule.meta.title, 58)),
-            Format::Csv => writeln!(
-                self.out,
-                "{},{},{},{},{},{},{}",
-                csv_field(rule.meta.id.as_deref().unwrap_or("")),
-                csv_field(&rule.meta.title),
-                level,
-                csv_field(&techniques),
-                csv_field(source),
-                line,
-                csv_field(event)
-            ),
+            Format::Csv => self.csv_row(rule, &techniques, source, line, event),
             Format::Ndjson => {
                 // The event was validated when it was read, so it is embedded as written
                 // (one line: NDJSON records are single lines; other records are compacted).
@@ -131,16 +127,12 @@ impl<W: Write> AlertWriter<W> {
             Format::Table => {
                 writeln!(self.out, "{:<9} {} {} {first} [{kind} {} {}]", level, fit(&techniques, 12), fit(&rule.meta.title, 58), alert.value, group.join(" "))
             }
-            Format::Csv => writeln!(
-                self.out,
-                "{},{},{},{},{},{},{}",
-                csv_field(rule.meta.id.as_deref().unwrap_or("")),
-                csv_field(&rule.meta.title),
-                level,
-                csv_field(&techniques),
-                csv_field(alert.events.first().map(|e| &*e.source).unwrap_or("")),
+            Format::Csv => self.csv_row(
+                rule,
+                &techniques,
+                alert.events.first().map(|e| &*e.source).unwrap_or(""),
                 alert.events.first().map(|e| e.line).unwrap_or(0),
-                csv_field(&format!("{kind} value={} {}", alert.value, group.join(" ")))
+                &format!("{kind} value={} {}", alert.value, group.join(" ")),
             ),
             Format::Ndjson => {
                 let events: Vec<Value> = alert.events.iter().map(|e| json!({"path": &*e.source, "line": e.line})).collect();

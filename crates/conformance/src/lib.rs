@@ -21,6 +21,22 @@ pub fn shared() -> PathBuf {
     root().join("../shared")
 }
 
+/// Reads an expectation file of `testdata/` (tab-separated, `#` comments, one header line)
+/// into `first column → the next `columns` columns joined by tabs`.
+pub fn read_expectations(name: &str, columns: usize) -> std::collections::BTreeMap<String, String> {
+    let text = std::fs::read_to_string(root().join("testdata").join(name)).unwrap_or_else(|e| panic!("testdata/{name}: {e}"));
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .skip(1)
+        .map(|l| {
+            let mut cols = l.split('\t');
+            let key = cols.next().unwrap_or_default().to_string();
+            let rest: Vec<&str> = cols.take(columns).collect();
+            (key, rest.join("\t"))
+        })
+        .collect()
+}
+
 /// Loads rules from YAML text (all documents) and links them; panics on any error.
 pub fn rules(yaml: &str) -> Vec<Rule> {
     let file = load_str(Arc::from("test.yml"), yaml, &LoadOptions::default());

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use vigil_conformance::{root, shared};
+use vigil_conformance::{read_expectations, shared};
 use vigil_sigma::{link, load_str, LoadOptions};
 
 fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -48,16 +48,7 @@ fn corpus_refusals_match_the_expectation_file() {
             refused.entry(d.source.to_string()).or_insert_with(|| d.code.to_string());
         }
     }
-    let expected_text = std::fs::read_to_string(root().join("testdata/sigma-corpus-refusals.tsv")).unwrap();
-    let expected: BTreeMap<String, String> = expected_text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .skip(1)
-        .map(|l| {
-            let mut cols = l.split('\t');
-            (cols.next().unwrap_or_default().to_string(), cols.next().unwrap_or_default().to_string())
-        })
-        .collect();
+    let expected = read_expectations("sigma-corpus-refusals.tsv", 1);
     let actual: Vec<String> = refused.iter().map(|(f, c)| format!("{f}\t{c}")).collect();
     let wanted: Vec<String> = expected.iter().map(|(f, c)| format!("{f}\t{c}")).collect();
     assert_eq!(actual, wanted, "refusals changed; actual list above");

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use vigil_conformance::{pipeline, root, shared};
+use vigil_conformance::{pipeline, read_expectations, shared};
 use vigil_engine::{Program, Scratch};
 use vigil_events::{read_source, Input};
 use vigil_sigma::{load_str, LoadOptions};
@@ -62,15 +62,6 @@ fn regression_cases_match() {
     }
     assert_eq!(count, 202);
     assert!(failures.is_empty(), "{} of {count} regression cases fail:\n{}", failures.len(), failures.join("\n"));
-    let expected_text = std::fs::read_to_string(root().join("testdata/sigma-regression-differences.tsv")).unwrap();
-    let expected: BTreeMap<String, String> = expected_text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .skip(1)
-        .map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c[0].to_string(), format!("{}\t{}", c[1], c[2]))
-        })
-        .collect();
+    let expected = read_expectations("sigma-regression-differences.tsv", 2);
     assert_eq!(differences, expected, "matches differing from the cross-check changed");
 }

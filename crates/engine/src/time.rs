@@ -74,36 +74,32 @@ pub struct CivilTime {
     pub iso_week: i64,
 }
 
+/// The proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (the inverse of
+/// [`days_from_civil`], also Howard Hinnant's).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 impl CivilTime {
     pub fn from_epoch_ms(ms: i64) -> CivilTime {
         let secs = ms.div_euclid(1000);
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
-        let z = days + 719_468;
-        let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = civil_from_days(days);
         // ISO week: the week (Monday first) holding this date's Thursday.
         let weekday = (days + 3).rem_euclid(7); // 0 = Monday
         let thursday = days - weekday + 3;
-        let thursday_year = CivilTime::year_of(thursday);
+        let (thursday_year, _, _) = civil_from_days(thursday);
         let iso_week = (thursday - days_from_civil(thursday_year, 1, 1)) / 7 + 1;
         CivilTime { year, month, day, hour: rem / 3600, minute: (rem % 3600) / 60, iso_week }
-    }
-
-    fn year_of(days: i64) -> i64 {
-        let z = days + 719_468;
-        let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        yoe + era * 400 + i64::from(mp >= 10)
     }
 }
 

@@ -65,38 +65,17 @@ fn load_document(cx: &mut Context, root: &vigil_yaml::Node, out: &mut LoadedFile
     let Some(kind) = kind_of(cx, root) else { return };
     let meta = document::metadata(cx, root);
     match kind {
-        Kind::Rule => {
-            let logsource = document::logsource(cx, root, true);
-            let detection = root.get("detection").and_then(|d| detection::lower_detection(cx, d));
-            if let (Some(meta), Some(logsource), Some(expr)) = (meta, logsource, detection) {
-                if cx.errors.is_empty() {
-                    let warnings = cx.warnings.clone();
-                    out.rules.push(Rule {
-                        meta,
-                        logsource,
-                        body: RuleBody::Detection(expr),
-                        source: cx.source.clone(),
-                        span: document::doc_start(root),
-                        warnings,
-                    });
-                }
-            }
-        }
-        Kind::Correlation => {
-            let logsource = document::logsource(cx, root, false);
-            let correlation = root.get("correlation").and_then(|c| correlation::lower_correlation(cx, c));
-            if let (Some(meta), Some(logsource), Some(c)) = (meta, logsource, correlation) {
-                if cx.errors.is_empty() {
-                    let warnings = cx.warnings.clone();
-                    out.rules.push(Rule {
-                        meta,
-                        logsource,
-                        body: RuleBody::Correlation(c),
-                        source: cx.source.clone(),
-                        span: document::doc_start(root),
-                        warnings,
-                    });
-                }
+        Kind::Rule | Kind::Correlation => {
+            // Rules need a log source; correlations may name one.
+            let logsource = document::logsource(cx, root, kind == Kind::Rule);
+            let body = if kind == Kind::Rule {
+                root.get("detection").and_then(|d| detection::lower_detection(cx, d)).map(RuleBody::Detection)
+            } else {
+                root.get("correlation").and_then(|c| correlation::lower_correlation(cx, c)).map(RuleBody::Correlation)
+            };
+            if let (Some(meta), Some(logsource), Some(body), true) = (meta, logsource, body, cx.errors.is_empty()) {
+                let warnings = cx.warnings.clone();
+                out.rules.push(Rule { meta, logsource, body, source: cx.source.clone(), span: document::doc_start(root), warnings });
             }
         }
         Kind::Filter => {
