@@ -177,8 +177,14 @@ pub fn parse_documents(source: &SourceId, text: &str) -> Result<Vec<Document>, V
         let mark = e.marker();
         let span = offsets.span(mark, mark);
         let message = e.info().to_string();
-        let diagnostic = Diagnostic::error("yaml::syntax", source.clone(), span, format!("YAML syntax error: {message}"))
-            .with_hint("check indentation (spaces only, no tabs), quotes and brackets on this line and the one before it");
+        let hint = if message.contains("escape") {
+            "in double quotes a backslash starts an escape: write Windows paths in single quotes ('C:\\Windows\\...')"
+        } else if message.contains("tab") {
+            "indent with spaces; YAML does not allow tabs for indentation"
+        } else {
+            "check indentation (spaces only, no tabs), quotes and brackets on this line and the one before it"
+        };
+        let diagnostic = Diagnostic::error("yaml::syntax", source.clone(), span, format!("YAML syntax error: {message}")).with_hint(hint);
         builder.errors.insert(0, diagnostic);
     }
     if builder.errors.is_empty() {
