@@ -1,0 +1,79 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
+//! The candidate index may only over-approximate. This runs the whole SigmaHQ corpus (every
+//! rule that loads) over every event of the regression data and the bundled samples, through
+//! the `evtx` and `ecs-windows` pipelines, and checks that indexed evaluation finds exactly
+//! the rules exhaustive evaluation finds.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use vigil_conformance::{pipeline, root, shared};
+use vigil_engine::{Program, Scratch};
+use vigil_events::{read_source, Input};
+use vigil_sigma::{load_str, LoadOptions};
+
+fn corpus_rules() -> Vec<vigil_ir::Rule> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&shared().join("corpus/sigma/rules"), &mut files);
+    walk(&shared().join("corpus/sigma/rules-emerging-threats"), &mut files);
+    walk(&shared().join("corpus/sigma/rules-threat-hunting"), &mut files);
+    let mut rules = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        rules.extend(load_str(Arc::from(f.display().to_string().as_str()), &text, &LoadOptions::default()).rules);
+    }
+    assert!(rules.len() > 3500);
+    rules
+}
+
+fn check(program: &Program, files: &[std::path::PathBuf]) -> (usize, usize) {
+    let mut view = program.new_view();
+    let mut scratch = Scratch::default();
+    let (mut events, mut matches) = (0, 0);
+    for file in files {
+        read_source(&Input::Path(file.clone()), &mut |chunk| {
+            for span in &chunk.records {
+                view.clear();
+                vigil_events::extract(chunk.record(span), &program.fields, &mut view).unwrap();
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                program.matches(&view, None, &mut scratch, &mut fast);
+                program.matches_exhaustive(&view, &mut slow);
+                assert_eq!(fast, slow, "{}:{}", chunk.source, span.line);
+                events += 1;
+                matches += fast.len();
+            }
+            true
+        })
+        .unwrap();
+    }
+    (events, matches)
+}
+
+#[test]
+fn indexed_and_exhaustive_evaluation_agree_on_the_whole_corpus() {
+    let rules = corpus_rules();
+    let mut regression = Vec::new();
+    for row in std::fs::read_to_string(shared().join("conformance/sigma-regression/cases.tsv")).unwrap().lines().skip(1) {
+        regression.push(shared().join("conformance/sigma-regression").join(row.split('\t').nth(6).unwrap()));
+    }
+    let (program, _) = Program::compile(&rules, &pipeline("evtx"));
+    let (events, matches) = check(&program, &regression);
+    assert_eq!(events, 238);
+    assert!(matches >= 202, "{matches}");
+    let samples: Vec<_> = std::fs::read_dir(root().join("content/samples")).unwrap().map(|e| e.unwrap().path()).collect();
+    let (program, _) = Program::compile(&rules, &pipeline("ecs-windows"));
+    let (events, _) = check(&program, &samples);
+    assert_eq!(events, 78);
+    let (program, _) = Program::compile(&rules, &pipeline("none"));
+    check(&program, &samples);
+}
