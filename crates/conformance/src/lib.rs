@@ -1,7 +1,6 @@
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
-
 //! Helpers for the data-driven test suites in `tests/`: load rules from text, compile them
 //! with a pipeline, evaluate events, and find the shared test data.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -16,7 +16,9 @@ pub mod filter;
 pub mod item;
 pub mod link;
 pub mod modifier;
+pub mod string_value;
 pub mod transform;
+pub mod typed;
 pub mod value;
 
 use vigil_ir::{Diagnostic, Rule, RuleBody, SourceId};

@@ -1,0 +1,50 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
+//! Tidy checks that run as ordinary tests: every source file says what it owns, no file
+//! grows into a grab-bag, and the `ir` crate stays free of parsers and serialisation.
+
+use std::path::Path;
+
+use vigil_conformance::root;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_source_file_starts_with_a_module_doc_and_stays_small() {
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(root().join("crates")).unwrap() {
+        let src = krate.unwrap().path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    assert!(files.len() > 30);
+    let mut problems = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        if !text.starts_with("//!") {
+            problems.push(format!("{}: does not start with a `//!` module doc", f.display()));
+        }
+        let lines = text.lines().count();
+        if lines > 600 {
+            problems.push(format!("{}: {lines} lines; split it by concept", f.display()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_ir_depends_on_no_parser_and_no_serialisation_crate() {
+    let manifest = std::fs::read_to_string(root().join("crates/ir/Cargo.toml")).unwrap();
+    let deps = manifest.split("[dependencies]").nth(1).unwrap_or("");
+    let deps = deps.split("\n[").next().unwrap_or("");
+    assert!(deps.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')), "vigil-ir must have no dependencies:\n{deps}");
+}

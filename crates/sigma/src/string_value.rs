@@ -1,0 +1,180 @@
+//! Lowering plain string items: values with wildcards, placeholders (`expand`) and value
+//! transformations (base64, base64offset, UTF-16 encodings, windash) expanded.
+
+use vigil_ir::{Diagnostic, Expr, Field, Span, StrOp, StrPattern, Test};
+use vigil_yaml::{Node, ScalarValue};
+
+use crate::context::Context;
+use crate::item::{name_of, type_error, Item, Plan};
+use crate::modifier::Modifier;
+use crate::transform;
+use crate::value::{parse_sigma_string, split_placeholders};
+
+/// Lowers an item without a typed modifier: string patterns, or a null test.
+pub fn lower(cx: &mut Context, item: &Item, plan: &Plan, values: &[&Node]) -> Option<Expr> {
+    let keyword = item.field == Field::Keyword;
+    if values.is_empty() {
+        // An empty list means "no value": pySigma reads it as a null test.
+        return Some(item.pred(Test::Null));
+    }
+    if let [v] = values {
+        if v.scalar() == Some(ScalarValue::Null) {
+            if keyword {
+                cx.error(type_error(cx, v.span, "a keyword cannot be null"));
+                return None;
+            }
+            return Some(item.pred(Test::Null));
+        }
+    }
+    let mut per_value = Vec::new();
+    for v in values {
+        per_value.push(lower_string_value(cx, v, &plan.transforms)?);
+    }
+    // Keywords are a full-text search: unanchored unless placed otherwise.
+    let op = if keyword && plan.op == StrOp::Equals { StrOp::Contains } else { plan.op };
+    let case = plan.case;
+    Some(if item.all {
+        item.combine(per_value.into_iter().map(|patterns| item.pred(Test::Str { op, case, patterns })).collect())
+    } else {
+        item.pred(Test::Str { op, case, patterns: per_value.into_iter().flatten().collect() })
+    })
+}
+
+pub fn string_of(v: &Node) -> Option<String> {
+    match v.scalar()? {
+        ScalarValue::Str(s) => Some(s.to_string()),
+        ScalarValue::Int(i) => Some(i.to_string()),
+        ScalarValue::Float(_) | ScalarValue::Bool(_) => v.scalar_text().map(str::to_string),
+        ScalarValue::Null => None,
+    }
+}
+
+/// One string value with its transformations applied: the alternatives any of which matches.
+fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Modifier, Span)]) -> Option<Vec<StrPattern>> {
+    let Some(text) = string_of(v) else {
+        cx.error(type_error(cx, v.span, "expected a string or number"));
+        return None;
+    };
+    // `expand` works on the raw text, before wildcards are read: `%name%` becomes a
+    // placeholder piece that a pipeline resolves (or the engine refuses to run).
+    let expand = transforms.iter().any(|(m, _)| *m == Modifier::Expand);
+    let mut patterns: Vec<StrPattern> = if expand {
+        let mut pattern = StrPattern::default();
+        for part in split_placeholders(&text) {
+            match part {
+                Ok(literal) => parse_sigma_string(&literal.replace("\\%", "%")).pieces().iter().for_each(|p| pattern.push(p.clone())),
+                Err(name) => pattern.push(vigil_ir::Piece::Placeholder(name)),
+            }
+        }
+        vec![pattern]
+    } else {
+        vec![parse_sigma_string(&text)]
+    };
+    // Byte-level transformations: encodings produce bytes, base64 turns them back into text.
+    let mut bytes: Option<Vec<Vec<u8>>> = None;
+    for &(m, at) in transforms {
+        match m {
+            Modifier::Expand => {}
+            Modifier::Windash => {
+                let mut out = Vec::new();
+                for p in &patterns {
+                    let mut alternatives = vec![StrPattern::default()];
+                    for piece in p.pieces() {
+                        let options: Vec<vigil_ir::Piece> = match piece {
+                            vigil_ir::Piece::Lit(t) => match transform::windash(t) {
+                                Some(v) => v.into_iter().map(vigil_ir::Piece::Lit).collect(),
+                                None => {
+                                    cx.error(
+                                        Diagnostic::error(
+                                            "sigma::windash-explosion",
+                                            cx.source.clone(),
+                                            at,
+                                            "too many flags for `windash` (more than 3,125 spellings)",
+                                        )
+                                        .with_hint("split the value into several shorter values"),
+                                    );
+                                    return None;
+                                }
+                            },
+                            vigil_ir::Piece::Placeholder(_) => {
+                                cx.error(Diagnostic::error("sigma::modifier-conflict", cx.source.clone(), at, "`windash` cannot be applied to a placeholder"));
+                                return None;
+                            }
+                            other => vec![other.clone()],
+                        };
+                        let mut next = Vec::new();
+                        for a in &alternatives {
+                            for o in &options {
+                                let mut n = a.clone();
+                                n.push(o.clone());
+                                next.push(n);
+                            }
+                        }
+                        alternatives = next;
+                        if alternatives.len() > transform::MAX_WINDASH_ALTERNATIVES {
+                            cx.error(Diagnostic::error("sigma::windash-explosion", cx.source.clone(), at, "too many flags for `windash`"));
+                            return None;
+                        }
+                    }
+                    out.extend(alternatives);
+                }
+                patterns = out;
+            }
+            Modifier::Utf16Le | Modifier::Wide | Modifier::Utf16Be | Modifier::Utf16 | Modifier::Base64 | Modifier::Base64Offset => {
+                let current = match bytes.take() {
+                    Some(b) => b,
+                    None => {
+                        let mut out = Vec::new();
+                        for p in &patterns {
+                            let Some(lit) = p.as_literal() else {
+                                cx.error(
+                                    Diagnostic::error(
+                                        "sigma::wildcard-in-encoded",
+                                        cx.source.clone(),
+                                        v.span,
+                                        format!("`{}` cannot encode a value with wildcards", name_of(m)),
+                                    )
+                                    .with_hint("escape the wildcard (`\\*`) or put `contains` after the encoding modifier"),
+                                );
+                                return None;
+                            };
+                            out.push(lit.into_bytes());
+                        }
+                        out
+                    }
+                };
+                match m {
+                    Modifier::Utf16Le | Modifier::Wide => bytes = Some(current.iter().map(|b| transform::utf16le(b)).collect()),
+                    Modifier::Utf16Be => bytes = Some(current.iter().map(|b| transform::utf16be(b)).collect()),
+                    Modifier::Utf16 => bytes = Some(current.iter().map(|b| transform::utf16_bom(b)).collect()),
+                    Modifier::Base64 => patterns = current.iter().map(|b| StrPattern::literal(transform::base64(b))).collect(),
+                    _ => patterns = current.iter().flat_map(|b| transform::base64_offsets(b)).map(StrPattern::literal).collect(),
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(encoded) = bytes {
+        // An encoding not followed by base64: match the encoded text itself.
+        let mut out = Vec::new();
+        for b in encoded {
+            match String::from_utf8(b) {
+                Ok(s) => out.push(StrPattern::literal(s)),
+                Err(_) => {
+                    cx.error(
+                        Diagnostic::error(
+                            "sigma::encoding-not-text",
+                            cx.source.clone(),
+                            v.span,
+                            "this UTF-16 value is not text; follow the encoding with `base64` or `base64offset`",
+                        )
+                        .with_hint("write `|wide|base64offset|contains`"),
+                    );
+                    return None;
+                }
+            }
+        }
+        patterns = out;
+    }
+    Some(patterns)
+}
