@@ -1,7 +1,7 @@
 //! The registry of Sigma value modifiers: one line per modifier.
 //!
-//! Adding a modifier means one registry line here and its meaning in `item.rs` (type
-//! modifiers) or `transform.rs` (value transformations).
+//! Adding a modifier means one registry line here and its meaning in `typed.rs` (typed
+//! modifiers) or `string_value.rs`/`transform.rs` (value transformations).
 
 /// A Sigma value modifier (the `|name` parts of a detection key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
