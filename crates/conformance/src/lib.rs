@@ -95,10 +95,15 @@ pub fn hit(yaml: &str, event: &str) -> bool {
 
 /// Runs events (in order) through rules and correlations; returns the correlation alerts.
 pub fn correlate(yaml: &str, events: &[&str]) -> Vec<(String, CorrelationAlert)> {
+    correlate_with(yaml, events, vigil_engine::Limits::default()).0
+}
+
+/// Like [`correlate`], with explicit memory limits; also returns the correlator's counters.
+pub fn correlate_with(yaml: &str, events: &[&str], limits: vigil_engine::Limits) -> (Vec<(String, CorrelationAlert)>, vigil_engine::CorrelationStats) {
     let program = compile(&rules(yaml), &pipeline("none"));
     let mut view = program.new_view();
     let mut scratch = Scratch::default();
-    let mut correlator = Correlator::new(&program.correlations);
+    let mut correlator = Correlator::with_limits(&program.correlations, limits);
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
         view.clear();
@@ -115,5 +120,6 @@ pub fn correlate(yaml: &str, events: &[&str]) -> Vec<(String, CorrelationAlert)>
         }
     }
     correlator.finish(&mut out);
-    out.into_iter().map(|a| (program.correlations.specs[a.spec as usize].rule.meta.title.clone(), a)).collect()
+    let stats = correlator.stats;
+    (out.into_iter().map(|a| (program.correlations.specs[a.spec as usize].rule.meta.title.clone(), a)).collect(), stats)
 }

@@ -146,3 +146,20 @@ fn events_without_timestamps_are_counted_not_placed() {
     let yaml = format!("{BASE}---\ntitle: corr\n{COUNT3}");
     assert!(correlate(&yaml, &events).is_empty());
 }
+
+#[test]
+fn memory_bounds_evict_and_count() {
+    let yaml = format!("{BASE}---\ntitle: corr\n{COUNT3}");
+    // Ten users, room for four groups: six evictions, and nobody reaches three failures.
+    let events: Vec<String> = (0..10).map(|i| ev(i, "fail", &format!("u{i}"), "")).collect();
+    let refs: Vec<&str> = events.iter().map(String::as_str).collect();
+    let (alerts, stats) = vigil_conformance::correlate_with(&yaml, &refs, vigil_engine::Limits { max_groups: 4, max_entries: 100 });
+    assert!(alerts.is_empty());
+    assert_eq!(stats.evicted_groups, 6);
+    // A window holding at most two events can never count three: each extra event evicts one.
+    let bob: Vec<String> = (0..5).map(|i| ev(i, "fail", "bob", "")).collect();
+    let refs: Vec<&str> = bob.iter().map(String::as_str).collect();
+    let (alerts, stats) = vigil_conformance::correlate_with(&yaml, &refs, vigil_engine::Limits { max_groups: 10, max_entries: 2 });
+    assert!(alerts.is_empty());
+    assert_eq!(stats.evicted_entries, 3);
+}

@@ -274,12 +274,27 @@ struct Group {
 /// Counters the run summary reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CorrelationStats {
-    /// Groups evicted because a correlation held [`MAX_GROUPS`].
+    /// Groups evicted because a correlation held its maximum ([`MAX_GROUPS`] by default).
     pub evicted_groups: u64,
-    /// Events dropped from a window holding [`MAX_ENTRIES`].
+    /// Events dropped from a full window ([`MAX_ENTRIES`] by default).
     pub evicted_entries: u64,
     /// Matches that could not be placed in time (no parsable timestamp).
     pub untimed: u64,
+}
+
+/// Memory bounds of the correlation state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Groups per correlation.
+    pub max_groups: usize,
+    /// Window events per group.
+    pub max_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_groups: MAX_GROUPS, max_entries: MAX_ENTRIES }
+    }
 }
 
 /// The runtime state of all correlations.
@@ -288,12 +303,18 @@ pub struct Correlator<'p> {
     groups: Vec<HashMap<Vec<String>, Group>>,
     max_ts: i64,
     hits: u64,
+    limits: Limits,
     pub stats: CorrelationStats,
 }
 
 impl<'p> Correlator<'p> {
     pub fn new(plan: &'p CorrelationPlan) -> Correlator<'p> {
-        Correlator { plan, groups: plan.specs.iter().map(|_| HashMap::new()).collect(), max_ts: i64::MIN, hits: 0, stats: CorrelationStats::default() }
+        Correlator::with_limits(plan, Limits::default())
+    }
+
+    /// A correlator with explicit memory bounds.
+    pub fn with_limits(plan: &'p CorrelationPlan, limits: Limits) -> Correlator<'p> {
+        Correlator { plan, groups: plan.specs.iter().map(|_| HashMap::new()).collect(), max_ts: i64::MIN, hits: 0, limits, stats: CorrelationStats::default() }
     }
 
     /// Consumes one feed of an event at time `ts` (`None` when the event had no timestamp).
@@ -315,7 +336,7 @@ impl<'p> Correlator<'p> {
         let Some(spec) = self.plan.specs.get(spec_index as usize) else { return };
         let span = spec.correlation.timespan_ms;
         let Some(groups) = self.groups.get_mut(spec_index as usize) else { return };
-        if !groups.contains_key(&key) && groups.len() >= MAX_GROUPS {
+        if !groups.contains_key(&key) && groups.len() >= self.limits.max_groups {
             if let Some(oldest) = groups.iter().min_by_key(|(_, g)| g.last_ts).map(|(k, _)| k.clone()) {
                 groups.remove(&oldest);
                 self.stats.evicted_groups += 1;
@@ -328,7 +349,7 @@ impl<'p> Correlator<'p> {
             while group.entries.front().is_some_and(|e| e.ts < ts - span) {
                 group.entries.pop_front();
             }
-            push_bounded(group, entry, &mut self.stats);
+            push_bounded(group, entry, self.limits.max_entries, &mut self.stats);
             if let Some(alert) = measure(spec, spec_index, &key, group, None) {
                 fired.push(alert);
                 group.entries.clear();
@@ -340,7 +361,7 @@ impl<'p> Correlator<'p> {
             if group.entries.is_empty() {
                 group.window_start = ts;
             }
-            push_bounded(group, entry, &mut self.stats);
+            push_bounded(group, entry, self.limits.max_entries, &mut self.stats);
         }
         for alert in fired {
             self.emit(alert, out);
@@ -402,9 +423,9 @@ impl<'p> Correlator<'p> {
     }
 }
 
-fn push_bounded(group: &mut Group, entry: Entry, stats: &mut CorrelationStats) {
+fn push_bounded(group: &mut Group, entry: Entry, max_entries: usize, stats: &mut CorrelationStats) {
     group.last_ts = group.last_ts.max(entry.ts);
-    if group.entries.len() >= MAX_ENTRIES {
+    if group.entries.len() >= max_entries.max(1) {
         group.entries.pop_front();
         stats.evicted_entries += 1;
     }

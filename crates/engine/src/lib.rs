@@ -21,7 +21,7 @@ pub mod time;
 pub mod view;
 pub mod window;
 
-pub use correlate::{CorrelationAlert, CorrelationStats, Correlator, EventRef, Feed};
+pub use correlate::{CorrelationAlert, CorrelationStats, Correlator, EventRef, Feed, Limits};
 pub use fields::{FieldTrie, Slot, TrieNode, KEYWORD_SLOT};
 pub use program::{CompileReport, Program, Scratch};
 pub use view::{EventView, Kind, Value};
