@@ -108,12 +108,21 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     }
 
     // Events.
-    let inputs: Vec<Input> = if bundled {
-        content::SAMPLES.iter().map(|(name, data)| Input::Embedded { name: format!("<builtin>/samples/{name}"), data: data.as_bytes() }).collect()
+    let (inputs, ignored): (Vec<Input>, Vec<PathBuf>) = if bundled {
+        (content::SAMPLES.iter().map(|(name, data)| Input::Embedded { name: format!("<builtin>/samples/{name}"), data: data.as_bytes() }).collect(), Vec::new())
     } else {
         let raw: Vec<Input> = args.paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect();
         vigil_events::expand_inputs(&raw)?
     };
+    if let Some(first) = ignored.first() {
+        writeln!(
+            err,
+            "not read: {} file(s) in the given directories are not JSON event files ({}), e.g. {}",
+            ignored.len(),
+            vigil_events::reader::EVENT_FILE_ENDINGS.join(" "),
+            first.display()
+        )?;
+    }
     let routed = args.logsource.as_deref().map(parse_logsource).transpose()?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
 
@@ -225,10 +234,13 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         )?;
     }
     writeln!(err, "alerts: {alerts}")?;
+    let unreadable = !source_errors.is_empty();
     let mut counts: Vec<_> = per_rule.into_iter().collect();
     counts.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
     for (_, (title, n)) in counts {
         writeln!(err, "  {n:>6}  {title}")?;
     }
-    Ok(0)
+    // An input that could not be read at all is an I/O error of the run (the other inputs
+    // were still processed).
+    Ok(if unreadable { 2 } else { 0 })
 }

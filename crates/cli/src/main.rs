@@ -1,7 +1,7 @@
 //! The `vigil` command line.
 //!
-//! Exit codes: 0 success; 1 some input was rejected (`check` found a bad rule); 2 a usage or
-//! I/O error stopped the run.
+//! Exit codes: 0 success; 1 `check` rejected a rule; 2 a usage or I/O error (for `hunt`: an
+//! input that could not be read; the others are still processed).
 
 mod check;
 mod content;

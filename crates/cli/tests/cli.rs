@@ -115,3 +115,18 @@ fn logsource_routing_keeps_only_fitting_rules() {
     let bad = vigil().args(["hunt", "--logsource", "flavour=x"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn unreadable_inputs_and_ignored_files_are_reported() {
+    let dir = std::env::temp_dir().join(format!("vigil-io-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not events").unwrap();
+    std::fs::write(dir.join("e.ndjson"), "{\"a\":1}\n").unwrap();
+    let out = vigil().arg("hunt").arg(&dir).arg(dir.join("missing.ndjson")).arg("--rules").arg(root().join("content/rules")).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not read: 1 file(s)"), "{stderr}");
+    assert!(stderr.contains("missing.ndjson"), "{stderr}");
+    assert!(stderr.contains("events: 1 read"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

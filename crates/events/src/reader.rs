@@ -61,28 +61,36 @@ pub struct BadRecord {
 /// Target size of an NDJSON chunk.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
-/// Expands inputs into the list of files to read (directories recursively, sorted).
-pub fn expand_inputs(inputs: &[Input]) -> io::Result<Vec<Input>> {
+/// File name endings read when a directory is given.
+pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz"];
+
+/// Expands inputs into the files to read (directories recursively, sorted). Files inside
+/// directories whose names do not end in [`EVENT_FILE_ENDINGS`] are returned separately, so
+/// the caller can say they were not read.
+pub fn expand_inputs(inputs: &[Input]) -> io::Result<(Vec<Input>, Vec<PathBuf>)> {
     let mut out = Vec::new();
+    let mut ignored = Vec::new();
     for input in inputs {
         match input {
-            Input::Path(p) if p.is_dir() => walk(p, &mut out)?,
+            Input::Path(p) if p.is_dir() => walk(p, &mut out, &mut ignored)?,
             other => out.push(other.clone()),
         }
     }
-    Ok(out)
+    Ok((out, ignored))
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>) -> io::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<Input>, ignored: &mut Vec<PathBuf>) -> io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            walk(&p, out)?;
+            walk(&p, out, ignored)?;
         } else {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if [".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz"].iter().any(|ext| name.ends_with(ext)) {
+            if EVENT_FILE_ENDINGS.iter().any(|ext| name.ends_with(ext)) {
                 out.push(Input::Path(p));
+            } else {
+                ignored.push(p);
             }
         }
     }
