@@ -129,17 +129,28 @@ pub fn read_source(input: &Input, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Re
     }
 }
 
+/// Reads up to `want` more bytes into `buf`, directly into its tail (no intermediate
+/// buffer: the page cache is copied once). Returns how many bytes were read; fewer than
+/// `want` only at the end of the input.
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
     let start = buf.len();
-    let mut chunk = [0u8; 1 << 16];
-    while buf.len() - start < want {
-        let n = reader.read(&mut chunk)?;
-        if n == 0 {
-            break;
+    let target = start + want;
+    buf.resize(target, 0);
+    let mut filled = start;
+    while filled < target {
+        let Some(space) = buf.get_mut(filled..target) else { break };
+        match reader.read(space) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(filled);
+                return Err(e);
+            }
         }
-        buf.extend_from_slice(&chunk[..n]);
     }
-    Ok(buf.len() - start)
+    buf.truncate(filled);
+    Ok(filled - start)
 }
 
 fn trim(mut b: &[u8]) -> &[u8] {
