@@ -16,7 +16,9 @@
 #   RSIGMA_ARGS   extra arguments for `rsigma engine eval` (default none)
 #   VIGIL_ARGS    extra arguments for `vigil hunt` (default none)
 #   TOOLS         runs to do, any of: rsigma vigil-1 vigil-all (default all three)
-#   REPEAT        runs per tool; the fastest is reported (default 1)
+#   REPEAT        rounds; each round runs every tool once, in turn. The table shows each
+#                 tool's fastest run; the ratio of each round and their median are printed too
+#                 (default 1)
 #   SKIP_BUILD=1  do not run `cargo build --release`
 #   KEEP_OUTPUT=1 keep the alert files (they are deleted after counting by default)
 set -euo pipefail
@@ -92,49 +94,63 @@ cat "$DATA" > /dev/null   # warm the page cache so every tool reads from memory
 ROWS=()
 declare -A WALL=()
 
-bench() {
-  local name=$1 threads=$2; shift 2
-  local best="" best_rss="" best_cpu="" best_matches="" i
-  for ((i = 1; i <= REPEAT; i++)); do
-    local alerts="$OUT/$name.ndjson" tfile="$OUT/$name.time" efile="$OUT/$name.stderr" rc=0
-    log "run $name ($i/$REPEAT): $*"
-    local t0 t1
-    t0=$(date +%s%N)
-    /usr/bin/time -v -o "$tfile" "$@" > "$alerts" 2> "$efile" || rc=$?
-    t1=$(date +%s%N)
-    if (( rc != 0 )); then
-      log "$name exited with status $rc; last lines of $efile:"
-      tail -n 5 "$efile" >&2 || true
-      ROWS+=("$name|$threads|FAILED (exit $rc)||||")
-      return 0
-    fi
-    local wall rss cpu matches
-    # wall from nanosecond timestamps (/usr/bin/time's own figure has 10 ms resolution)
-    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tfile")
-    cpu=$(sed -n 's/.*Percent of CPU this job got: //p' "$tfile")
-    matches=$(wc -l < "$alerts")
-    [[ "${KEEP_OUTPUT:-0}" == 1 ]] || rm -f "$alerts"
-    log "  wall ${wall}s, cpu $cpu, rss ${rss} kB, $matches alert lines"
-    if [[ -z "$best" ]] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-      best=$wall best_rss=$rss best_cpu=$cpu best_matches=$matches
-    fi
-  done
-  WALL[$name]=$best
-  ROWS+=("$name|$threads|$best|$best_cpu|$best_rss|$best_matches")
+# One run of one tool; keeps every wall time (ROUNDS[name]) and the fastest run's figures.
+declare -A BEST_ROW ROUNDS FAILED
+run_once() {
+  local name=$1 threads=$2 round=$3; shift 3
+  [[ -n "${FAILED[$name]:-}" ]] && return 0
+  local alerts="$OUT/$name.ndjson" tfile="$OUT/$name.time" efile="$OUT/$name.stderr" rc=0
+  log "run $name ($round/$REPEAT): $*"
+  local t0 t1
+  t0=$(date +%s%N)
+  /usr/bin/time -v -o "$tfile" "$@" > "$alerts" 2> "$efile" || rc=$?
+  t1=$(date +%s%N)
+  if (( rc != 0 )); then
+    log "$name exited with status $rc; last lines of $efile:"
+    tail -n 5 "$efile" >&2 || true
+    FAILED[$name]=$rc
+    return 0
+  fi
+  local wall rss cpu matches
+  # wall from nanosecond timestamps (/usr/bin/time's own figure has 10 ms resolution)
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tfile")
+  cpu=$(sed -n 's/.*Percent of CPU this job got: //p' "$tfile")
+  matches=$(wc -l < "$alerts")
+  [[ "${KEEP_OUTPUT:-0}" == 1 ]] || rm -f "$alerts"
+  log "  wall ${wall}s, cpu $cpu, rss ${rss} kB, $matches alert lines"
+  ROUNDS[$name]="${ROUNDS[$name]:-} $wall"
+  if [[ -z "${WALL[$name]:-}" ]] || awk -v a="$wall" -v b="${WALL[$name]}" 'BEGIN { exit !(a < b) }'; then
+    WALL[$name]=$wall
+    BEST_ROW[$name]="$name|$threads|$wall|$cpu|$rss|$matches"
+  fi
 }
 
+# The tools take turns round by round, so that a drift in machine speed (this kind of
+# virtual machine drifts by up to ±20 % over minutes) hits them alike; each round also gives
+# its own ratio.
 NPROC=$(nproc)
-if want rsigma; then
-  # `rsigma engine eval` is single-threaded (no thread option; one event at a time).
-  bench rsigma 1 "$RSIGMA" engine eval --output-format ndjson -r "$RULES" -e "@$DATA" "${RSIGMA_EXTRA[@]}"
-fi
-if want vigil-1; then
-  bench vigil-1 1 "$VIGIL" hunt "$DATA" --rules "$RULES" --pipeline none --format ndjson --threads 1 "${VIGIL_EXTRA[@]}"
-fi
-if want vigil-all; then
-  bench vigil-all "$NPROC" "$VIGIL" hunt "$DATA" --rules "$RULES" --pipeline none --format ndjson "${VIGIL_EXTRA[@]}"
-fi
+TOOL_ORDER=()
+for ((round = 1; round <= REPEAT; round++)); do
+  if want rsigma; then
+    # `rsigma engine eval` is single-threaded (no thread option; one event at a time).
+    run_once rsigma 1 "$round" "$RSIGMA" engine eval --output-format ndjson -r "$RULES" -e "@$DATA" "${RSIGMA_EXTRA[@]}"
+  fi
+  if want vigil-1; then
+    run_once vigil-1 1 "$round" "$VIGIL" hunt "$DATA" --rules "$RULES" --pipeline none --format ndjson --threads 1 "${VIGIL_EXTRA[@]}"
+  fi
+  if want vigil-all; then
+    run_once vigil-all "$NPROC" "$round" "$VIGIL" hunt "$DATA" --rules "$RULES" --pipeline none --format ndjson "${VIGIL_EXTRA[@]}"
+  fi
+done
+for name in rsigma vigil-1 vigil-all; do
+  want "$name" || continue
+  if [[ -n "${FAILED[$name]:-}" ]]; then
+    ROWS+=("$name|-|FAILED (exit ${FAILED[$name]})||||")
+  elif [[ -n "${BEST_ROW[$name]:-}" ]]; then
+    ROWS+=("${BEST_ROW[$name]}")
+  fi
+done
 
 # --- 5. report ------------------------------------------------------------------
 {
@@ -170,6 +186,19 @@ fi
   }
   ratio vigil-1 "(1 thread vs 1):"
   ratio vigil-all "($NPROC threads vs 1):"
+  rounds() {  # the ratio in each round, and their median
+    local v=$1 label=$2
+    if [[ -n "${ROUNDS[rsigma]:-}" && -n "${ROUNDS[$v]:-}" ]]; then
+      awk -v r="${ROUNDS[rsigma]}" -v w="${ROUNDS[$v]}" -v l="$label" 'BEGIN {
+        n = split(r, rs, " "); m = split(w, ws, " "); if (m < n) n = m
+        for (i = 1; i <= n; i++) { x[i] = rs[i] / (ws[i] > 0 ? ws[i] : 0.001); line = line sprintf(" %.2fx", x[i]) }
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+        med = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+        printf "per round %-19s%s (median %.2fx)\n", l, line, med }'
+    fi
+  }
+  rounds vigil-1 "(1 thread vs 1):"
+  rounds vigil-all "($NPROC threads vs 1):"
   echo
   echo "matches = output lines (one per alert). rsigma engine eval is single-threaded."
 } | tee "$OUT/summary.txt"
