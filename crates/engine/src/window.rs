@@ -1,10 +1,11 @@
-//! A set of 8-byte needles found anywhere in a text, by sliding an 8-byte window.
+//! Sets of short needles (up to 8 bytes) found in a text by packing bytes into a `u64`.
 //!
-//! Most witness needles are cut to exactly [`WIDTH`] bytes (see `prefilter`), so instead of an
+//! Witness needles are cut to at most [`WIDTH`] bytes (see `prefilter`), so instead of an
 //! Aho-Corasick automaton over thousands of needles (megabytes, cache misses on every byte),
-//! the last eight bytes of the text are kept packed in a `u64` as it is scanned: each step is
-//! a shift, a multiply and one bit test in a small filter that stays in cache, and only
-//! filter hits are looked up exactly.
+//! a [`WindowSet`] keeps the last `width` bytes of the text packed in a `u64` as it scans:
+//! each step is a shift, a mask, a multiply and one bit test in a small filter that stays in
+//! cache, and only filter hits are looked up exactly. An [`EndSet`] does the same for the
+//! first or last bytes of a text only.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -28,18 +29,22 @@ fn filter_index(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
-/// Needles of exactly [`WIDTH`] bytes, each with a payload.
+/// Needles of exactly `width` bytes (1 to [`WIDTH`]), each with a payload.
 pub struct WindowSet<T> {
+    width: usize,
+    mask: u64,
     filter: Vec<u64>,
     needles: KeyMap<T>,
 }
 
 impl<T> WindowSet<T> {
-    /// Builds the set; every needle must be [`WIDTH`] bytes long (others are ignored).
-    pub fn new(needles: impl IntoIterator<Item = (Box<[u8]>, T)>) -> WindowSet<T> {
-        let mut set = WindowSet { filter: vec![0; (1 << FILTER_BITS) / 64], needles: HashMap::default() };
+    /// Builds the set of needles `width` bytes long (needles of other lengths are ignored).
+    pub fn new(width: usize, needles: impl IntoIterator<Item = (Box<[u8]>, T)>) -> WindowSet<T> {
+        let width = width.clamp(1, WIDTH);
+        let mask = if width == WIDTH { u64::MAX } else { (1u64 << (8 * width)) - 1 };
+        let mut set = WindowSet { width, mask, filter: vec![0; (1 << FILTER_BITS) / 64], needles: HashMap::default() };
         for (needle, payload) in needles {
-            if needle.len() != WIDTH {
+            if needle.len() != width {
                 continue;
             }
             let key = pack(&needle);
@@ -58,12 +63,12 @@ impl<T> WindowSet<T> {
 
     /// Calls `found` with the payload of every needle occurring in `text` (once per occurrence).
     pub fn scan(&self, text: &[u8], mut found: impl FnMut(&T)) {
-        if text.len() < WIDTH || self.needles.is_empty() {
+        if text.len() < self.width || self.needles.is_empty() {
             return;
         }
-        let mut key = pack(text.get(..WIDTH - 1).unwrap_or(&[]));
-        for &b in text.get(WIDTH - 1..).unwrap_or(&[]) {
-            key = (key << 8) | u64::from(b);
+        let mut key = pack(text.get(..self.width - 1).unwrap_or(&[]));
+        for &b in text.get(self.width - 1..).unwrap_or(&[]) {
+            key = ((key << 8) | u64::from(b)) & self.mask;
             let bit = filter_index(key);
             let set = self.filter.get(bit / 64).is_some_and(|w| w & (1 << (bit % 64)) != 0);
             if set {
@@ -152,7 +157,7 @@ mod tests {
 
     #[test]
     fn finds_every_occurrence_and_nothing_else() {
-        let set = WindowSet::new([(Box::from(&b"cmd.exe "[..]), 1), (Box::from(&b"\\cmd.exe"[..]), 2), (Box::from(&b"short"[..]), 3)]);
+        let set = WindowSet::new(8, [(Box::from(&b"cmd.exe "[..]), 1), (Box::from(&b"\\cmd.exe"[..]), 2), (Box::from(&b"short"[..]), 3)]);
         let mut hits = Vec::new();
         set.scan(b"c:\\cmd.exe /c cmd.exe x", |&p| hits.push(p));
         assert_eq!(hits, vec![2, 1, 1]); // "cmd.exe " occurs twice
@@ -160,5 +165,9 @@ mod tests {
         set.scan(b"cmd.ex", |&p| none.push(p));
         set.scan(b"short text", |&p| none.push(p));
         assert!(none.is_empty());
+        let short = WindowSet::new(4, [(Box::from(&b"dump"[..]), 7)]);
+        let mut hits = Vec::new();
+        short.scan(b"procdump -ma dumpfile", |&p| hits.push(p));
+        assert_eq!(hits, vec![7, 7]);
     }
 }
