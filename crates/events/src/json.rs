@@ -204,20 +204,30 @@ impl<'a> Scanner<'a, '_, '_> {
 
     /// Scans a string; returns its raw byte range and whether it had escapes (then its
     /// decoded text is in `self.buf`).
+    /// Moves to the next `"` or `\\` (SIMD search), checking that the bytes passed over hold
+    /// no control character. Returns false at the end of the record.
+    fn to_quote_or_escape(&mut self) -> Result<bool, &'static str> {
+        let rest = self.b.get(self.i..).unwrap_or(&[]);
+        let run = memchr::memchr2(b'"', b'\\', rest);
+        let passed = rest.get(..run.unwrap_or(rest.len())).unwrap_or(&[]);
+        // A plain reduction, which the compiler vectorises.
+        if passed.iter().fold(false, |bad, &b| bad | (b < 0x20)) {
+            self.i += passed.iter().position(|&b| b < 0x20).unwrap_or(0);
+            return Err("control character inside a string");
+        }
+        self.i += passed.len();
+        Ok(run.is_some())
+    }
+
     fn string(&mut self) -> Result<(usize, usize, bool), &'static str> {
         self.i += 1; // opening quote
         let start = self.i;
-        loop {
-            match self.peek() {
-                None => return Err("unterminated string"),
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok((start, self.i - 1, false));
-                }
-                Some(b'\\') => break,
-                Some(0..=0x1f) => return Err("control character inside a string"),
-                Some(_) => self.i += 1,
-            }
+        if !self.to_quote_or_escape()? {
+            return Err("unterminated string");
+        }
+        if self.peek() == Some(b'"') {
+            self.i += 1;
+            return Ok((start, self.i - 1, false));
         }
         // Slow path: decode escapes into the buffer.
         self.buf.clear();
@@ -254,12 +264,7 @@ impl<'a> Scanner<'a, '_, '_> {
                 Some(0..=0x1f) => return Err("control character inside a string"),
                 Some(_) => {
                     let run_start = self.i;
-                    while let Some(b) = self.peek() {
-                        if b == b'"' || b == b'\\' || b < 0x20 {
-                            break;
-                        }
-                        self.i += 1;
-                    }
+                    self.to_quote_or_escape()?;
                     self.buf.push_str(self.s.get(run_start..self.i).unwrap_or(""));
                 }
             }
@@ -298,6 +303,9 @@ impl<'a> Scanner<'a, '_, '_> {
     fn skip_string(&mut self) -> Step {
         self.i += 1;
         loop {
+            if !self.to_quote_or_escape()? {
+                return Err("unterminated string");
+            }
             match self.peek() {
                 None => return Err("unterminated string"),
                 Some(b'"') => {
