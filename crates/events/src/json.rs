@@ -206,7 +206,7 @@ impl<'a> Scanner<'a, '_, '_> {
     /// decoded text is in `self.buf`).
     /// Moves to the next `"` or `\\` (SIMD search), checking that the bytes passed over hold
     /// no control character. Returns false at the end of the record.
-    fn to_quote_or_escape(&mut self) -> Result<bool, &'static str> {
+    fn skip_to_quote_or_escape(&mut self) -> Result<bool, &'static str> {
         let rest = self.b.get(self.i..).unwrap_or(&[]);
         let run = memchr::memchr2(b'"', b'\\', rest);
         let passed = rest.get(..run.unwrap_or(rest.len())).unwrap_or(&[]);
@@ -222,7 +222,7 @@ impl<'a> Scanner<'a, '_, '_> {
     fn string(&mut self) -> Result<(usize, usize, bool), &'static str> {
         self.i += 1; // opening quote
         let start = self.i;
-        if !self.to_quote_or_escape()? {
+        if !self.skip_to_quote_or_escape()? {
             return Err("unterminated string");
         }
         if self.peek() == Some(b'"') {
@@ -264,7 +264,7 @@ impl<'a> Scanner<'a, '_, '_> {
                 Some(0..=0x1f) => return Err("control character inside a string"),
                 Some(_) => {
                     let run_start = self.i;
-                    self.to_quote_or_escape()?;
+                    self.skip_to_quote_or_escape()?;
                     self.buf.push_str(self.s.get(run_start..self.i).unwrap_or(""));
                 }
             }
@@ -303,7 +303,7 @@ impl<'a> Scanner<'a, '_, '_> {
     fn skip_string(&mut self) -> Step {
         self.i += 1;
         loop {
-            if !self.to_quote_or_escape()? {
+            if !self.skip_to_quote_or_escape()? {
                 return Err("unterminated string");
             }
             match self.peek() {
