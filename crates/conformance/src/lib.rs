@@ -20,6 +20,25 @@ pub fn shared() -> PathBuf {
     root().join("../shared")
 }
 
+/// Every file under `dir` (recursively) whose name ends in `.{extension}`, sorted.
+pub fn files_with_extension(dir: &std::path::Path, extension: &str) -> Vec<PathBuf> {
+    fn walk(dir: &std::path::Path, extension: &str, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, extension, out);
+            } else if path.extension().is_some_and(|e| e == extension) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, extension, &mut out);
+    out.sort();
+    out
+}
+
 /// Reads an expectation file of `testdata/` (tab-separated, `#` comments, one header line)
 /// into `first column → the next `columns` columns joined by tabs`.
 pub fn read_expectations(name: &str, columns: usize) -> std::collections::BTreeMap<String, String> {

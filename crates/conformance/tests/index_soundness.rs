@@ -4,33 +4,20 @@
 //! the `evtx` and `ecs-windows` pipelines, and checks that indexed evaluation finds exactly
 //! the rules exhaustive evaluation finds.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use vigil_conformance::{pipeline, root, shared};
+use vigil_conformance::{files_with_extension, pipeline, root, shared};
 use vigil_engine::{Program, Scratch};
 use vigil_events::{read_source, Input};
 use vigil_sigma::{load_str, LoadOptions};
 
 fn corpus_rules() -> Vec<vigil_ir::Rule> {
-    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "yml") {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&shared().join("corpus/sigma/rules"), &mut files);
-    walk(&shared().join("corpus/sigma/rules-emerging-threats"), &mut files);
-    walk(&shared().join("corpus/sigma/rules-threat-hunting"), &mut files);
     let mut rules = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
-        rules.extend(load_str(Arc::from(f.display().to_string().as_str()), &text, &LoadOptions::default()).rules);
+    for dir in ["rules", "rules-emerging-threats", "rules-threat-hunting"] {
+        for f in files_with_extension(&shared().join("corpus/sigma").join(dir), "yml") {
+            let text = std::fs::read_to_string(&f).unwrap();
+            rules.extend(load_str(Arc::from(f.display().to_string().as_str()), &text, &LoadOptions::default()).rules);
+        }
     }
     assert!(rules.len() > 3500);
     rules

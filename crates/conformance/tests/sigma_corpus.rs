@@ -5,30 +5,16 @@
 //! only with a reason.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
-use vigil_conformance::{read_expectations, shared};
+use vigil_conformance::{files_with_extension, read_expectations, shared};
 use vigil_sigma::{link, load_str, LoadOptions};
-
-fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("corpus directory").filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn corpus_refusals_match_the_expectation_file() {
     let corpus = shared().join("corpus/sigma");
     assert!(corpus.is_dir(), "{} is missing: CI must provide ../shared beside the project", corpus.display());
-    let mut files = Vec::new();
-    yaml_files(&corpus, &mut files);
+    let files = files_with_extension(&corpus, "yml");
     assert_eq!(files.len(), 3791, "the corpus changed");
     let mut rules = Vec::new();
     let mut filters = Vec::new();

@@ -2,29 +2,13 @@
 //! Tidy checks that run as ordinary tests: every source file says what it owns, no file
 //! grows into a grab-bag, and the `ir` crate stays free of parsers and serialisation.
 
-use std::path::Path;
-
-use vigil_conformance::root;
-
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
+use vigil_conformance::{files_with_extension, root};
 
 #[test]
 fn every_source_file_starts_with_a_module_doc_and_stays_small() {
     let mut files = Vec::new();
     for krate in std::fs::read_dir(root().join("crates")).unwrap() {
-        let src = krate.unwrap().path().join("src");
-        if src.is_dir() {
-            rust_files(&src, &mut files);
-        }
+        files.extend(files_with_extension(&krate.unwrap().path().join("src"), "rs"));
     }
     assert!(files.len() > 30);
     let mut problems = Vec::new();

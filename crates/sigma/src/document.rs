@@ -100,6 +100,16 @@ fn valid_date(text: &str) -> bool {
         && matches!(text.get(8..10).and_then(|d| d.parse::<u8>().ok()), Some(1..=31))
 }
 
+/// Reads an optional field whose value is one of a fixed set of words (`status`, `level`).
+fn keyword_field<T>(cx: &mut Context, root: &Node, key: &str, code: &'static str, parse: fn(&str) -> Option<T>, hint: &str) -> Option<T> {
+    let node = root.get(key)?;
+    let value = node.scalar_text().and_then(parse);
+    if value.is_none() {
+        cx.error(Diagnostic::error(code, cx.source.clone(), node.span, format!("unknown {key} `{}`", node.scalar_text().unwrap_or("?"))).with_hint(hint));
+    }
+    value
+}
+
 /// Decodes ATT&CK references from Sigma tags.
 pub fn attack_tags(tags: &[String]) -> Vec<AttackTag> {
     let mut out = Vec::new();
@@ -149,32 +159,8 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
             }
         },
     };
-    let status = match root.get("status") {
-        Some(node) => match node.scalar_text().and_then(Status::parse) {
-            Some(s) => Some(s),
-            None => {
-                cx.error(
-                    Diagnostic::error("sigma::bad-status", cx.source.clone(), node.span, format!("unknown status `{}`", node.scalar_text().unwrap_or("?")))
-                        .with_hint("use stable, test, experimental, deprecated or unsupported"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let level = match root.get("level") {
-        Some(node) => match node.scalar_text().and_then(Level::parse) {
-            Some(l) => Some(l),
-            None => {
-                cx.error(
-                    Diagnostic::error("sigma::bad-level", cx.source.clone(), node.span, format!("unknown level `{}`", node.scalar_text().unwrap_or("?")))
-                        .with_hint("use informational, low, medium, high or critical"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
+    let status = keyword_field(cx, root, "status", "sigma::bad-status", Status::parse, "use stable, test, experimental, deprecated or unsupported");
+    let level = keyword_field(cx, root, "level", "sigma::bad-level", Level::parse, "use informational, low, medium, high or critical");
     for key in ["date", "modified"] {
         if let Some(node) = root.get(key) {
             let text = node.scalar_text().unwrap_or_default();
