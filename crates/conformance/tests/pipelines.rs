@@ -89,3 +89,12 @@ fn evtx_maps_system_and_event_data() {
     let m = matches(&program, &[event, &other_channel]);
     assert_eq!(m.iter().map(|v| v.len()).collect::<Vec<_>>(), vec![1, 0]);
 }
+
+#[test]
+fn evtx_process_creation_covers_security_4688() {
+    let program = compile(&rules(RULE), &pipeline("evtx"));
+    let security = r##"{"Event":{"System":{"EventID":4688,"Channel":"Security"},"EventData":{"NewProcessName":"C:\\Windows\\cmd.exe","CommandLine":"cmd /c whoami","Noise":"x"}}}"##;
+    let sysmon_other_id = security.replace("4688", "3").replace("\"Security\"", "\"Microsoft-Windows-Sysmon/Operational\"");
+    let m = matches(&program, &[security, &sysmon_other_id]);
+    assert_eq!(m.iter().map(|v| v.len()).collect::<Vec<_>>(), vec![1, 0]);
+}
