@@ -75,6 +75,11 @@ fn kind_name(kind: &CorrelationKind) -> &'static str {
     }
 }
 
+/// Counts one alert of a rule, by handle, for the run summary.
+fn count_alert(per_rule: &mut BTreeMap<String, (String, u64)>, meta: &vigil_ir::RuleMeta) {
+    per_rule.entry(meta.handle().to_string()).or_insert_with(|| (meta.title.clone(), 0)).1 += 1;
+}
+
 /// Runs `vigil hunt`; returns the exit code.
 pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<i32> {
     let started = Instant::now();
@@ -143,8 +148,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
                 continue;
             }
             *alerts += 1;
-            let entry = per_rule.entry(spec.rule.meta.handle().to_string()).or_insert_with(|| (spec.rule.meta.title.clone(), 0));
-            entry.1 += 1;
+            count_alert(per_rule, &spec.rule.meta);
             writer.correlation(&spec.rule, kind_name(&spec.correlation.kind), &alert)?;
         }
         Ok(())
@@ -167,8 +171,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
                 let event = result.event(hit);
                 alerts += 1;
 
-                let entry = per_rule.entry(compiled.rule.meta.handle().to_string()).or_insert_with(|| (compiled.rule.meta.title.clone(), 0));
-                entry.1 += 1;
+                count_alert(&mut per_rule, &compiled.rule.meta);
                 if write_error.is_none() {
                     if let Err(e) = writer.detection(&compiled.rule, &result.source, hit.line, event) {
                         write_error = Some(e);

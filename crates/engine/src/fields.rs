@@ -135,9 +135,4 @@ impl FieldTrie {
     pub fn slot_at(&self, node: TrieNode) -> Option<Slot> {
         self.nodes.get(node as usize)?.slot
     }
-
-    /// True when fields continue below this node.
-    pub fn has_children(&self, node: TrieNode) -> bool {
-        self.nodes.get(node as usize).is_some_and(|n| !n.children.is_empty() || n.any_child.is_some())
-    }
 }

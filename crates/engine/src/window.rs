@@ -57,10 +57,6 @@ impl<T> WindowSet<T> {
         set
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.needles.is_empty()
-    }
-
     /// Calls `found` with the payload of every needle occurring in `text` (once per occurrence).
     pub fn scan(&self, text: &[u8], mut found: impl FnMut(&T)) {
         if text.len() < self.width || self.needles.is_empty() {

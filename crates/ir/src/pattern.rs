@@ -154,14 +154,6 @@ impl StrPattern {
             })
             .max_by_key(|t| t.len())
     }
-
-    /// Rewrites every literal piece with `f` (used by value transformations).
-    pub fn map_literals(&self, mut f: impl FnMut(&str) -> String) -> StrPattern {
-        StrPattern::from_pieces(self.pieces.iter().map(|p| match p {
-            Piece::Lit(t) => Piece::Lit(f(t)),
-            other => other.clone(),
-        }))
-    }
 }
 
 impl fmt::Display for StrPattern {

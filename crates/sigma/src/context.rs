@@ -2,12 +2,10 @@
 
 use vigil_ir::{Diagnostic, SourceId};
 
-/// Options of the Sigma front end.
+/// Options of the Sigma front end (none yet: the loader follows the specification strictly;
+/// callers already pass this so that options can be added without changing signatures).
 #[derive(Clone, Debug, Default)]
-pub struct LoadOptions {
-    /// Accept Sigma v1 date forms (`2020/01/31`) with a warning instead of an error.
-    pub lenient_dates: bool,
-}
+pub struct LoadOptions {}
 
 /// Lowering state for one file.
 pub struct Context<'a> {

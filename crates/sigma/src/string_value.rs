@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::item::{name_of, type_error, Item, Plan};
 use crate::modifier::Modifier;
 use crate::transform;
-use crate::value::{parse_sigma_string, split_placeholders};
+use crate::value::split_placeholders;
 
 /// Lowers an item without a typed modifier: string patterns, or a null test.
 pub fn lower(cx: &mut Context, item: &Item, plan: &Plan, values: &[&Node]) -> Option<Expr> {
@@ -62,13 +62,13 @@ fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Modifier, Span)
         let mut pattern = StrPattern::default();
         for part in split_placeholders(&text) {
             match part {
-                Ok(literal) => parse_sigma_string(&literal.replace("\\%", "%")).pieces().iter().for_each(|p| pattern.push(p.clone())),
+                Ok(literal) => StrPattern::parse_wildcards(&literal.replace("\\%", "%")).pieces().iter().for_each(|p| pattern.push(p.clone())),
                 Err(name) => pattern.push(vigil_ir::Piece::Placeholder(name)),
             }
         }
         vec![pattern]
     } else {
-        vec![parse_sigma_string(&text)]
+        vec![StrPattern::parse_wildcards(&text)]
     };
     // Byte-level transformations: encodings produce bytes, base64 turns them back into text.
     let mut bytes: Option<Vec<Vec<u8>>> = None;

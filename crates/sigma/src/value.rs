@@ -1,17 +1,6 @@
-//! Sigma string values: wildcards (`*`, `?`) and the backslash escape rules.
-//!
-//! The rules follow the Sigma specification and pySigma's reference parser:
-//! `\*`, `\?` and `\\` escape; a backslash before any other character (or at the end) is a
-//! literal backslash, so Windows paths such as `C:\Windows\x.exe` need no escaping.
-
-#[cfg(test)]
-use vigil_ir::Piece;
-use vigil_ir::StrPattern;
-
-/// Parses a Sigma string into a pattern of literals and wildcards.
-pub fn parse_sigma_string(text: &str) -> StrPattern {
-    StrPattern::parse_wildcards(text)
-}
+//! Sigma string values: `%placeholder%` splitting for `|expand`. Wildcards and the backslash
+//! escape rules are `vigil_ir::StrPattern::parse_wildcards` (shared with pipelines); the tests
+//! here pin them to the Sigma specification and pySigma's reference parser.
 
 /// Parses a string for `|expand`: `%name%` placeholders become `Err(name)` parts,
 /// `\%` is a literal percent sign.
@@ -50,9 +39,10 @@ pub fn split_placeholders(text: &str) -> Vec<Result<String, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vigil_ir::{Piece, StrPattern};
 
     fn show(text: &str) -> Vec<Piece> {
-        parse_sigma_string(text).pieces().to_vec()
+        StrPattern::parse_wildcards(text).pieces().to_vec()
     }
 
     fn lit(s: &str) -> Piece {
