@@ -1,5 +1,6 @@
 //! Helpers for the data-driven test suites in `tests/`: load rules from text, compile them
-//! with a pipeline, evaluate events, and find the shared test data.
+//! with a pipeline, evaluate events, and find the SigmaHQ test data (in `testdata/`, and
+//! in the shared directory when it is there).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
 
 use std::path::PathBuf;
@@ -15,9 +16,45 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `../shared` beside the project (CI provides it).
+/// The shared test data: `$VIGIL_SHARED` when set, else `../shared` beside the project
+/// (CI provides it). It may be absent: the suites then run on the project's own `testdata/`.
 pub fn shared() -> PathBuf {
-    root().join("../shared")
+    std::env::var_os("VIGIL_SHARED").map_or_else(|| root().join("../shared"), PathBuf::from)
+}
+
+/// One copy of SigmaHQ test data: rules (SigmaHQ's layout) and its regression data, with
+/// the counts a suite must find in it (so a suite can never pass on a missing or shrunken
+/// copy).
+pub struct SigmaData {
+    /// Where it comes from, for messages: `testdata` or the shared directory.
+    pub name: String,
+    /// The rule tree (`rules/`, `rules-emerging-threats/`, ... below it).
+    pub rules: PathBuf,
+    /// The regression data (`cases.tsv`, `regression_data/…/<id>.json`).
+    pub regression: PathBuf,
+    /// How many `.yml` files the rule tree holds.
+    pub files: usize,
+}
+
+/// SigmaHQ rules in the project: `testdata/sigmahq` (a sample of the corpus, see its README).
+pub fn sigma_testdata() -> SigmaData {
+    let dir = root().join("testdata/sigmahq");
+    SigmaData { name: "testdata/sigmahq".into(), rules: dir.join("sigma"), regression: dir.join("regression"), files: 647 }
+}
+
+/// Every copy of the SigmaHQ data the suites run on: the project's own sample always, and
+/// the whole corpus in the shared directory when it is there. Setting `VIGIL_SHARED` to a
+/// directory that lacks the corpus is an error, not a quiet skip.
+pub fn sigma_data() -> Vec<SigmaData> {
+    let mut out = vec![sigma_testdata()];
+    let shared = shared();
+    let corpus = shared.join("corpus/sigma");
+    if corpus.is_dir() {
+        out.push(SigmaData { name: shared.display().to_string(), rules: corpus, regression: shared.join("conformance/sigma-regression"), files: 3791 });
+    } else {
+        assert!(std::env::var_os("VIGIL_SHARED").is_none(), "VIGIL_SHARED is set but {} is missing", corpus.display());
+    }
+    out
 }
 
 /// Every file under `dir` (recursively) whose name ends in `.{extension}`, sorted.

@@ -4,19 +4,21 @@
 //! `evtx` crate's JSON layout through vigil's `evtx` pipeline. The locally derived
 //! `xcheck_match_count` is compared too, and differences are listed in
 //! `testdata/sigma-regression-differences.tsv` (a new difference fails the test).
+//! Runs on the project's copy (`testdata/sigmahq`) always, and on the shared directory's
+//! when it is there.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use vigil_conformance::{pipeline, read_expectations, shared};
+use vigil_conformance::{pipeline, read_expectations, sigma_data, SigmaData};
 use vigil_engine::{Program, Scratch};
 use vigil_events::{read_source, Input};
 use vigil_sigma::{load_str, LoadOptions};
 
-#[test]
-fn regression_cases_match() {
-    let suite = shared().join("conformance/sigma-regression");
-    let cases = std::fs::read_to_string(suite.join("cases.tsv")).expect("cases.tsv: CI must provide ../shared");
+/// Runs every case of one copy; returns the cases run and passed, and the differences from
+/// the cross-check.
+fn run(data: &SigmaData) -> (usize, Vec<String>, BTreeMap<String, String>) {
+    let cases = std::fs::read_to_string(data.regression.join("cases.tsv")).unwrap_or_else(|e| panic!("{}: cases.tsv: {e}", data.name));
     let evtx = pipeline("evtx");
     let mut failures = Vec::new();
     let mut differences: BTreeMap<String, String> = BTreeMap::new();
@@ -25,7 +27,7 @@ fn regression_cases_match() {
         let cols: Vec<&str> = row.split('\t').collect();
         let (rule_id, rule_path, expected, xcheck, json_path) = (cols[0], cols[1], cols[3], cols[5], cols[6]);
         count += 1;
-        let text = std::fs::read_to_string(shared().join("corpus/sigma").join(rule_path)).unwrap();
+        let text = std::fs::read_to_string(data.rules.join(rule_path)).unwrap_or_else(|e| panic!("{}: {rule_path}: {e}", data.name));
         let loaded = load_str(Arc::from(rule_path), &text, &LoadOptions::default());
         assert!(loaded.errors.is_empty(), "{rule_path}: {:?}", loaded.errors);
         let (program, report) = Program::compile(&loaded.rules, &evtx);
@@ -34,7 +36,7 @@ fn regression_cases_match() {
         let mut scratch = Scratch::default();
         let mut matched = 0usize;
         let mut events = 0usize;
-        read_source(&Input::Path(suite.join(json_path)), &mut |chunk| {
+        read_source(&Input::Path(data.regression.join(json_path)), &mut |chunk| {
             assert!(chunk.errors.is_empty(), "{json_path}: {:?}", chunk.errors);
             for span in &chunk.records {
                 view.clear();
@@ -48,7 +50,7 @@ fn regression_cases_match() {
             }
             true
         })
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{}: {json_path}: {e:?}", data.name));
         assert!(events > 0, "{json_path}: no events");
         let needed: usize = expected.parse().unwrap_or(1);
         if matched < needed {
@@ -60,8 +62,16 @@ fn regression_cases_match() {
             }
         }
     }
-    assert_eq!(count, 202);
-    assert!(failures.is_empty(), "{} of {count} regression cases fail:\n{}", failures.len(), failures.join("\n"));
+    (count, failures, differences)
+}
+
+#[test]
+fn regression_cases_match() {
     let expected = read_expectations("sigma-regression-differences.tsv", 2);
-    assert_eq!(differences, expected, "matches differing from the cross-check changed");
+    for data in sigma_data() {
+        let (count, failures, differences) = run(&data);
+        assert_eq!(count, 202, "{}: the regression data changed", data.name);
+        assert!(failures.is_empty(), "{}: {} of {count} regression cases fail:\n{}", data.name, failures.len(), failures.join("\n"));
+        assert_eq!(differences, expected, "{}: matches differing from the cross-check changed", data.name);
+    }
 }
