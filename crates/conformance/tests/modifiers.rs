@@ -119,6 +119,46 @@ fn windash() {
     no("C|windash|contains", "' -addstore '", r#"{"C":"certutil +addstore root"}"#);
 }
 
+/// The five dash characters of the specification ("creates all possible permutations of the
+/// `-`, `/`, `–`, `—` and `―` characters ... converts the aforementioned characters
+/// interchangeably").
+const DASHES: [&str; 5] = ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"];
+
+#[test]
+fn windash_expands_whichever_dash_the_rule_writes() {
+    // The specification makes the five characters interchangeable, so the dash written in the
+    // rule is a windash position too: a rule written with `/`, an en dash, an em dash or a
+    // horizontal bar matches every spelling, as one written with `-` does.
+    for written in DASHES {
+        let value = format!("' {written}addstore '");
+        for flag in DASHES {
+            yes("C|windash|contains", &value, &format!(r#"{{"C":"certutil {flag}addstore root"}}"#));
+        }
+        no("C|windash|contains", &value, r#"{"C":"certutil +addstore root"}"#);
+        no("C|windash|contains", &value, r#"{"C":"certutil addstore root"}"#);
+    }
+}
+
+#[test]
+fn windash_only_touches_dashes_that_start_a_flag() {
+    // pySigma finds the positions with `\B[-/]\b`: a dash not preceded by a word character and
+    // followed by one. "-param-name": the first dash is a flag, the second stays as written.
+    for flag in DASHES {
+        yes("C|windash|contains", "'-param-name'", &format!(r#"{{"C":"x {flag}param-name"}}"#));
+    }
+    no("C|windash|contains", "'-param-name'", r#"{"C":"x /param/name"}"#);
+    no("C|windash|contains", "'-param-name'", r#"{"C":"x -param\u2013name"}"#);
+    // An en dash inside a word is not a flag either.
+    yes("C|windash|contains", "'a\u{2013}b'", r#"{"C":"a\u2013b"}"#);
+    no("C|windash|contains", "'a\u{2013}b'", r#"{"C":"a-b"}"#);
+    // A dash followed by a non-word character (a path separator, a space) is not a flag.
+    no("C|windash|contains", "'x / y'", r#"{"C":"x - y"}"#);
+    // Each flag of a value expands on its own: 5 × 5 spellings.
+    for (a, b) in [("-", "/"), ("\u{2014}", "-"), ("/", "\u{2015}")] {
+        yes("C|windash|contains", "' -a -b'", &format!(r#"{{"C":"x {a}a {b}b"}}"#));
+    }
+}
+
 #[test]
 fn regular_expressions() {
     yes("C|re", "'^a.c$'", r#"{"C":"abc"}"#);

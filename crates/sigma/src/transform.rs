@@ -57,20 +57,24 @@ pub fn utf16_bom(text: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The dash characters windash substitutes for a leading `-` or `/`.
+/// The dash characters of `windash`: `-`, `/`, en dash, em dash, horizontal bar. Each of
+/// them, written at a flag position of a rule value, is replaced by each of them.
 pub const WINDASH_CHARS: [char; 5] = ['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
 
 /// The most alternatives one windash value may expand to.
 pub const MAX_WINDASH_ALTERNATIVES: usize = 5usize.pow(5);
 
-/// Every spelling of `text` with each command-line flag dash (a `-` or `/` that starts a
-/// word: not preceded by a word character, followed by one) replaced by each of
-/// [`WINDASH_CHARS`]. Returns `None` when the expansion would exceed the bound.
+/// Every spelling of `text` with each command-line flag dash replaced by each of
+/// [`WINDASH_CHARS`]. A flag dash is one of [`WINDASH_CHARS`] that starts a word: not
+/// preceded by a word character, followed by one (pySigma's `\B[-/]\b`, with the
+/// specification's five characters in the class, so a rule written with `/` or an en dash
+/// expands like one written with `-`). A dash inside a word (`foo-bar`) stays as written.
+/// Returns `None` when the expansion would exceed the bound.
 pub fn windash(text: &str) -> Option<Vec<String>> {
     let chars: Vec<char> = text.chars().collect();
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     let flags: Vec<usize> = (0..chars.len())
-        .filter(|&i| matches!(chars[i], '-' | '/') && (i == 0 || !is_word(chars[i - 1])) && chars.get(i + 1).is_some_and(|&c| is_word(c)))
+        .filter(|&i| WINDASH_CHARS.contains(&chars[i]) && (i == 0 || !is_word(chars[i - 1])) && chars.get(i + 1).is_some_and(|&c| is_word(c)))
         .collect();
     let count = 5usize.checked_pow(u32::try_from(flags.len()).ok()?)?;
     if count > MAX_WINDASH_ALTERNATIVES {
@@ -135,7 +139,20 @@ mod tests {
         assert!(out.contains(&" /a foo-bar".to_string()));
         assert!(out.contains(&" \u{2015}a foo-bar".to_string()));
         assert_eq!(windash("a-b").unwrap(), vec!["a-b".to_string()]);
+        assert_eq!(windash("a\u{2013}b").unwrap(), vec!["a\u{2013}b".to_string()]);
         assert_eq!(windash("-x -y").unwrap().len(), 25);
         assert!(windash(&" -a".repeat(6)).is_none());
+    }
+
+    #[test]
+    fn windash_expands_every_dash_of_the_set_written_in_the_rule() {
+        let all = |flag: &str| -> Vec<String> { WINDASH_CHARS.iter().map(|d| format!(" {d}{flag}")).collect() };
+        for written in WINDASH_CHARS {
+            let mut out = windash(&format!(" {written}addstore")).unwrap();
+            out.sort();
+            let mut want = all("addstore");
+            want.sort();
+            assert_eq!(out, want, "written with {written:?}");
+        }
     }
 }
