@@ -4,7 +4,7 @@ use vigil_ir::{Case, Diagnostic, Expr, Field, Predicate, Span, StrOp, Test};
 use vigil_yaml::{Node, NodeKind, ScalarValue};
 
 use crate::context::Context;
-use crate::modifier::Modifier;
+use crate::modifier::{Modifier, ReFlag, Transform, Typed};
 use crate::{string_value, typed};
 
 /// A parsed detection key: the field (empty for keywords) and its modifiers with spans.
@@ -54,9 +54,9 @@ pub struct Plan {
     /// `neq`: the item is negated.
     neq: bool,
     /// The one typed modifier (`re`, `cidr`, `lt`, `exists`, `fieldref`, `hour`, ...).
-    pub kind: Option<(Modifier, Span)>,
+    pub kind: Option<(Typed, Span)>,
     /// Value transformations, in written order.
-    pub transforms: Vec<(Modifier, Span)>,
+    pub transforms: Vec<(Transform, Span)>,
     /// `re` flags: case-insensitive, multi-line, dot matches newline.
     pub regex_flags: (bool, bool, bool),
 }
@@ -76,55 +76,51 @@ fn classify(cx: &mut Context, modifiers: &[(Modifier, Span)]) -> Option<Plan> {
     };
     for &(m, at) in modifiers {
         match m {
-            Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith => {
+            Modifier::Place(place) => {
                 if plan.op_at.is_some() {
                     cx.error(conflict(cx, at, "only one of contains, startswith and endswith may be used"));
                     return None;
                 }
                 plan.op_at = Some(at);
-                plan.op = match m {
-                    Modifier::Contains => StrOp::Contains,
-                    Modifier::StartsWith => StrOp::StartsWith,
-                    _ => StrOp::EndsWith,
-                };
+                plan.op = place.op();
             }
             Modifier::All => plan.all = true,
             Modifier::Cased => plan.case = Case::Sensitive,
             Modifier::Neq => plan.neq = true,
-            m if m.is_transform() => {
-                if matches!(m, Modifier::Base64 | Modifier::Base64Offset) && plan.op_at.is_some() {
+            Modifier::Transform(t) => {
+                if t.is_base64() && plan.op_at.is_some() {
                     cx.error(conflict(cx, at, "base64 encoding must come before contains/startswith/endswith"));
                     return None;
                 }
-                plan.transforms.push((m, at));
+                plan.transforms.push((t, at));
             }
-            m if m.is_regex_flag() => {
-                if !matches!(plan.kind, Some((Modifier::Re, _))) {
+            Modifier::ReFlag(flag) => {
+                if !matches!(plan.kind, Some((Typed::Re, _))) {
                     cx.error(conflict(cx, at, "regular-expression flags (i, m, s) are only valid after `re`"));
                     return None;
                 }
-                match m {
-                    Modifier::ReIgnoreCase => plan.regex_flags.0 = true,
-                    Modifier::ReMultiLine => plan.regex_flags.1 = true,
-                    _ => plan.regex_flags.2 = true,
+                match flag {
+                    ReFlag::IgnoreCase => plan.regex_flags.0 = true,
+                    ReFlag::MultiLine => plan.regex_flags.1 = true,
+                    ReFlag::DotAll => plan.regex_flags.2 = true,
                 }
             }
-            _ => {
+            Modifier::Typed(kind) => {
                 if let Some((prev, _)) = plan.kind {
-                    cx.error(conflict(cx, at, &format!("`{}` cannot be combined with `{}`", name_of(m), name_of(prev))));
+                    cx.error(conflict(cx, at, &format!("`{}` cannot be combined with `{}`", kind.name(), prev.name())));
                     return None;
                 }
-                plan.kind = Some((m, at));
+                plan.kind = Some((kind, at));
             }
         }
     }
     if let Some((k, at)) = plan.kind {
-        if plan.op_at.is_some() && k != Modifier::FieldRef {
-            cx.error(conflict(cx, at, &format!("`{}` cannot be combined with contains, startswith or endswith", name_of(k))));
+        if plan.op_at.is_some() && k != Typed::FieldRef {
+            cx.error(conflict(cx, at, &format!("`{}` cannot be combined with contains, startswith or endswith", k.name())));
             return None;
         }
         if !plan.transforms.is_empty() {
-            cx.error(conflict(cx, at, &format!("`{}` cannot be combined with value transformations", name_of(k))));
+            cx.error(conflict(cx, at, &format!("`{}` cannot be combined with value transformations", k.name())));
             return None;
         }
     }
@@ -202,14 +198,10 @@ pub fn lower_item(cx: &mut Context, key: Option<&Node>, value: &Node) -> Option<
     };
     let item = Item { field, span, all: plan.all };
     let expr = match plan.kind {
-        Some((modifier, at)) => typed::lower(cx, &item, &plan, modifier, at, &values)?,
+        Some((kind, at)) => typed::lower(cx, &item, &plan, kind, at, &values)?,
         None => string_value::lower(cx, &item, &plan, &values)?,
     };
     Some(if plan.neq { Expr::not(expr) } else { expr })
-}
-
-pub fn name_of(m: Modifier) -> &'static str {
-    crate::modifier::MODIFIERS.iter().find(|(_, x)| *x == m).map(|(n, _)| *n).unwrap_or("?")
 }
 
 pub fn conflict(cx: &Context, at: Span, message: &str) -> Diagnostic {

@@ -1,84 +1,113 @@
-//! The registry of Sigma value modifiers: one line per modifier.
+//! The registry of Sigma value modifiers: one line per name.
 //!
-//! Adding a modifier means one registry line here and its meaning in `typed.rs` (typed
-//! modifiers) or `string_value.rs`/`transform.rs` (value transformations).
+//! A modifier is typed by its role (placement, transformation, typed test, regex flag, or one
+//! of the generic `all`/`cased`/`neq`), and every stage matches the role it handles without a
+//! default arm: adding a modifier fails to compile until `item.rs` sorts it, and `typed.rs`
+//! or `string_value.rs` gives it its meaning.
+
+use vigil_ir::{NumOp, StrOp, TimePart};
 
 /// A Sigma value modifier (the `|name` parts of a detection key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Modifier {
+    /// `contains`, `startswith`, `endswith`: where the value sits in the field.
+    Place(Placement),
+    /// `all`: every value must match instead of any.
+    All,
+    /// `cased`: compare case-sensitively.
+    Cased,
+    /// `neq`: the whole item is negated.
+    Neq,
+    /// A transformation of the value before it is matched.
+    Transform(Transform),
+    /// A typed test that replaces string matching.
+    Typed(Typed),
+    /// A flag of `re`.
+    ReFlag(ReFlag),
+}
+
+/// Where a string value must sit in the field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Placement {
     Contains,
     StartsWith,
     EndsWith,
-    All,
+}
+
+/// A value transformation, applied in written order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Transform {
     Base64,
     Base64Offset,
     Utf16Le,
     Utf16Be,
     Utf16,
+    /// The historical name of `utf16le`.
     Wide,
     Windash,
+    Expand,
+}
+
+/// A typed modifier: the item is a test of this kind instead of a string match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Typed {
     Re,
-    /// `re` flag: case-insensitive.
-    ReIgnoreCase,
-    /// `re` flag: `^`/`$` match at line ends.
-    ReMultiLine,
-    /// `re` flag: `.` matches a newline.
-    ReDotAll,
     Cidr,
-    Lt,
-    Lte,
-    Gt,
-    Gte,
+    Compare(NumOp),
     Exists,
     FieldRef,
-    Expand,
-    Cased,
-    Neq,
-    Minute,
-    Hour,
-    Day,
-    Week,
-    Month,
-    Year,
+    /// `minute`, `hour`, `day`, `week`, `month`, `year`.
+    Time(TimePart),
+}
+
+/// A flag of `re`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReFlag {
+    /// `i`: case-insensitive.
+    IgnoreCase,
+    /// `m`: `^`/`$` match at line ends.
+    MultiLine,
+    /// `s`: `.` matches a newline.
+    DotAll,
 }
 
 /// Every modifier name vigil accepts. `wide` is the historical name of `utf16le`; pySigma
 /// knows only `wide`, the specification lists both, so both are accepted.
 pub const MODIFIERS: &[(&str, Modifier)] = &[
-    ("contains", Modifier::Contains),
-    ("startswith", Modifier::StartsWith),
-    ("endswith", Modifier::EndsWith),
+    ("contains", Modifier::Place(Placement::Contains)),
+    ("startswith", Modifier::Place(Placement::StartsWith)),
+    ("endswith", Modifier::Place(Placement::EndsWith)),
     ("all", Modifier::All),
-    ("base64", Modifier::Base64),
-    ("base64offset", Modifier::Base64Offset),
-    ("utf16le", Modifier::Utf16Le),
-    ("utf16be", Modifier::Utf16Be),
-    ("utf16", Modifier::Utf16),
-    ("wide", Modifier::Wide),
-    ("windash", Modifier::Windash),
-    ("re", Modifier::Re),
-    ("i", Modifier::ReIgnoreCase),
-    ("ignorecase", Modifier::ReIgnoreCase),
-    ("m", Modifier::ReMultiLine),
-    ("multiline", Modifier::ReMultiLine),
-    ("s", Modifier::ReDotAll),
-    ("dotall", Modifier::ReDotAll),
-    ("cidr", Modifier::Cidr),
-    ("lt", Modifier::Lt),
-    ("lte", Modifier::Lte),
-    ("gt", Modifier::Gt),
-    ("gte", Modifier::Gte),
-    ("exists", Modifier::Exists),
-    ("fieldref", Modifier::FieldRef),
-    ("expand", Modifier::Expand),
+    ("base64", Modifier::Transform(Transform::Base64)),
+    ("base64offset", Modifier::Transform(Transform::Base64Offset)),
+    ("utf16le", Modifier::Transform(Transform::Utf16Le)),
+    ("utf16be", Modifier::Transform(Transform::Utf16Be)),
+    ("utf16", Modifier::Transform(Transform::Utf16)),
+    ("wide", Modifier::Transform(Transform::Wide)),
+    ("windash", Modifier::Transform(Transform::Windash)),
+    ("re", Modifier::Typed(Typed::Re)),
+    ("i", Modifier::ReFlag(ReFlag::IgnoreCase)),
+    ("ignorecase", Modifier::ReFlag(ReFlag::IgnoreCase)),
+    ("m", Modifier::ReFlag(ReFlag::MultiLine)),
+    ("multiline", Modifier::ReFlag(ReFlag::MultiLine)),
+    ("s", Modifier::ReFlag(ReFlag::DotAll)),
+    ("dotall", Modifier::ReFlag(ReFlag::DotAll)),
+    ("cidr", Modifier::Typed(Typed::Cidr)),
+    ("lt", Modifier::Typed(Typed::Compare(NumOp::Lt))),
+    ("lte", Modifier::Typed(Typed::Compare(NumOp::Lte))),
+    ("gt", Modifier::Typed(Typed::Compare(NumOp::Gt))),
+    ("gte", Modifier::Typed(Typed::Compare(NumOp::Gte))),
+    ("exists", Modifier::Typed(Typed::Exists)),
+    ("fieldref", Modifier::Typed(Typed::FieldRef)),
+    ("expand", Modifier::Transform(Transform::Expand)),
     ("cased", Modifier::Cased),
     ("neq", Modifier::Neq),
-    ("minute", Modifier::Minute),
-    ("hour", Modifier::Hour),
-    ("day", Modifier::Day),
-    ("week", Modifier::Week),
-    ("month", Modifier::Month),
-    ("year", Modifier::Year),
+    ("minute", Modifier::Typed(Typed::Time(TimePart::Minute))),
+    ("hour", Modifier::Typed(Typed::Time(TimePart::Hour))),
+    ("day", Modifier::Typed(Typed::Time(TimePart::Day))),
+    ("week", Modifier::Typed(Typed::Time(TimePart::Week))),
+    ("month", Modifier::Typed(Typed::Time(TimePart::Month))),
+    ("year", Modifier::Typed(Typed::Time(TimePart::Year))),
 ];
 
 impl Modifier {
@@ -97,24 +126,87 @@ impl Modifier {
             .map(|(n, _)| n)
     }
 
-    /// True for the modifiers that change the value before it is matched.
-    pub fn is_transform(self) -> bool {
-        matches!(
-            self,
-            Modifier::Base64
-                | Modifier::Base64Offset
-                | Modifier::Utf16Le
-                | Modifier::Utf16Be
-                | Modifier::Utf16
-                | Modifier::Wide
-                | Modifier::Windash
-                | Modifier::Expand
-        )
+    /// The name a diagnostic uses for the modifier (the specification's short form).
+    pub fn name(self) -> &'static str {
+        match self {
+            Modifier::Place(p) => match p {
+                Placement::Contains => "contains",
+                Placement::StartsWith => "startswith",
+                Placement::EndsWith => "endswith",
+            },
+            Modifier::All => "all",
+            Modifier::Cased => "cased",
+            Modifier::Neq => "neq",
+            Modifier::Transform(t) => t.name(),
+            Modifier::Typed(t) => t.name(),
+            Modifier::ReFlag(f) => match f {
+                ReFlag::IgnoreCase => "i",
+                ReFlag::MultiLine => "m",
+                ReFlag::DotAll => "s",
+            },
+        }
+    }
+}
+
+impl Placement {
+    /// The IR placement of a string pattern.
+    pub fn op(self) -> StrOp {
+        match self {
+            Placement::Contains => StrOp::Contains,
+            Placement::StartsWith => StrOp::StartsWith,
+            Placement::EndsWith => StrOp::EndsWith,
+        }
+    }
+}
+
+impl Transform {
+    /// The modifier's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transform::Base64 => "base64",
+            Transform::Base64Offset => "base64offset",
+            Transform::Utf16Le => "utf16le",
+            Transform::Utf16Be => "utf16be",
+            Transform::Utf16 => "utf16",
+            Transform::Wide => "wide",
+            Transform::Windash => "windash",
+            Transform::Expand => "expand",
+        }
     }
 
-    /// True for the regular-expression flags, which are only valid after `re`.
-    pub fn is_regex_flag(self) -> bool {
-        matches!(self, Modifier::ReIgnoreCase | Modifier::ReMultiLine | Modifier::ReDotAll)
+    /// True for the base64 encodings, which must come before a placement modifier (they
+    /// encode the whole value; the placement applies to the encoded text).
+    pub fn is_base64(self) -> bool {
+        match self {
+            Transform::Base64 | Transform::Base64Offset => true,
+            Transform::Utf16Le | Transform::Utf16Be | Transform::Utf16 | Transform::Wide | Transform::Windash | Transform::Expand => false,
+        }
+    }
+}
+
+impl Typed {
+    /// The modifier's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Typed::Re => "re",
+            Typed::Cidr => "cidr",
+            Typed::Compare(op) => match op {
+                NumOp::Lt => "lt",
+                NumOp::Lte => "lte",
+                NumOp::Gt => "gt",
+                NumOp::Gte => "gte",
+            },
+            Typed::Exists => "exists",
+            Typed::FieldRef => "fieldref",
+            Typed::Time(part) => match part {
+                TimePart::Minute => "minute",
+                TimePart::Hour => "hour",
+                TimePart::Day => "day",
+                TimePart::Week => "week",
+                TimePart::Month => "month",
+                TimePart::Year => "year",
+            },
+        }
     }
 }
 
@@ -144,6 +236,15 @@ mod tests {
             assert_eq!(Modifier::parse(name), Some(*modifier));
         }
         assert_eq!(Modifier::parse("endswithh"), None);
+    }
+
+    #[test]
+    fn every_modifier_is_named_by_a_registry_line() {
+        for (_, modifier) in MODIFIERS {
+            assert_eq!(Modifier::parse(modifier.name()), Some(*modifier), "{modifier:?}");
+        }
+        assert_eq!(Modifier::parse("ignorecase").map(Modifier::name), Some("i"));
+        assert_eq!(Modifier::parse("lte").map(Modifier::name), Some("lte"));
     }
 
     #[test]

@@ -5,8 +5,8 @@ use vigil_ir::{Diagnostic, Expr, Field, Span, StrOp, StrPattern, Test};
 use vigil_yaml::{Node, ScalarValue};
 
 use crate::context::Context;
-use crate::item::{name_of, type_error, Item, Plan};
-use crate::modifier::Modifier;
+use crate::item::{type_error, Item, Plan};
+use crate::modifier::Transform;
 use crate::transform;
 use crate::value::split_placeholders;
 
@@ -50,14 +50,14 @@ pub fn string_of(v: &Node) -> Option<String> {
 }
 
 /// One string value with its transformations applied: the alternatives any of which matches.
-fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Modifier, Span)]) -> Option<Vec<StrPattern>> {
+fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Transform, Span)]) -> Option<Vec<StrPattern>> {
     let Some(text) = string_of(v) else {
         cx.error(type_error(cx, v.span, "expected a string or number"));
         return None;
     };
     // `expand` works on the raw text, before wildcards are read: `%name%` becomes a
     // placeholder piece that a pipeline resolves (or the engine refuses to run).
-    let expand = transforms.iter().any(|(m, _)| *m == Modifier::Expand);
+    let expand = transforms.iter().any(|(t, _)| *t == Transform::Expand);
     let mut patterns: Vec<StrPattern> = if expand {
         let mut pattern = StrPattern::default();
         for part in split_placeholders(&text) {
@@ -72,86 +72,20 @@ fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Modifier, Span)
     };
     // Byte-level transformations: encodings produce bytes, base64 turns them back into text.
     let mut bytes: Option<Vec<Vec<u8>>> = None;
-    for &(m, at) in transforms {
-        match m {
-            Modifier::Expand => {}
-            Modifier::Windash => {
-                let mut out = Vec::new();
-                for p in &patterns {
-                    let mut alternatives = vec![StrPattern::default()];
-                    for piece in p.pieces() {
-                        let options: Vec<vigil_ir::Piece> = match piece {
-                            vigil_ir::Piece::Lit(t) => match transform::windash(t) {
-                                Some(v) => v.into_iter().map(vigil_ir::Piece::Lit).collect(),
-                                None => {
-                                    cx.error(
-                                        Diagnostic::error(
-                                            "sigma::windash-explosion",
-                                            cx.source.clone(),
-                                            at,
-                                            "too many flags for `windash` (more than 3,125 spellings)",
-                                        )
-                                        .with_hint("split the value into several shorter values"),
-                                    );
-                                    return None;
-                                }
-                            },
-                            vigil_ir::Piece::Placeholder(_) => {
-                                cx.error(Diagnostic::error("sigma::modifier-conflict", cx.source.clone(), at, "`windash` cannot be applied to a placeholder"));
-                                return None;
-                            }
-                            other => vec![other.clone()],
-                        };
-                        let mut next = Vec::new();
-                        for a in &alternatives {
-                            for o in &options {
-                                let mut n = a.clone();
-                                n.push(o.clone());
-                                next.push(n);
-                            }
-                        }
-                        alternatives = next;
-                        if alternatives.len() > transform::MAX_WINDASH_ALTERNATIVES {
-                            cx.error(Diagnostic::error("sigma::windash-explosion", cx.source.clone(), at, "too many flags for `windash`"));
-                            return None;
-                        }
-                    }
-                    out.extend(alternatives);
-                }
-                patterns = out;
+    for &(t, at) in transforms {
+        match t {
+            // Applied above, on the raw text.
+            Transform::Expand => {}
+            Transform::Windash => patterns = windash(cx, &patterns, at)?,
+            Transform::Utf16Le | Transform::Wide => bytes = Some(encoded(cx, v, t, bytes.take(), &patterns)?.iter().map(|b| transform::utf16le(b)).collect()),
+            Transform::Utf16Be => bytes = Some(encoded(cx, v, t, bytes.take(), &patterns)?.iter().map(|b| transform::utf16be(b)).collect()),
+            Transform::Utf16 => bytes = Some(encoded(cx, v, t, bytes.take(), &patterns)?.iter().map(|b| transform::utf16_bom(b)).collect()),
+            Transform::Base64 => {
+                patterns = encoded(cx, v, t, bytes.take(), &patterns)?.iter().map(|b| StrPattern::literal(transform::base64(b))).collect();
             }
-            Modifier::Utf16Le | Modifier::Wide | Modifier::Utf16Be | Modifier::Utf16 | Modifier::Base64 | Modifier::Base64Offset => {
-                let current = match bytes.take() {
-                    Some(b) => b,
-                    None => {
-                        let mut out = Vec::new();
-                        for p in &patterns {
-                            let Some(lit) = p.as_literal() else {
-                                cx.error(
-                                    Diagnostic::error(
-                                        "sigma::wildcard-in-encoded",
-                                        cx.source.clone(),
-                                        v.span,
-                                        format!("`{}` cannot encode a value with wildcards", name_of(m)),
-                                    )
-                                    .with_hint("escape the wildcard (`\\*`) or put `contains` after the encoding modifier"),
-                                );
-                                return None;
-                            };
-                            out.push(lit.into_bytes());
-                        }
-                        out
-                    }
-                };
-                match m {
-                    Modifier::Utf16Le | Modifier::Wide => bytes = Some(current.iter().map(|b| transform::utf16le(b)).collect()),
-                    Modifier::Utf16Be => bytes = Some(current.iter().map(|b| transform::utf16be(b)).collect()),
-                    Modifier::Utf16 => bytes = Some(current.iter().map(|b| transform::utf16_bom(b)).collect()),
-                    Modifier::Base64 => patterns = current.iter().map(|b| StrPattern::literal(transform::base64(b))).collect(),
-                    _ => patterns = current.iter().flat_map(|b| transform::base64_offsets(b)).map(StrPattern::literal).collect(),
-                }
+            Transform::Base64Offset => {
+                patterns = encoded(cx, v, t, bytes.take(), &patterns)?.iter().flat_map(|b| transform::base64_offsets(b)).map(StrPattern::literal).collect();
             }
-            _ => {}
         }
     }
     if let Some(encoded) = bytes {
@@ -177,4 +111,67 @@ fn lower_string_value(cx: &mut Context, v: &Node, transforms: &[(Modifier, Span)
         patterns = out;
     }
     Some(patterns)
+}
+
+/// The bytes an encoding transformation `t` works on: the previous encoding's output, else
+/// the patterns as text (which must be literals: wildcards cannot be encoded).
+fn encoded(cx: &mut Context, v: &Node, t: Transform, previous: Option<Vec<Vec<u8>>>, patterns: &[StrPattern]) -> Option<Vec<Vec<u8>>> {
+    if let Some(b) = previous {
+        return Some(b);
+    }
+    let mut out = Vec::new();
+    for p in patterns {
+        let Some(lit) = p.as_literal() else {
+            cx.error(
+                Diagnostic::error("sigma::wildcard-in-encoded", cx.source.clone(), v.span, format!("`{}` cannot encode a value with wildcards", t.name()))
+                    .with_hint("escape the wildcard (`\\*`) or put `contains` after the encoding modifier"),
+            );
+            return None;
+        };
+        out.push(lit.into_bytes());
+    }
+    Some(out)
+}
+
+/// `windash` over every pattern: each literal piece's flag dashes expanded (see
+/// [`transform::windash`]); the alternatives of one pattern are the product over its pieces.
+fn windash(cx: &mut Context, patterns: &[StrPattern], at: Span) -> Option<Vec<StrPattern>> {
+    let mut out = Vec::new();
+    for p in patterns {
+        let mut alternatives = vec![StrPattern::default()];
+        for piece in p.pieces() {
+            let options: Vec<vigil_ir::Piece> = match piece {
+                vigil_ir::Piece::Lit(t) => match transform::windash(t) {
+                    Some(v) => v.into_iter().map(vigil_ir::Piece::Lit).collect(),
+                    None => {
+                        cx.error(
+                            Diagnostic::error("sigma::windash-explosion", cx.source.clone(), at, "too many flags for `windash` (more than 3,125 spellings)")
+                                .with_hint("split the value into several shorter values"),
+                        );
+                        return None;
+                    }
+                },
+                vigil_ir::Piece::Placeholder(_) => {
+                    cx.error(Diagnostic::error("sigma::modifier-conflict", cx.source.clone(), at, "`windash` cannot be applied to a placeholder"));
+                    return None;
+                }
+                vigil_ir::Piece::AnyRun | vigil_ir::Piece::AnyChar => vec![piece.clone()],
+            };
+            let mut next = Vec::new();
+            for a in &alternatives {
+                for o in &options {
+                    let mut n = a.clone();
+                    n.push(o.clone());
+                    next.push(n);
+                }
+            }
+            alternatives = next;
+            if alternatives.len() > transform::MAX_WINDASH_ALTERNATIVES {
+                cx.error(Diagnostic::error("sigma::windash-explosion", cx.source.clone(), at, "too many flags for `windash`"));
+                return None;
+            }
+        }
+        out.extend(alternatives);
+    }
+    Some(out)
 }

@@ -5,19 +5,19 @@ use vigil_ir::{Diagnostic, Expr, Network, NumOp, RegexPattern, Span, Test, TimeP
 use vigil_yaml::{Node, ScalarValue};
 
 use crate::context::Context;
-use crate::item::{name_of, type_error, Item, Plan};
-use crate::modifier::Modifier;
+use crate::item::{type_error, Item, Plan};
+use crate::modifier::Typed;
 use crate::string_value::string_of;
 
 /// Lowers an item whose typed modifier is `modifier` (written at `at`).
-pub fn lower(cx: &mut Context, item: &Item, plan: &Plan, modifier: Modifier, at: Span, values: &[&Node]) -> Option<Expr> {
+pub fn lower(cx: &mut Context, item: &Item, plan: &Plan, modifier: Typed, at: Span, values: &[&Node]) -> Option<Expr> {
     match modifier {
-        Modifier::Exists => exists(cx, item, at, values),
-        Modifier::Lt | Modifier::Lte | Modifier::Gt | Modifier::Gte => compare(cx, item, modifier, values),
-        Modifier::Cidr => cidr(cx, item, values),
-        Modifier::Re => regex(cx, item, plan, values),
-        Modifier::FieldRef => fieldref(cx, item, plan, values),
-        _ => time_part(cx, item, modifier, values),
+        Typed::Exists => exists(cx, item, at, values),
+        Typed::Compare(op) => compare(cx, item, op, values),
+        Typed::Cidr => cidr(cx, item, values),
+        Typed::Re => regex(cx, item, plan, values),
+        Typed::FieldRef => fieldref(cx, item, plan, values),
+        Typed::Time(part) => time_part(cx, item, part, values),
     }
 }
 
@@ -35,20 +35,14 @@ fn exists(cx: &mut Context, item: &Item, at: Span, values: &[&Node]) -> Option<E
     }
 }
 
-fn compare(cx: &mut Context, item: &Item, modifier: Modifier, values: &[&Node]) -> Option<Expr> {
-    let op = match modifier {
-        Modifier::Lt => NumOp::Lt,
-        Modifier::Lte => NumOp::Lte,
-        Modifier::Gt => NumOp::Gt,
-        _ => NumOp::Gte,
-    };
+fn compare(cx: &mut Context, item: &Item, op: NumOp, values: &[&Node]) -> Option<Expr> {
     let mut items = Vec::new();
     for v in values {
         let number = match v.scalar() {
             Some(ScalarValue::Int(i)) => i as f64,
             Some(ScalarValue::Float(f)) => f,
             _ => {
-                cx.error(type_error(cx, v.span, &format!("`{}` compares numbers, found {}", name_of(modifier), v.kind_name())));
+                cx.error(type_error(cx, v.span, &format!("`{}` compares numbers, found {}", Typed::Compare(op).name(), v.kind_name())));
                 return None;
             }
         };
@@ -116,21 +110,13 @@ fn fieldref(cx: &mut Context, item: &Item, plan: &Plan, values: &[&Node]) -> Opt
     Some(item.combine(items))
 }
 
-fn time_part(cx: &mut Context, item: &Item, modifier: Modifier, values: &[&Node]) -> Option<Expr> {
-    let part = match modifier {
-        Modifier::Minute => TimePart::Minute,
-        Modifier::Hour => TimePart::Hour,
-        Modifier::Day => TimePart::Day,
-        Modifier::Week => TimePart::Week,
-        Modifier::Month => TimePart::Month,
-        _ => TimePart::Year,
-    };
+fn time_part(cx: &mut Context, item: &Item, part: TimePart, values: &[&Node]) -> Option<Expr> {
     let mut numbers = Vec::new();
     for v in values {
         match v.scalar() {
             Some(ScalarValue::Int(i)) => numbers.push(i),
             _ => {
-                cx.error(type_error(cx, v.span, &format!("`{}` takes an integer, found {}", name_of(modifier), v.kind_name())));
+                cx.error(type_error(cx, v.span, &format!("`{}` takes an integer, found {}", Typed::Time(part).name(), v.kind_name())));
                 return None;
             }
         }
