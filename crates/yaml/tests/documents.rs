@@ -9,8 +9,11 @@ fn source() -> SourceId {
     SourceId::from("t.yml")
 }
 
-/// For each document: `Ok(line of its first key)` or `Err(line:col of each diagnostic)`.
-fn outline(text: &str) -> Vec<Result<u32, Vec<(u32, u32, &'static str)>>> {
+/// What became of one document: `Ok(line of its first key)` or `Err(line, column and code
+/// of each diagnostic)`.
+type Outline = Result<u32, Vec<(u32, u32, &'static str)>>;
+
+fn outline(text: &str) -> Vec<Outline> {
     parse_each_document(&source(), text)
         .into_iter()
         .map(|r| match r {
