@@ -16,7 +16,8 @@ pub fn load_pipeline(name: &str) -> anyhow::Result<Pipeline> {
     if !path.is_file() {
         bail!("unknown pipeline `{name}`: not a built-in ({}) and not a file", BUILTIN_NAMES.join(", "));
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading pipeline {}", path.display()))?;
-    parse_pipeline(Arc::from(path.display().to_string().as_str()), &text)
-        .map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(Some(&text))).collect::<String>()))
+    let bytes = std::fs::read(&path).with_context(|| format!("reading pipeline {}", path.display()))?;
+    let source: Arc<str> = Arc::from(path.display().to_string().as_str());
+    let text = vigil_yaml::decode(&source, &bytes).map_err(|d| anyhow::anyhow!(d.render(Some(&String::from_utf8_lossy(&bytes)))))?;
+    parse_pipeline(source, text).map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(Some(text))).collect::<String>()))
 }

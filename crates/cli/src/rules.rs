@@ -14,7 +14,7 @@ pub struct LoadedRules {
     /// Rules refused so far, counted by document (a rule, a correlation, a filter: one
     /// each); a file that could be read but holds no rule, or is not UTF-8, counts as one.
     pub rejected: usize,
-    /// Every document's `id`, in load order, for the duplicate-id warnings of [`link`].
+    /// Every document's `id` and `name`, in load order, for the duplicate warnings of [`link`].
     pub ids: Vec<RuleId>,
     /// Per file: its path, its text (for rendering diagnostics) and its diagnostics.
     pub files: Vec<FileReport>,

@@ -1,39 +1,38 @@
-//! Duplicate rule ids across a rule set: two documents with the same `id` load, but
-//! references by that id (correlations, filters) can only mean one of them, so the later
-//! one gets a warning that names both places.
+//! Duplicate rule ids and names across a rule set: two documents with the same `id` (or
+//! the same `name`) load, but references by it (correlations, filters) can only mean one of
+//! them, so the later one gets a warning that names both places.
 
 use std::collections::HashMap;
 
 use vigil_ir::{Diagnostic, SourceId, Span};
 
-/// Where a document's `id` was written.
+/// Where a document's `id` or `name` was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleId {
+    /// `"id"` or `"name"`: the key the handle was written under.
+    pub key: &'static str,
     pub id: String,
     pub source: SourceId,
     pub span: Span,
 }
 
-/// One warning for every id already used by an earlier document, in the order given (the
-/// first document with an id is the one references resolve to).
+/// One warning for every id (or name) already used by an earlier document, in the order
+/// given (the first document with it is the one references resolve to).
 pub fn duplicate_ids(ids: &[RuleId]) -> Vec<Diagnostic> {
-    let mut first: HashMap<&str, &RuleId> = HashMap::new();
+    let mut first: HashMap<(&str, &str), &RuleId> = HashMap::new();
     let mut warnings = Vec::new();
     for rule_id in ids {
-        match first.get(rule_id.id.as_str()) {
-            None => {
-                first.insert(&rule_id.id, rule_id);
-            }
-            Some(earlier) => warnings.push(
-                Diagnostic::warning(
-                    "sigma::duplicate-id",
-                    rule_id.source.clone(),
-                    rule_id.span,
-                    format!("rule id `{}` is already used at {}:{}:{}; both documents load", rule_id.id, earlier.source, earlier.span.line, earlier.span.col),
-                )
-                .with_hint(format!("give one of them a new id (a fresh UUID); references to `{}` resolve to the one in {}", rule_id.id, earlier.source)),
-            ),
-        }
+        let Some(earlier) = first.get(&(rule_id.key, rule_id.id.as_str())) else {
+            first.insert((rule_id.key, &rule_id.id), rule_id);
+            continue;
+        };
+        let (code, fresh) = if rule_id.key == "name" { ("sigma::duplicate-name", "a unique name") } else { ("sigma::duplicate-id", "a fresh UUID") };
+        let message = format!(
+            "rule {} `{}` is already used at {}:{}:{}; both documents load",
+            rule_id.key, rule_id.id, earlier.source, earlier.span.line, earlier.span.col
+        );
+        let hint = format!("give one of them a new {} ({fresh}); references to `{}` resolve to the one in {}", rule_id.key, rule_id.id, earlier.source);
+        warnings.push(Diagnostic::warning(code, rule_id.source.clone(), rule_id.span, message).with_hint(hint));
     }
     warnings
 }
@@ -44,7 +43,11 @@ mod tests {
     use super::*;
 
     fn id(id: &str, file: &str, line: u32) -> RuleId {
-        RuleId { id: id.into(), source: SourceId::from(file), span: Span::new(0, 0, line, 5) }
+        RuleId { key: "id", id: id.into(), source: SourceId::from(file), span: Span::new(0, 0, line, 5) }
+    }
+
+    fn name(name: &str, file: &str, line: u32) -> RuleId {
+        RuleId { key: "name", ..id(name, file, line) }
     }
 
     #[test]
@@ -62,5 +65,13 @@ mod tests {
     #[test]
     fn distinct_ids_give_no_warning() {
         assert!(duplicate_ids(&[id("a", "x.yml", 1), id("b", "x.yml", 9)]).is_empty());
+    }
+
+    #[test]
+    fn names_are_compared_with_names_only() {
+        let warnings = duplicate_ids(&[id("a", "x.yml", 1), name("a", "x.yml", 2), name("a", "y.yml", 3)]);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!((warnings[0].code, &*warnings[0].source), ("sigma::duplicate-name", "y.yml"));
+        assert!(warnings[0].message.contains("rule name `a`") && warnings[0].message.contains("x.yml:2:5"), "{}", warnings[0].message);
     }
 }

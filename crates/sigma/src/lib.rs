@@ -6,7 +6,7 @@
 //! rules by id or name, so they are resolved over the whole rule set by [`link`].
 //!
 //! Each document of a file is loaded or refused on its own, and [`duplicate_ids`] warns
-//! when two documents of a rule set share an `id`.
+//! when two documents of a rule set share an `id` or a `name`.
 //!
 //! Every refusal is a [`Diagnostic`] with file, line and column; nothing here panics on input.
 
@@ -46,7 +46,8 @@ pub struct LoadedFile {
     pub warnings: Vec<Diagnostic>,
     /// How many documents were refused (a file with no document at all counts as one).
     pub refused: usize,
-    /// The `id` of every document that has one, for [`duplicate_ids`] over a rule set.
+    /// The `id` and `name` of every document that has them, for [`duplicate_ids`] over a
+    /// rule set.
     pub ids: Vec<RuleId>,
 }
 
@@ -79,8 +80,10 @@ pub fn load_str(source: SourceId, text: &str, options: &LoadOptions) -> LoadedFi
             continue;
         }
         documents += 1;
-        if let Some(id) = doc.root.get("id").filter(|n| n.as_str().is_some()) {
-            out.ids.push(RuleId { id: id.scalar_text().unwrap_or_default().to_string(), source: source.clone(), span: id.span });
+        for key in ["id", "name"] {
+            if let Some(handle) = doc.root.get(key).and_then(|n| Some((n.as_str()?, n.span))) {
+                out.ids.push(RuleId { key, id: handle.0.to_string(), source: source.clone(), span: handle.1 });
+            }
         }
         let mut cx = Context::new(source.clone(), text, options);
         load_document(&mut cx, &doc.root, &mut out);
