@@ -3,18 +3,17 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use vigil_engine::{CorrelationAlert, Correlator, EventRef, Program};
 use vigil_events::Input;
 use vigil_ir::CorrelationKind;
-use vigil_pipeline::{builtin, parse_pipeline, Pipeline, BUILTIN_NAMES};
 use vigil_sigma::LoadOptions;
 
 use crate::content;
 use crate::output::{AlertWriter, Format};
+use crate::pipelines::load_pipeline;
 use crate::rules::{link, load_files, load_text, LoadedRules};
 use crate::runner::{run, ChunkResult};
 
@@ -46,19 +45,6 @@ fn parse_logsource(text: &str) -> anyhow::Result<vigil_ir::LogSource> {
 
 /// The most skipped records printed one by one; the rest are only counted.
 const MAX_PRINTED_BAD: usize = 20;
-
-fn load_pipeline(name: &str) -> anyhow::Result<Pipeline> {
-    if let Some(result) = builtin(name) {
-        return result.map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(None)).collect::<String>()));
-    }
-    let path = PathBuf::from(name);
-    if !path.is_file() {
-        bail!("unknown pipeline `{name}`: not a built-in ({}) and not a file", BUILTIN_NAMES.join(", "));
-    }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading pipeline {}", path.display()))?;
-    parse_pipeline(Arc::from(path.display().to_string().as_str()), &text)
-        .map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(Some(&text))).collect::<String>()))
-}
 
 fn kind_name(kind: &CorrelationKind) -> &'static str {
     match kind {
@@ -223,8 +209,8 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     writeln!(
         err,
         "rules: {} loaded, {} rejected, {} not runnable with pipeline `{pipeline_name}`; {} correlation(s); {} evaluated on every event (no literal to index)",
-        loaded.rules.len(),
-        rejected.len(),
+        loaded.rules.len() + loaded.filters.len(),
+        loaded.rejected,
         report.refused.len(),
         program.correlations.specs.len(),
         program.unindexed_rules()

@@ -1,12 +1,14 @@
 //! The `vigil` command line.
 //!
 //! Exit codes: 0 success; 1 `check` rejected a rule; 2 a usage or I/O error (for `hunt`: an
-//! input that could not be read; the others are still processed).
+//! input that could not be read, the others are still processed; for `check`: a path that
+//! could not be read, the others are still checked).
 
 mod check;
 mod content;
 mod hunt;
 mod output;
+mod pipelines;
 mod rules;
 mod runner;
 
@@ -47,11 +49,16 @@ enum Command {
         #[arg(long, value_name = "KEY=VALUE,...")]
         logsource: Option<String>,
     },
-    /// Load rules and print every diagnostic; exits 1 when a rule is rejected.
+    /// Load and compile rules and print every diagnostic; exits 1 when a rule is rejected, 2
+    /// when a path cannot be read.
     Check {
         /// Rule files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Field mapping the rules are compiled with, as for `hunt`: a built-in name (none,
+        /// ecs-windows, evtx) or a pySigma pipeline YAML file.
+        #[arg(long, short, default_value = "none")]
+        pipeline: String,
         /// Do not print warnings.
         #[arg(long)]
         quiet: bool,
@@ -63,7 +70,7 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
-        Command::Check { paths, quiet } => check::run(&paths, quiet, &mut out),
+        Command::Check { paths, pipeline, quiet } => check::run(&paths, &pipeline, quiet, &mut out),
         Command::Hunt { paths, rules, pipeline, format, threads, logsource } => {
             let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource };
             hunt::run_hunt(args, &mut out, &mut std::io::stderr())

@@ -4,13 +4,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use vigil_ir::{Diagnostic, Rule};
-use vigil_sigma::{load_str, Filter, LoadOptions};
+use vigil_sigma::{duplicate_ids, load_str, Filter, LoadOptions, RuleId};
 
 /// The outcome of loading rule files.
 #[derive(Default)]
 pub struct LoadedRules {
     pub rules: Vec<Rule>,
     pub filters: Vec<Filter>,
+    /// Rules refused so far, counted by document (a rule, a correlation, a filter: one
+    /// each); a file that could be read but holds no rule, or is not UTF-8, counts as one.
+    pub rejected: usize,
+    /// Every document's `id` and `name`, in load order, for the duplicate warnings of [`link`].
+    pub ids: Vec<RuleId>,
     /// Per file: its path, its text (for rendering diagnostics) and its diagnostics.
     pub files: Vec<FileReport>,
 }
@@ -54,11 +59,12 @@ pub fn load_files(paths: &[PathBuf], options: &LoadOptions) -> std::io::Result<L
     for path in rule_files(paths)? {
         let name = path.display().to_string();
         match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => load_text(&mut loaded, name, text, options),
-                Err(e) => {
-                    let d = Diagnostic::error("io::encoding", Arc::from(name.as_str()), vigil_ir::Span::new(0, 0, 1, 1), format!("not UTF-8 text: {e}"));
-                    loaded.files.push(FileReport { path: name, text: Arc::from(""), errors: vec![d], warnings: Vec::new() });
+            Ok(bytes) => match vigil_yaml::decode(&Arc::from(name.as_str()), &bytes) {
+                Ok(text) => load_text(&mut loaded, name, text.to_string(), options),
+                Err(d) => {
+                    loaded.rejected += 1;
+                    let text = Arc::from(String::from_utf8_lossy(&bytes).as_ref());
+                    loaded.files.push(FileReport { path: name, text, errors: vec![d], warnings: Vec::new() });
                 }
             },
             Err(e) => {
@@ -75,19 +81,31 @@ pub fn load_text(loaded: &mut LoadedRules, name: String, text: String, options: 
     let source: Arc<str> = Arc::from(name.as_str());
     let text: Arc<str> = Arc::from(text);
     let mut file = load_str(source, &text, options);
+    loaded.rejected += file.refused;
+    loaded.ids.append(&mut file.ids);
     loaded.rules.append(&mut file.rules);
     loaded.filters.append(&mut file.filters);
     loaded.files.push(FileReport { path: name, text, errors: file.errors, warnings: file.warnings });
 }
 
-/// Resolves correlations and filters across everything loaded, filing the diagnostics under
-/// the files they belong to.
+/// Resolves correlations and filters across everything loaded and warns about duplicate
+/// ids, filing the diagnostics under the files they belong to. Each error removed a rule.
 pub fn link(loaded: &mut LoadedRules) {
-    for d in vigil_sigma::link(&mut loaded.rules, &loaded.filters) {
-        match loaded.files.iter_mut().find(|f| *f.path == *d.source) {
-            Some(file) if d.severity == vigil_ir::Severity::Error => file.errors.push(d),
-            Some(file) => file.warnings.push(d),
-            None => {}
+    let mut diagnostics = duplicate_ids(&loaded.ids);
+    diagnostics.extend(vigil_sigma::link(&mut loaded.rules, &loaded.filters));
+    for d in diagnostics {
+        if d.severity == vigil_ir::Severity::Error {
+            loaded.rejected += 1;
         }
+        file_diagnostic(loaded, d);
+    }
+}
+
+/// Files a diagnostic under the file it belongs to (errors and warnings apart).
+pub fn file_diagnostic(loaded: &mut LoadedRules, d: Diagnostic) {
+    match loaded.files.iter_mut().find(|f| *f.path == *d.source) {
+        Some(file) if d.severity == vigil_ir::Severity::Error => file.errors.push(d),
+        Some(file) => file.warnings.push(d),
+        None => {}
     }
 }

@@ -130,3 +130,111 @@ fn unreadable_inputs_and_ignored_files_are_reported() {
     assert!(stderr.contains("events: 1 read"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Runs `vigil check` with `args`; returns the exit code and stdout.
+fn check(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
+    let out = vigil().arg("check").args(args).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+/// A scratch directory for one test, removed and made anew.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("vigil-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const RULE: &str = "title: whoami\nid: 11111111-2222-3333-4444-555555555555\nlogsource: {product: test}\ndetection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel\n";
+
+#[test]
+fn check_counts_rules_not_files() {
+    let dir = scratch("check-count");
+    // One file: a rule and a correlation over it (two rules), then a bad document.
+    let correlation = "title: many\nname: many\ncorrelation: {type: event_count, rules: [11111111-2222-3333-4444-555555555555], group-by: [User], timespan: 5m, condition: {gte: 3}}\n";
+    let bad = "title: bad\nlogsource: {product: test}\ndetection:\n  sel:\n    Image|endswithh: x\n  condition: sel\n";
+    std::fs::write(dir.join("a.yml"), format!("{RULE}---\n{correlation}---\n{bad}")).unwrap();
+    let (code, stdout) = check(&[dir.join("a.yml").as_os_str()]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("a.yml:17:"), "the bad document is reported at its line: {stdout}");
+    assert!(stdout.trim_end().ends_with("checked: 2 loaded, 1 rejected"), "{stdout}");
+    // Without the bad document everything loads and the exit code is 0.
+    std::fs::write(dir.join("a.yml"), format!("{RULE}---\n{correlation}")).unwrap();
+    let (code, stdout) = check(&[dir.join("a.yml").as_os_str()]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.trim_end().ends_with("checked: 2 loaded, 0 rejected"), "{stdout}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn check_refuses_files_with_no_rule_and_text_that_is_not_yaml() {
+    let dir = scratch("check-empty");
+    std::fs::write(dir.join("empty.yml"), "").unwrap();
+    std::fs::write(dir.join("comments.yml"), "# nothing here\n").unwrap();
+    std::fs::write(dir.join("latin1.yml"), b"title: caf\xe9\n".as_slice()).unwrap();
+    std::fs::write(dir.join("control.yml"), RULE.replace("whoami.exe", "who\u{7}ami.exe")).unwrap();
+    let (code, stdout) = check(&[dir.as_os_str()]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("empty.yml:1:1") && stdout.contains("comments.yml:1:1"), "{stdout}");
+    assert!(stdout.contains("latin1.yml:1:11") && stdout.contains("not UTF-8"), "{stdout}");
+    assert!(stdout.contains("control.yml:6:26") && stdout.contains("U+0007"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("checked: 0 loaded, 4 rejected"), "{stdout}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn check_warns_about_a_duplicate_id_across_files_and_exits_0() {
+    let dir = scratch("check-dup");
+    std::fs::write(dir.join("a.yml"), RULE).unwrap();
+    std::fs::write(dir.join("b.yml"), format!("# a copy\n{}", RULE.replace("title: whoami", "title: whoami copy"))).unwrap();
+    let (code, stdout) = check(&[dir.as_os_str()]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let warning = stdout.lines().position(|l| l.starts_with("warning[sigma::duplicate-id]")).expect(&stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[warning].contains("a.yml:2:5"), "{stdout}");
+    assert!(lines[warning + 1].contains("b.yml:3:5"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("checked: 2 loaded, 0 rejected"), "{stdout}");
+    let (_, quiet) = check(&[dir.as_os_str(), std::ffi::OsStr::new("--quiet")]);
+    assert!(!quiet.contains("warning"), "{quiet}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn check_exits_2_on_a_path_it_cannot_read_and_on_usage_errors() {
+    let (code, stdout) = check(&[std::ffi::OsStr::new("/nonexistent/vigil-rules")]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains("/nonexistent/vigil-rules"), "{stdout}");
+    // A readable good file beside an unreadable path is still checked.
+    let (code, stdout) = check(&[root().join("content/rules").as_os_str(), std::ffi::OsStr::new("/nonexistent/vigil-rules")]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.trim_end().ends_with("checked: 15 loaded, 0 rejected"), "{stdout}");
+    let usage = vigil().arg("check").output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    let bad_pipeline = vigil().args(["check", "--pipeline", "no-such-pipeline"]).arg(root().join("content/rules")).output().unwrap();
+    assert_eq!(bad_pipeline.status.code(), Some(2));
+}
+
+#[test]
+fn check_and_hunt_agree_on_rules_the_engine_refuses() {
+    let dir = scratch("check-engine");
+    // A rule with a placeholder nothing resolves loads, but the engine cannot run it under
+    // pipeline `none`: `check` rejects it and `hunt` lists it as not run.
+    // A regex the front end accepts but that compiles beyond the regex size limit: the same.
+    let placeholder = "title: admins\nlogsource: {product: test}\ndetection:\n  sel:\n    User|expand: '%Admins%'\n  condition: sel\n";
+    let big_regex = "title: big\nlogsource: {product: test}\ndetection:\n  sel:\n    CommandLine|re: '(\\w{50}){50}x'\n  condition: sel\n";
+    std::fs::write(dir.join("rules.yml"), format!("{RULE}---\n{placeholder}---\n{big_regex}")).unwrap();
+    let (code, stdout) = check(&[dir.join("rules.yml").as_os_str()]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("rules.yml:13:5") && stdout.contains("rules.yml:20:5") && stdout.contains("size limit"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("checked: 1 loaded, 2 rejected"), "{stdout}");
+    // With a pipeline that resolves the placeholder, only the regex is refused.
+    std::fs::write(dir.join("vars.yml"), "name: vars\nvars:\n  Admins: [root]\ntransformations:\n  - type: value_placeholders\n").unwrap();
+    let (_, stdout) = check(&[dir.join("rules.yml").as_os_str(), std::ffi::OsStr::new("--pipeline"), dir.join("vars.yml").as_os_str()]);
+    assert!(stdout.trim_end().ends_with("checked: 2 loaded, 1 rejected"), "{stdout}");
+    std::fs::write(dir.join("e.ndjson"), "{\"Image\":\"C:\\\\whoami.exe\"}\n").unwrap();
+    let hunt = vigil().arg("hunt").arg(dir.join("e.ndjson")).arg("--rules").arg(dir.join("rules.yml")).output().unwrap();
+    let stderr = String::from_utf8(hunt.stderr).unwrap();
+    assert_eq!(stderr.matches("rule not run:").count(), 2, "{stderr}");
+    assert!(stderr.contains("rules: 3 loaded, 0 rejected, 2 not runnable"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -5,13 +5,25 @@
 //! - keeps the line and column of every node, for diagnostics;
 //! - rejects duplicate mapping keys (last-key-wins would silently change a detection);
 //! - expands aliases within a fixed node budget and refuses "billion laughs" documents;
-//! - refuses nesting deeper than [`MAX_DEPTH`].
+//! - refuses nesting deeper than [`MAX_DEPTH`];
+//! - refuses characters YAML 1.2 forbids (control characters), at their position;
+//! - parses each document of a stream on its own, so one bad document costs only itself.
+//!
+//! Bytes become text through [`decode`], which places invalid UTF-8 at its line and column.
+
+mod decode;
+mod printable;
+mod split;
 
 use std::collections::HashMap;
 
 use vigil_ir::{Diagnostic, SourceId, Span};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+pub use decode::decode;
+use printable::check_printable;
+use split::split_documents;
 
 /// The deepest YAML nesting accepted.
 pub const MAX_DEPTH: usize = 64;
@@ -158,10 +170,55 @@ pub struct Document {
     pub root: Node,
 }
 
-/// Parses every document of `text`. On failure, returns the diagnostics (a syntax error
-/// ends parsing; structural errors such as duplicate keys are collected).
+/// Parses every document of `text`, all or nothing: on failure, returns the diagnostics of
+/// every refused document. Use [`parse_each_document`] to keep the good documents.
 pub fn parse_documents(source: &SourceId, text: &str) -> Result<Vec<Document>, Vec<Diagnostic>> {
-    let offsets = ByteOffsets::new(text);
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    for outcome in parse_each_document(source, text) {
+        match outcome {
+            Ok(doc) => docs.push(doc),
+            Err(mut refused) => errors.append(&mut refused),
+        }
+    }
+    if errors.is_empty() {
+        Ok(docs)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses every document of `text` on its own: each is a tree, or the diagnostics that
+/// refused it (a syntax error ends that document only; structural errors such as duplicate
+/// keys are collected). A stream of comments only has no document.
+pub fn parse_each_document(source: &SourceId, text: &str) -> Vec<Result<Document, Vec<Diagnostic>>> {
+    let mut out = Vec::new();
+    for piece in split_documents(text) {
+        let Some(mut chunk) = text.get(piece.start..piece.end) else { continue };
+        let mut start = piece.start;
+        // A byte order mark may open the stream; yaml-rust2 would read it as content.
+        if start == 0 {
+            if let Some(rest) = chunk.strip_prefix('\u{FEFF}') {
+                chunk = rest;
+                start = '\u{FEFF}'.len_utf8();
+            }
+        }
+        if let Some(d) = check_printable(source, chunk, start, piece.line) {
+            out.push(Err(vec![d]));
+            continue;
+        }
+        match parse_piece(source, chunk, start, piece.line) {
+            Ok(docs) => out.extend(docs.into_iter().map(Ok)),
+            Err(errors) => out.push(Err(errors)),
+        }
+    }
+    out
+}
+
+/// Parses one piece of a stream (at most one document, unless the splitter missed a marker)
+/// that starts at byte `start` and line `line` of its file.
+fn parse_piece(source: &SourceId, text: &str, start: usize, line: u32) -> Result<Vec<Document>, Vec<Diagnostic>> {
+    let offsets = ByteOffsets::new(text, start, line);
     let mut builder = Builder {
         source: source.clone(),
         offsets: &offsets,
@@ -199,24 +256,26 @@ struct ByteOffsets {
     /// Byte offset of each character, or empty when the text is ASCII (then they are equal).
     table: Vec<usize>,
     len: usize,
+    /// Where the parsed text starts in its file: byte offset and 1-based line.
+    base: usize,
+    base_line: u32,
 }
 
 impl ByteOffsets {
-    fn new(text: &str) -> ByteOffsets {
+    fn new(text: &str, base: usize, base_line: u32) -> ByteOffsets {
         let table = if text.is_ascii() { Vec::new() } else { text.char_indices().map(|(i, _)| i).collect() };
-        ByteOffsets { table, len: text.len() }
+        ByteOffsets { table, len: text.len(), base, base_line }
     }
 
+    /// The byte offset in the file of the parser's character index.
     fn byte(&self, char_index: usize) -> usize {
-        if self.table.is_empty() {
-            char_index.min(self.len)
-        } else {
-            self.table.get(char_index).copied().unwrap_or(self.len)
-        }
+        let local = if self.table.is_empty() { char_index.min(self.len) } else { self.table.get(char_index).copied().unwrap_or(self.len) };
+        self.base + local
     }
 
     fn span(&self, start: &Marker, end: &Marker) -> Span {
-        let line = u32::try_from(start.line()).unwrap_or(u32::MAX).max(1);
+        let local_line = u32::try_from(start.line()).unwrap_or(u32::MAX).max(1);
+        let line = self.base_line.saturating_add(local_line - 1);
         let col = u32::try_from(start.col() + 1).unwrap_or(u32::MAX);
         Span::new(self.byte(start.index()), self.byte(end.index()), line, col)
     }
