@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use vigil_conformance::{pipeline, read_expectations, shared};
-use vigil_engine::{Program, Scratch};
+use vigil_engine::Scratch;
 use vigil_events::{read_source, Input};
 use vigil_sigma::{load_str, LoadOptions};
 
@@ -28,7 +28,7 @@ fn regression_cases_match() {
         let text = std::fs::read_to_string(shared().join("corpus/sigma").join(rule_path)).unwrap();
         let loaded = load_str(Arc::from(rule_path), &text, &LoadOptions::default());
         assert!(loaded.errors.is_empty(), "{rule_path}: {:?}", loaded.errors);
-        let (program, report) = Program::compile(&loaded.rules, &evtx);
+        let (program, report) = vigil_conformance::compile_report(&loaded.rules, &evtx);
         assert!(report.refused.is_empty(), "{rule_path}: {:?}", report.refused);
         let mut view = program.new_view();
         let mut scratch = Scratch::default();

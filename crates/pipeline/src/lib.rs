@@ -14,7 +14,7 @@ pub mod builtin;
 pub mod model;
 pub mod parse;
 
-pub use apply::{apply, MappedRule};
+pub use apply::{apply, apply_all, Applicability, MappedRule, MappedSet};
 pub use builtin::{builtin, BUILTIN_NAMES};
 pub use model::{FieldCondition, Item, Pipeline, Transformation};
 pub use parse::parse_pipeline;
