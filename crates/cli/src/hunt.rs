@@ -235,7 +235,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     if !program.correlations.is_empty() {
         writeln!(
             err,
-            "correlations: {} groups evicted, {} window events evicted, {} matches without a timestamp",
+            "correlations: {} groups evicted, {} window events evicted, {} matches without a valid timestamp (missing, or an impossible date)",
             stats.evicted_groups, stats.evicted_entries, stats.untimed
         )?;
     }

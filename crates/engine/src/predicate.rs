@@ -44,7 +44,7 @@ fn compare_fields(op: StrOp, case: Case, a: &Value, b: &Value) -> bool {
 }
 
 fn time_part(text: &str, part: TimePart) -> Option<i64> {
-    let t = CivilTime::from_epoch_ms(parse_timestamp(text)?);
+    let t = CivilTime::from_epoch_ms(parse_timestamp(text)?)?;
     Some(match part {
         TimePart::Minute => t.minute,
         TimePart::Hour => t.hour,
