@@ -4,6 +4,8 @@
 //!   event is decoded);
 //! - [`view`]: the extracted values of one event;
 //! - [`matcher`] and [`predicate`]: patterns compiled to their cheapest strategy;
+//! - [`number`]: how numeric tests read event values;
+//! - [`time`]: event timestamps;
 //! - [`prefilter`]: the candidate index (one multi-pattern scan per field picks the rules
 //!   that can match);
 //! - [`program`]: compilation and stateless evaluation;
@@ -14,6 +16,7 @@
 pub mod correlate;
 pub mod fields;
 pub mod matcher;
+pub mod number;
 pub mod predicate;
 pub mod prefilter;
 pub mod program;

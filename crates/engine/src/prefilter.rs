@@ -13,13 +13,14 @@
 //! Aho-Corasick scan. Sigma rules are mostly `endswith` on paths and `contains` on command
 //! lines, so most of the work is hash lookups.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
 use crate::fields::Slot;
-use crate::view::EventView;
+use crate::view::{EventView, Kind};
 use crate::window::{EndSet, WindowSet};
 
 /// The shortest `anywhere` needle scanned with a window set; shorter ones go to a small
@@ -367,6 +368,16 @@ impl Prefilter {
                 let text = value.lower;
                 if let Some(rules) = index.exact.get(text) {
                     hit(out, rules);
+                }
+                // A number is also looked up by its canonical text (numeric equality).
+                if !index.exact.is_empty() && matches!(value.kind, Kind::Num | Kind::Str) {
+                    if let Some(Cow::Owned(canonical)) = crate::number::canonical_of(value.text) {
+                        if canonical != text {
+                            if let Some(rules) = index.exact.get(canonical.as_str()) {
+                                hit(out, rules);
+                            }
+                        }
+                    }
                 }
                 index.prefix.scan(text.as_bytes(), |rules| hit(out, rules));
                 index.suffix.scan(text.as_bytes(), |rules| hit(out, rules));

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use vigil_ir::{Diagnostic, Expr, Field, HandleIndex, LogSource, Rule, RuleBody, Test};
+use vigil_ir::{Case, Diagnostic, Expr, Field, HandleIndex, LogSource, NumOp, Rule, RuleBody, StrOp, StrPattern, Test};
 
 use crate::correlate::{compile_correlations, CorrelationPlan};
 use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
@@ -136,7 +136,15 @@ impl Builder {
                         (Check::Regex(compiled), regex_witnesses(slot, patterns))
                     }
                     Test::Cidr { networks } => (Check::Cidr(networks.clone()), None),
-                    Test::Num { op, value } => (Check::Num { op: *op, value: *value }, None),
+                    Test::Num { op, value } => {
+                        // Numeric equality is indexed by the number's canonical text (the
+                        // index looks numeric event values up by theirs too).
+                        let witness = match op {
+                            NumOp::Eq => string_witnesses(slot, StrOp::Equals, Case::Insensitive, &[StrPattern::literal(crate::number::canonical(*value))]),
+                            NumOp::Lt | NumOp::Lte | NumOp::Gt | NumOp::Gte => None,
+                        };
+                        (Check::Num { op: *op, value: *value }, witness)
+                    }
                     Test::Exists(b) => (Check::Exists(*b), None),
                     Test::Null => (Check::Null, None),
                     Test::FieldRef { op, case, other } => {

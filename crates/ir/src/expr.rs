@@ -31,6 +31,8 @@ pub enum NumOp {
     Lte,
     Gt,
     Gte,
+    /// Numeric equality: a rule value written as a number (`EventID: 4688`).
+    Eq,
 }
 
 /// A calendar part extracted from a timestamp field (Sigma 2.1 `|minute`, `|hour`, ...).
@@ -55,7 +57,9 @@ pub enum Test {
     Regex { patterns: Vec<RegexPattern> },
     /// The value is an IP address inside any of the networks.
     Cidr { networks: Vec<Network> },
-    /// Numeric comparison; a value that is not a number does not match.
+    /// Numeric comparison of a JSON number, or of a string holding one (surrounding spaces
+    /// allowed), as 64-bit floats: `-0` equals `0`, `1.0` equals `1`, `1e3` equals `1000`. A
+    /// value that is not a finite number (text, `NaN`, `inf`, a boolean) does not match.
     Num { op: NumOp, value: f64 },
     /// The field is present (`true`) or absent (`false`). Null counts as present.
     Exists(bool),
