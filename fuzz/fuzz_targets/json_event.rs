@@ -14,7 +14,7 @@ fn program() -> &'static Program {
         let loaded = vigil_sigma::load_str(Arc::from("r.yml"), rule, &vigil_sigma::LoadOptions::default());
         let pipeline = vigil_pipeline::builtin("none").and_then(Result::ok).unwrap_or_default();
         let mapped = vigil_pipeline::apply_all(&loaded.rules, &pipeline);
-        Program::compile(&mapped.rules, &mapped.timestamp_fields).0
+        Program::compile(mapped.rules, &mapped.timestamp_fields).0
     })
 }
 

@@ -106,7 +106,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     }
     // The pipeline stage maps every rule to the data source; the engine compiles the result.
     let mapped = vigil_pipeline::apply_all(&loaded.rules, &pipeline);
-    let (program, mut report) = Program::compile(&mapped.rules, &mapped.timestamp_fields);
+    let (program, mut report) = Program::compile(mapped.rules, &mapped.timestamp_fields);
     report.refused.splice(0..0, mapped.refused);
     for d in &report.refused {
         writeln!(err, "rule not run: {d}")?;

@@ -83,7 +83,7 @@ pub fn pipeline(name: &str) -> Pipeline {
 /// does; the report lists the rules either stage refused.
 pub fn compile_report(rules: &[Rule], pipeline: &Pipeline) -> (Program, CompileReport) {
     let mapped = vigil_pipeline::apply_all(rules, pipeline);
-    let (program, mut report) = Program::compile(&mapped.rules, &mapped.timestamp_fields);
+    let (program, mut report) = Program::compile(mapped.rules, &mapped.timestamp_fields);
     report.refused.splice(0..0, mapped.refused);
     (program, report)
 }

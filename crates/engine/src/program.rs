@@ -165,18 +165,22 @@ impl Program {
     /// The fields read for the event time when the pipeline names none, in order.
     pub const DEFAULT_TIMESTAMP_FIELDS: &'static [&'static str] = &["@timestamp", "timestamp", "UtcTime", "TimeCreated", "EventTime", "ts", "time"];
 
-    /// Compiles `rules`, already mapped to one data source by the pipeline stage
+    /// Compiles `rules` (taken, not copied), already mapped to one data source by the pipeline stage
     /// (`vigil_pipeline::apply_all`): field names are read as they are. The event time is
     /// read from the first of `timestamp_fields` that parses ([`Self::DEFAULT_TIMESTAMP_FIELDS`]
     /// when empty). Rules that cannot run (nested deeper than the IR bound, a regex that
     /// does not compile, or correlations over such rules) are reported, not dropped silently.
-    pub fn compile(rules: &[Rule], timestamp_fields: &[String]) -> (Program, CompileReport) {
+    pub fn compile(rules: Vec<Rule>, timestamp_fields: &[String]) -> (Program, CompileReport) {
         let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), failure: None, regexes: HashMap::new() };
         let mut refused = Vec::new();
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
+        let mut correlations = Vec::new();
         for rule in rules {
-            let RuleBody::Detection(expr) = &rule.body else { continue };
+            let RuleBody::Detection(expr) = &rule.body else {
+                correlations.push(rule);
+                continue;
+            };
             if let Err(d) = rule.check_depth() {
                 refused.push(d);
                 continue;
@@ -187,7 +191,7 @@ impl Program {
                 continue;
             }
             witnesses.push(witness);
-            compiled.push(CompiledRule { rule: Arc::new(rule.clone()), root, emits: true });
+            compiled.push(CompiledRule { rule: Arc::new(rule), root, emits: true });
         }
         let timestamp_slots = if timestamp_fields.is_empty() {
             Self::DEFAULT_TIMESTAMP_FIELDS.iter().map(|f| b.fields.slot(f)).collect()
@@ -195,7 +199,7 @@ impl Program {
             timestamp_fields.iter().map(|f| b.fields.slot(f)).collect()
         };
         let handles = HandleIndex::new(compiled.iter().map(|c| c.rule.as_ref()));
-        let correlations = compile_correlations(rules, &mut compiled, &handles, &mut b.fields, &mut refused);
+        let correlations = compile_correlations(&correlations, &mut compiled, &handles, &mut b.fields, &mut refused);
         let prefilter = Prefilter::build(&witnesses);
         let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, prefilter, correlations, timestamp_slots };
         (program, CompileReport { refused })
