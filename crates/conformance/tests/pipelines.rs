@@ -211,3 +211,24 @@ fn the_ir_depth_bound_holds_after_pipelines_and_filters() {
     assert!(program.rules.is_empty());
     assert_eq!(report.refused.iter().map(|d| d.code).collect::<Vec<_>>(), vec!["ir::too-deep"]);
 }
+
+#[test]
+fn correlation_aliases_are_mapped_per_referenced_rule() {
+    // Two rules of different log sources feed one correlation from different fields; the
+    // pipeline maps each by its own rule's log source.
+    let yaml = "title: a\nname: a\nlogsource: {category: process_creation}\ndetection:\n  sel:\n    Image: x\n  condition: sel\n---\ntitle: b\nname: b\nlogsource: {category: network_connection}\ndetection:\n  sel:\n    Port: 22\n  condition: sel\n---\ntitle: both\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  group-by: [u]\n  aliases:\n    u: {a: User, b: SourceUser}\n  timespan: 1m\n";
+    let pipeline = "name: per source\ntransformations:\n  - type: field_name_mapping\n    mapping: {User: proc.user, Image: proc.image}\n    rule_conditions: [{type: logsource, category: process_creation}]\n  - type: field_name_mapping\n    mapping: {SourceUser: [net.src_user, net.user], Port: net.port}\n    rule_conditions: [{type: logsource, category: network_connection}]\n";
+    let p = parse_pipeline(Arc::from("p.yml"), pipeline).unwrap();
+    let events = [
+        r#"{"@timestamp":"2024-01-01T00:00:00Z","proc":{"image":"x","user":"bob"}}"#,
+        r#"{"@timestamp":"2024-01-01T00:00:05Z","net":{"port":22,"user":"amy"}}"#,
+        r#"{"@timestamp":"2024-01-01T00:00:09Z","net":{"port":22,"user":"bob"}}"#,
+    ];
+    let (alerts, _) = correlate_through(yaml, &p, &events, vigil_engine::Limits::default());
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].1.group, vec![("u".to_string(), "bob".to_string())]);
+    let mapped = vigil_pipeline::apply_all(&rules(yaml), &p);
+    let c = mapped.rules[2].correlation().unwrap();
+    let per_rule: Vec<(&str, &Vec<Vec<String>>)> = c.mapped.iter().map(|m| (m.rule.as_str(), &m.group_by)).collect();
+    assert_eq!(per_rule, vec![("a", &vec![vec!["proc.user".to_string()]]), ("b", &vec![vec!["net.src_user".to_string(), "net.user".to_string()]])]);
+}
