@@ -1,5 +1,8 @@
 //! The vigil engine: compile a whole rule set into one [`Program`], then evaluate events.
 //!
+//! The engine compiles rules as the pipeline stage left them (field names are the data
+//! source's); it does not depend on the pipeline crate.
+//!
 //! - [`fields`]: the fields the program reads, as a trie readers walk (nothing else of an
 //!   event is decoded);
 //! - [`view`]: the extracted values of one event;
