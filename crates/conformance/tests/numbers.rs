@@ -9,6 +9,7 @@
 //! - A quoted value (`N: '1'`) or a string modifier (`contains`, `startswith`, ...) is text:
 //!   it matches the JSON text of a number as written (`'1.0'` matches `1.0`, not `1`).
 //! - Text that is not a finite number (`NaN`, `inf`, `0x10`) is never a number.
+//! - An integer of 2^53 or more (where 64-bit floats no longer tell integers apart) is text.
 //!
 //! Every check goes through `vigil_conformance::matches`, which also checks the candidate
 //! index against exhaustive evaluation (numeric equality is indexed by canonical text).
@@ -59,6 +60,15 @@ fn quoted_values_and_string_modifiers_match_the_text() {
     let keyword = "title: t\nlogsource: {product: test}\ndetection:\n  k:\n    - 1000\n  condition: k\n";
     assert!(hit(keyword, &event(r#""id 1000""#)));
     assert!(!hit(keyword, &event("1e3")));
+}
+
+#[test]
+fn integers_beyond_float_precision_match_their_text() {
+    // Below 2^53 every integer is its own float: numeric equality is exact.
+    assert_matches("N", "9007199254740991", &["9007199254740991", "9007199254740991.0"], &["9007199254740992", "9007199254740990"]);
+    // From 2^53 on a float no longer tells integers apart, so the value stays exact text.
+    assert_matches("N", "9007199254740992", &["9007199254740992", r#""9007199254740992""#], &["9007199254740993", "9007199254740992.0"]);
+    assert_matches("N", "9007199254740993", &["9007199254740993"], &["9007199254740992"]);
 }
 
 #[test]

@@ -48,7 +48,8 @@ fn conditions_expr(source: &SourceId, node: &Node) -> Result<Expr, Diagnostic> {
         for v in values {
             match v.scalar() {
                 Some(ScalarValue::Str(s)) => patterns.push(StrPattern::parse_wildcards(s)),
-                Some(ScalarValue::Int(i)) => alternatives.push(pred(Test::Num { op: NumOp::Eq, value: i as f64 })),
+                Some(ScalarValue::Int(i)) if i.unsigned_abs() < 1 << 53 => alternatives.push(pred(Test::Num { op: NumOp::Eq, value: i as f64 })),
+                Some(ScalarValue::Int(i)) => patterns.push(StrPattern::literal(i.to_string())),
                 Some(ScalarValue::Float(f)) if f.is_finite() => alternatives.push(pred(Test::Num { op: NumOp::Eq, value: f })),
                 Some(ScalarValue::Null) | None => return Err(err(source, v, "condition values must be strings or numbers")),
                 Some(ScalarValue::Float(_) | ScalarValue::Bool(_)) => patterns.push(StrPattern::parse_wildcards(v.scalar_text().unwrap_or_default())),

@@ -66,15 +66,17 @@ pub fn lower(cx: &mut Context, item: &Item, plan: &Plan, values: &[&Node]) -> Op
 
 /// A value written as a YAML number, compared with the whole field and transformed by
 /// nothing, is compared as a number: `EventID: 4688` holds for `4688`, `"4688"`, `4688.0`
-/// and `4.688e3` alike. A quoted value (`'4688'`) stays a string and matches the text.
+/// and `4.688e3` alike. A quoted value (`'4688'`) stays a string and matches the text, and
+/// so does an integer of 2^53 or more: from there a float no longer tells integers apart.
 fn numeric_value(v: &Node, plan: &Plan, keyword: bool) -> Option<f64> {
     if keyword || plan.op != StrOp::Equals || !plan.transforms.is_empty() {
         return None;
     }
     match v.scalar()? {
-        ScalarValue::Int(i) => Some(i as f64),
+        // Integers a 64-bit float holds exactly; larger ones keep exact text matching.
+        ScalarValue::Int(i) if i.unsigned_abs() < 1 << 53 => Some(i as f64),
         ScalarValue::Float(f) if f.is_finite() => Some(f),
-        ScalarValue::Float(_) | ScalarValue::Str(_) | ScalarValue::Bool(_) | ScalarValue::Null => None,
+        ScalarValue::Int(_) | ScalarValue::Float(_) | ScalarValue::Str(_) | ScalarValue::Bool(_) | ScalarValue::Null => None,
     }
 }
 
