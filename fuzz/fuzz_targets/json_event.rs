@@ -13,7 +13,8 @@ fn program() -> &'static Program {
         let rule = "title: t\nlogsource: {product: test}\ndetection:\n  a:\n    Image|endswith: '\\\\cmd.exe'\n    N|gt: 3\n  b:\n    - x\n  c:\n    Ip|cidr: 10.0.0.0/8\n  condition: a or b or c\n";
         let loaded = vigil_sigma::load_str(Arc::from("r.yml"), rule, &vigil_sigma::LoadOptions::default());
         let pipeline = vigil_pipeline::builtin("none").and_then(Result::ok).unwrap_or_default();
-        Program::compile(&loaded.rules, &pipeline).0
+        let mapped = vigil_pipeline::apply_all(&loaded.rules, &pipeline);
+        Program::compile(mapped.rules, &mapped.timestamp_fields).0
     })
 }
 

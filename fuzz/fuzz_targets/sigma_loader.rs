@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = vigil_sigma::link(&mut loaded.rules, &loaded.filters);
     if let Some(Ok(pipeline)) = vigil_pipeline::builtin("evtx") {
-        let _ = vigil_engine::Program::compile(&loaded.rules, &pipeline);
+        let mapped = vigil_pipeline::apply_all(&loaded.rules, &pipeline);
+        let _ = vigil_engine::Program::compile(mapped.rules, &mapped.timestamp_fields);
     }
 });

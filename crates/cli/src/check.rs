@@ -9,7 +9,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use vigil_engine::Program;
 use vigil_ir::{Diagnostic, Rule};
 use vigil_pipeline::Pipeline;
 use vigil_sigma::LoadOptions;
@@ -59,6 +58,6 @@ pub fn run(paths: &[PathBuf], pipeline: &str, quiet_warnings: bool, out: &mut im
 /// The rules the engine refuses to compile for `pipeline` (a regex over the size limit, an
 /// unresolved placeholder, a correlation over such a rule), as `hunt` reports them.
 fn refused_by_engine(rules: &[Rule], pipeline: &Pipeline) -> Vec<Diagnostic> {
-    let (_, report) = Program::compile(rules, pipeline);
+    let (_, report) = crate::pipelines::compile(rules, pipeline);
     report.refused
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
-use vigil_engine::{CorrelationAlert, Correlator, EventRef, Program};
+use vigil_engine::{CorrelationAlert, Correlator, EventRef};
 use vigil_events::Input;
 use vigil_ir::CorrelationKind;
 use vigil_sigma::LoadOptions;
@@ -90,7 +90,8 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
             writeln!(err, "rule rejected: {d}")?;
         }
     }
-    let (program, report) = Program::compile(&loaded.rules, &pipeline);
+    // The pipeline stage maps every rule to the data source; the engine compiles the result.
+    let (program, report) = crate::pipelines::compile(&loaded.rules, &pipeline);
     for d in &report.refused {
         writeln!(err, "rule not run: {d}")?;
     }
@@ -218,7 +219,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     if !program.correlations.is_empty() {
         writeln!(
             err,
-            "correlations: {} groups evicted, {} window events evicted, {} matches without a timestamp",
+            "correlations: {} groups evicted, {} window events evicted, {} matches without a valid timestamp (missing, or an impossible date)",
             stats.evicted_groups, stats.evicted_entries, stats.untimed
         )?;
     }

@@ -21,3 +21,12 @@ pub fn load_pipeline(name: &str) -> anyhow::Result<Pipeline> {
     let text = vigil_yaml::decode(&source, &bytes).map_err(|d| anyhow::anyhow!(d.render(Some(&String::from_utf8_lossy(&bytes)))))?;
     parse_pipeline(source, text).map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(Some(text))).collect::<String>()))
 }
+
+/// The pipeline stage then compile: maps every rule to the data source, compiles the result,
+/// and reports the rules either stage refused (mapping first), as `hunt` and `check` both do.
+pub fn compile(rules: &[vigil_ir::Rule], pipeline: &Pipeline) -> (vigil_engine::Program, vigil_engine::CompileReport) {
+    let mapped = vigil_pipeline::apply_all(rules, pipeline);
+    let (program, mut report) = vigil_engine::Program::compile(mapped.rules, &mapped.timestamp_fields);
+    report.refused.splice(0..0, mapped.refused);
+    (program, report)
+}

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use vigil_engine::{CorrelationAlert, Correlator, EventRef, Program, Scratch};
+use vigil_engine::{CompileReport, CorrelationAlert, Correlator, EventRef, Program, Scratch};
 use vigil_ir::{Diagnostic, Rule};
 use vigil_pipeline::Pipeline;
 use vigil_sigma::{link, load_str, LoadOptions};
@@ -116,9 +116,18 @@ pub fn pipeline(name: &str) -> Pipeline {
     vigil_pipeline::builtin(name).expect("builtin exists").expect("builtin parses")
 }
 
+/// Maps rules through `pipeline` (the pipeline stage) and compiles the result, as `hunt`
+/// does; the report lists the rules either stage refused.
+pub fn compile_report(rules: &[Rule], pipeline: &Pipeline) -> (Program, CompileReport) {
+    let mapped = vigil_pipeline::apply_all(rules, pipeline);
+    let (program, mut report) = Program::compile(mapped.rules, &mapped.timestamp_fields);
+    report.refused.splice(0..0, mapped.refused);
+    (program, report)
+}
+
 /// Compiles rules (every rule must be runnable).
 pub fn compile(rules: &[Rule], pipeline: &Pipeline) -> Program {
-    let (program, report) = Program::compile(rules, pipeline);
+    let (program, report) = compile_report(rules, pipeline);
     assert!(report.refused.is_empty(), "refused: {:?}", report.refused);
     program
 }
@@ -156,7 +165,17 @@ pub fn correlate(yaml: &str, events: &[&str]) -> Vec<(String, CorrelationAlert)>
 
 /// Like [`correlate`], with explicit memory limits; also returns the correlator's counters.
 pub fn correlate_with(yaml: &str, events: &[&str], limits: vigil_engine::Limits) -> (Vec<(String, CorrelationAlert)>, vigil_engine::CorrelationStats) {
-    let program = compile(&rules(yaml), &pipeline("none"));
+    correlate_through(yaml, &pipeline("none"), events, limits)
+}
+
+/// Like [`correlate_with`], with the rules mapped through `pipeline` first.
+pub fn correlate_through(
+    yaml: &str,
+    pipeline: &Pipeline,
+    events: &[&str],
+    limits: vigil_engine::Limits,
+) -> (Vec<(String, CorrelationAlert)>, vigil_engine::CorrelationStats) {
+    let program = compile(&rules(yaml), pipeline);
     let mut view = program.new_view();
     let mut scratch = Scratch::default();
     let mut correlator = Correlator::with_limits(&program.correlations, limits);

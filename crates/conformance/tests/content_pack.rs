@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use vigil_conformance::{pipeline, root};
-use vigil_engine::{Program, Scratch};
+use vigil_engine::Scratch;
 use vigil_events::{read_source, Input};
 use vigil_sigma::{load_str, LoadOptions};
 
@@ -25,7 +25,7 @@ fn pack_raises_exactly_the_expected_alerts() {
         rules.extend(loaded.rules);
         names.push(path);
     }
-    let (program, report) = Program::compile(&rules, &pipeline("ecs-windows"));
+    let (program, report) = vigil_conformance::compile_report(&rules, &pipeline("ecs-windows"));
     assert!(report.refused.is_empty());
     let mut actual = BTreeSet::new();
     let mut samples: Vec<_> = std::fs::read_dir(content.join("samples")).unwrap().map(|e| e.unwrap().path()).collect();

@@ -58,15 +58,15 @@ fn indexed_and_exhaustive_evaluation_agree_on_the_whole_corpus() {
         for row in std::fs::read_to_string(data.regression.join("cases.tsv")).unwrap().lines().skip(1) {
             regression.push(data.regression.join(row.split('\t').nth(6).unwrap()));
         }
-        let (program, _) = Program::compile(&rules, &pipeline("evtx"));
+        let (program, _) = vigil_conformance::compile_report(&rules, &pipeline("evtx"));
         let (events, matches) = check(&program, &regression);
         assert_eq!(events, 238, "{}", data.name);
         assert!(matches >= 202, "{}: {matches}", data.name);
         let samples: Vec<_> = std::fs::read_dir(root().join("content/samples")).unwrap().map(|e| e.unwrap().path()).collect();
-        let (program, _) = Program::compile(&rules, &pipeline("ecs-windows"));
+        let (program, _) = vigil_conformance::compile_report(&rules, &pipeline("ecs-windows"));
         let (events, _) = check(&program, &samples);
         assert_eq!(events, 78);
-        let (program, _) = Program::compile(&rules, &pipeline("none"));
+        let (program, _) = vigil_conformance::compile_report(&rules, &pipeline("none"));
         check(&program, &samples);
     }
 }

@@ -249,7 +249,7 @@ fn expand_needs_a_pipeline() {
     let m = vigil_conformance::matches(&program, &[r#"{"User":"alice"}"#, r#"{"User":"adm_bob"}"#, r#"{"User":"eve"}"#]);
     assert_eq!(m.iter().map(|v| v.len()).collect::<Vec<_>>(), vec![1, 1, 0]);
     // Without values the engine refuses to run it and says why.
-    let (_, report) = vigil_engine::Program::compile(&rules, &vigil_conformance::pipeline("none"));
+    let (_, report) = vigil_conformance::compile_report(&rules, &vigil_conformance::pipeline("none"));
     assert_eq!(report.refused.len(), 1);
     assert!(report.refused[0].message.contains("%Admins%"));
 }

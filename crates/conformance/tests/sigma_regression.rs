@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use vigil_conformance::{pipeline, read_expectations, sigma_data, SigmaData};
-use vigil_engine::{Program, Scratch};
+use vigil_engine::Scratch;
 use vigil_events::{read_source, Input};
 use vigil_sigma::{load_str, LoadOptions};
 
@@ -30,7 +30,7 @@ fn run(data: &SigmaData) -> (usize, Vec<String>, BTreeMap<String, String>) {
         let text = std::fs::read_to_string(data.rules.join(rule_path)).unwrap_or_else(|e| panic!("{}: {rule_path}: {e}", data.name));
         let loaded = load_str(Arc::from(rule_path), &text, &LoadOptions::default());
         assert!(loaded.errors.is_empty(), "{rule_path}: {:?}", loaded.errors);
-        let (program, report) = Program::compile(&loaded.rules, &evtx);
+        let (program, report) = vigil_conformance::compile_report(&loaded.rules, &evtx);
         assert!(report.refused.is_empty(), "{rule_path}: {:?}", report.refused);
         let mut view = program.new_view();
         let mut scratch = Scratch::default();

@@ -19,8 +19,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use vigil_ir::{Aggregate, Correlation, CorrelationKind, Diagnostic, Rule, RuleBody};
-use vigil_pipeline::Pipeline;
+use vigil_ir::{Aggregate, Correlation, CorrelationKind, Diagnostic, HandleIndex, Rule, RuleBody};
 
 use crate::fields::{FieldTrie, Slot};
 use crate::program::CompiledRule;
@@ -110,15 +109,13 @@ pub struct CorrelationAlert {
 pub(crate) fn compile_correlations(
     rules: &[Rule],
     compiled: &mut [CompiledRule],
-    handles: &HashMap<String, usize>,
-    pipeline: &Pipeline,
+    handles: &HandleIndex,
     fields: &mut FieldTrie,
     refused: &mut Vec<Diagnostic>,
 ) -> CorrelationPlan {
     let mut plan = CorrelationPlan { by_rule: vec![Vec::new(); compiled.len()], ..CorrelationPlan::default() };
     let correlations: Vec<&Rule> = rules.iter().filter(|r| matches!(r.body, RuleBody::Correlation(_))).collect();
-    let corr_handles: HashMap<&str, usize> =
-        correlations.iter().enumerate().flat_map(|(i, r)| [r.meta.id.as_deref(), r.meta.name.as_deref()].into_iter().flatten().map(move |h| (h, i))).collect();
+    let corr_handles = HandleIndex::new(correlations.iter().copied());
     // Correlations are compiled in dependency order so chained inputs resolve; one whose
     // inputs cannot run is refused with the reason.
     let mut index_of: Vec<Option<u32>> = vec![None; correlations.len()];
@@ -134,20 +131,30 @@ pub(crate) fn compile_correlations(
             let mut blocked = false;
             let mut missing: Option<&str> = None;
             for reference in &c.rules {
-                if let Some(&ri) = handles.get(&reference.name) {
-                    let base = &compiled[ri].rule;
-                    let names: Vec<&str> = [base.meta.id.as_deref(), base.meta.name.as_deref()].into_iter().flatten().collect();
-                    let map = |field: &str, fields: &mut FieldTrie| -> Vec<Slot> {
-                        pipeline.map_field(field, &base.logsource).iter().map(|f| fields.slot(f)).collect()
+                if let Some((ri, base)) = handles.get(&reference.name).and_then(|ri| Some((ri, &compiled.get(ri)?.rule))) {
+                    // The pipeline stage wrote the data-source fields of this input; without
+                    // one, the logical names (with aliases) are the event's.
+                    let (group_names, value_names) = match c.mapped_input(&reference.name) {
+                        Some(m) => (m.group_by.clone(), m.values.clone()),
+                        None => {
+                            let names: Vec<&str> = base.meta.handles().collect();
+                            (
+                                c.group_by.iter().map(|g| vec![g.field_for(&names).to_string()]).collect(),
+                                c.value_fields().into_iter().map(|f| vec![f]).collect(),
+                            )
+                        }
                     };
-                    let group_slots = c.group_by.iter().map(|g| map(g.field_for(&names), fields)).collect();
-                    let value_slots = value_fields(c).iter().map(|f| map(f, fields)).collect();
+                    let slots = |names: Vec<Vec<String>>, fields: &mut FieldTrie| -> Vec<Vec<Slot>> {
+                        names.iter().map(|candidates| candidates.iter().map(|f| fields.slot(f)).collect()).collect()
+                    };
+                    let group_slots = slots(group_names, fields);
+                    let value_slots = slots(value_names, fields);
                     inputs.push(Input { source: InputSource::Rule(ri as u32), group_slots, group_names: Vec::new(), value_slots });
-                } else if let Some(&upstream) = corr_handles.get(reference.name.as_str()) {
-                    match index_of[upstream] {
+                } else if let Some(upstream) = corr_handles.get(&reference.name) {
+                    match index_of.get(upstream).copied().flatten() {
                         Some(si) => {
-                            let up = &correlations[upstream];
-                            let names: Vec<&str> = [up.meta.id.as_deref(), up.meta.name.as_deref()].into_iter().flatten().collect();
+                            let Some(up) = correlations.get(upstream) else { continue };
+                            let names: Vec<&str> = up.meta.handles().collect();
                             let group_names = c.group_by.iter().map(|g| g.field_for(&names).to_string()).collect();
                             inputs.push(Input { source: InputSource::Correlation(si), group_slots: Vec::new(), group_names, value_slots: Vec::new() });
                         }
@@ -220,14 +227,6 @@ pub(crate) fn compile_correlations(
         }
     }
     plan
-}
-
-fn value_fields(c: &Correlation) -> Vec<String> {
-    match &c.kind {
-        CorrelationKind::ValueCount { fields } => fields.clone(),
-        CorrelationKind::Value { field, .. } => vec![field.clone()],
-        _ => Vec::new(),
-    }
 }
 
 fn first_text(view: &EventView, slots: &[Slot]) -> Option<String> {

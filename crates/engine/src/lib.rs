@@ -1,9 +1,14 @@
 //! The vigil engine: compile a whole rule set into one [`Program`], then evaluate events.
 //!
+//! The engine compiles rules as the pipeline stage left them (field names are the data
+//! source's); it does not depend on the pipeline crate.
+//!
 //! - [`fields`]: the fields the program reads, as a trie readers walk (nothing else of an
 //!   event is decoded);
 //! - [`view`]: the extracted values of one event;
 //! - [`matcher`] and [`predicate`]: patterns compiled to their cheapest strategy;
+//! - [`number`]: how numeric tests read event values;
+//! - [`time`]: event timestamps;
 //! - [`prefilter`]: the candidate index (one multi-pattern scan per field picks the rules
 //!   that can match);
 //! - [`program`]: compilation and stateless evaluation;
@@ -14,6 +19,7 @@
 pub mod correlate;
 pub mod fields;
 pub mod matcher;
+pub mod number;
 pub mod predicate;
 pub mod prefilter;
 pub mod program;

@@ -6,6 +6,7 @@ use vigil_ir::{Case, Network, NumOp, StrOp, TimePart};
 
 use crate::fields::Slot;
 use crate::matcher::StrSet;
+use crate::number;
 use crate::time::{parse_timestamp, CivilTime};
 use crate::view::{EventView, Kind, Value};
 
@@ -44,7 +45,7 @@ fn compare_fields(op: StrOp, case: Case, a: &Value, b: &Value) -> bool {
 }
 
 fn time_part(text: &str, part: TimePart) -> Option<i64> {
-    let t = CivilTime::from_epoch_ms(parse_timestamp(text)?);
+    let t = CivilTime::from_epoch_ms(parse_timestamp(text)?)?;
     Some(match part {
         TimePart::Minute => t.minute,
         TimePart::Hour => t.hour,
@@ -66,11 +67,12 @@ impl CompiledPredicate {
             Check::Cidr(nets) => values.any(|v| v.text.trim().parse::<IpAddr>().is_ok_and(|ip| nets.iter().any(|n| n.contains(ip)))),
             Check::Num { op, value } => values.any(|v| {
                 matches!(v.kind, Kind::Num | Kind::Str)
-                    && v.text.trim().parse::<f64>().is_ok_and(|x| match op {
+                    && number::parse(v.text).is_some_and(|x| match op {
                         NumOp::Lt => x < *value,
                         NumOp::Lte => x <= *value,
                         NumOp::Gt => x > *value,
                         NumOp::Gte => x >= *value,
+                        NumOp::Eq => x == *value,
                     })
             }),
             Check::Exists(wanted) => view.has(self.slot) == *wanted,

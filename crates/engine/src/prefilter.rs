@@ -13,14 +13,14 @@
 //! Aho-Corasick scan. Sigma rules are mostly `endswith` on paths and `contains` on command
 //! lines, so most of the work is hash lookups.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
 use crate::fields::Slot;
-use crate::view::EventView;
+use crate::view::{EventView, Kind};
 use crate::window::{EndSet, WindowSet};
 
 /// The shortest `anywhere` needle scanned with a window set; shorter ones go to a small
@@ -158,38 +158,10 @@ pub fn regex_witnesses(slot: Slot, patterns: &[vigil_ir::RegexPattern]) -> Optio
     Some(out)
 }
 
-/// A small multiplicative hasher (FxHash): keys here are short and not attacker-chosen in a
-/// way that matters (a collision only costs time), and SipHash would dominate lookups.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// The engine's hash map: FxHash (the `rustc-hash` crate). Keys here are short and not
+/// attacker-chosen in a way that matters (a collision only costs time), and SipHash would
+/// dominate lookups.
+pub(crate) type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// The rules of each (place, needle) of one slot, while the index is built.
 type NeedleRules = HashMap<(Place, Box<str>), Vec<(u32, u8)>>;
@@ -396,6 +368,16 @@ impl Prefilter {
                 let text = value.lower;
                 if let Some(rules) = index.exact.get(text) {
                     hit(out, rules);
+                }
+                // A number is also looked up by its canonical text (numeric equality).
+                if !index.exact.is_empty() && matches!(value.kind, Kind::Num | Kind::Str) {
+                    if let Some(Cow::Owned(canonical)) = crate::number::canonical_of(value.text) {
+                        if canonical != text {
+                            if let Some(rules) = index.exact.get(canonical.as_str()) {
+                                hit(out, rules);
+                            }
+                        }
+                    }
                 }
                 index.prefix.scan(text.as_bytes(), |rules| hit(out, rules));
                 index.suffix.scan(text.as_bytes(), |rules| hit(out, rules));

@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use vigil_ir::{Diagnostic, Expr, Field, LogSource, Rule, RuleBody, Test};
-use vigil_pipeline::Pipeline;
+use vigil_ir::{Case, Diagnostic, Expr, Field, HandleIndex, LogSource, NumOp, Rule, RuleBody, StrOp, StrPattern, Test};
 
 use crate::correlate::{compile_correlations, CorrelationPlan};
 use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
@@ -26,7 +25,7 @@ pub enum Node {
 /// One stateless rule of the program.
 #[derive(Debug)]
 pub struct CompiledRule {
-    /// The rule after the pipeline (field names are the data source's).
+    /// The rule as compiled: after the pipeline stage, field names are the data source's.
     pub rule: Arc<Rule>,
     pub root: Node,
     /// False when only correlations with `generate: false` use it.
@@ -56,10 +55,9 @@ pub struct Scratch {
     candidates: Candidates,
 }
 
-struct Builder<'p> {
+struct Builder {
     fields: FieldTrie,
     predicates: Vec<CompiledPredicate>,
-    pipeline: &'p Pipeline,
     /// Why the rule being compiled cannot run, if something in it failed to compile.
     failure: Option<(vigil_ir::Span, String)>,
     /// Each distinct regular expression is compiled once (a `Regex` clone shares it).
@@ -69,7 +67,7 @@ struct Builder<'p> {
 /// The most memory one compiled regular expression may take; bounds hostile rules.
 const REGEX_SIZE_LIMIT: usize = 1 << 22;
 
-impl Builder<'_> {
+impl Builder {
     fn slot_of(&mut self, field: &Field) -> Slot {
         match field {
             Field::Keyword => {
@@ -138,7 +136,15 @@ impl Builder<'_> {
                         (Check::Regex(compiled), regex_witnesses(slot, patterns))
                     }
                     Test::Cidr { networks } => (Check::Cidr(networks.clone()), None),
-                    Test::Num { op, value } => (Check::Num { op: *op, value: *value }, None),
+                    Test::Num { op, value } => {
+                        // Numeric equality is indexed by the number's canonical text (the
+                        // index looks numeric event values up by theirs too).
+                        let witness = match op {
+                            NumOp::Eq => string_witnesses(slot, StrOp::Equals, Case::Insensitive, &[StrPattern::literal(crate::number::canonical(*value))]),
+                            NumOp::Lt | NumOp::Lte | NumOp::Gt | NumOp::Gte => None,
+                        };
+                        (Check::Num { op: *op, value: *value }, witness)
+                    }
                     Test::Exists(b) => (Check::Exists(*b), None),
                     Test::Null => (Check::Null, None),
                     Test::FieldRef { op, case, other } => {
@@ -156,42 +162,44 @@ impl Builder<'_> {
 }
 
 impl Program {
-    /// Compiles `rules` for the data source `pipeline` describes. Rules that cannot run
-    /// (unresolved placeholders, or correlations over such rules) are reported, not dropped
-    /// silently.
-    pub fn compile(rules: &[Rule], pipeline: &Pipeline) -> (Program, CompileReport) {
-        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), pipeline, failure: None, regexes: HashMap::new() };
+    /// The fields read for the event time when the pipeline names none, in order.
+    pub const DEFAULT_TIMESTAMP_FIELDS: &'static [&'static str] = &["@timestamp", "timestamp", "UtcTime", "TimeCreated", "EventTime", "ts", "time"];
+
+    /// Compiles `rules` (taken, not copied), already mapped to one data source by the pipeline stage
+    /// (`vigil_pipeline::apply_all`): field names are read as they are. The event time is
+    /// read from the first of `timestamp_fields` that parses ([`Self::DEFAULT_TIMESTAMP_FIELDS`]
+    /// when empty). Rules that cannot run (nested deeper than the IR bound, a regex that
+    /// does not compile, or correlations over such rules) are reported, not dropped silently.
+    pub fn compile(rules: Vec<Rule>, timestamp_fields: &[String]) -> (Program, CompileReport) {
+        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), failure: None, regexes: HashMap::new() };
         let mut refused = Vec::new();
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
+        let mut correlations = Vec::new();
         for rule in rules {
-            let RuleBody::Detection(_) = &rule.body else { continue };
-            let mapped = vigil_pipeline::apply(b.pipeline, rule);
-            if let Some(d) = mapped.unsupported {
+            let RuleBody::Detection(expr) = &rule.body else {
+                correlations.push(rule);
+                continue;
+            };
+            if let Err(d) = rule.check_depth() {
                 refused.push(d);
                 continue;
             }
-            let Some(expr) = mapped.rule.detection() else { continue };
             let (root, witness) = b.node(expr);
             if let Some((span, message)) = b.failure.take() {
                 refused.push(Diagnostic::error("engine::compile", rule.source.clone(), span, message));
                 continue;
             }
             witnesses.push(witness);
-            compiled.push(CompiledRule { rule: Arc::new(mapped.rule), root, emits: true });
+            compiled.push(CompiledRule { rule: Arc::new(rule), root, emits: true });
         }
-        let timestamp_fields: Vec<String> = if pipeline.timestamp_fields.is_empty() {
-            ["@timestamp", "timestamp", "UtcTime", "TimeCreated", "EventTime", "ts", "time"].iter().map(|s| s.to_string()).collect()
+        let timestamp_slots = if timestamp_fields.is_empty() {
+            Self::DEFAULT_TIMESTAMP_FIELDS.iter().map(|f| b.fields.slot(f)).collect()
         } else {
-            pipeline.timestamp_fields.clone()
+            timestamp_fields.iter().map(|f| b.fields.slot(f)).collect()
         };
-        let timestamp_slots = timestamp_fields.iter().map(|f| b.fields.slot(f)).collect();
-        let handles: HashMap<String, usize> = compiled
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| [c.rule.meta.id.clone(), c.rule.meta.name.clone()].into_iter().flatten().map(move |h| (h, i)))
-            .collect();
-        let correlations = compile_correlations(rules, &mut compiled, &handles, pipeline, &mut b.fields, &mut refused);
+        let handles = HandleIndex::new(compiled.iter().map(|c| c.rule.as_ref()));
+        let correlations = compile_correlations(&correlations, &mut compiled, &handles, &mut b.fields, &mut refused);
         let prefilter = Prefilter::build(&witnesses);
         let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, prefilter, correlations, timestamp_slots };
         (program, CompileReport { refused })

@@ -1,7 +1,22 @@
-//! Event timestamps: parsing the common textual and numeric forms to epoch milliseconds.
+//! Event timestamps: the common textual and numeric forms to epoch milliseconds, and the
+//! calendar parts Sigma's time modifiers read. Dates are parsed and checked by `jiff`: an
+//! impossible date such as `2024-02-31` is not a time (it is never normalised to 2 March),
+//! so it cannot place an event in a correlation window or satisfy `|day`.
 
-/// Parses RFC 3339 / ISO 8601 (`2024-01-31T12:00:00.123Z`, `+02:00` offsets, a space instead
-/// of `T`, no zone meaning UTC) and epoch numbers (seconds, or milliseconds when ≥ 10^11).
+use jiff::civil::DateTime;
+use jiff::tz::Offset;
+use jiff::Timestamp;
+
+/// Parses an event time to epoch milliseconds:
+///
+/// - RFC 3339 / ISO 8601 with a zone: `2024-01-31T12:00:00.123Z`, `+02:00`, `+0200` or `+02`
+///   offsets, a space or `t` instead of `T`, `,` or `.` before the fraction (up to
+///   nanoseconds);
+/// - the same without a zone, or a date alone (`2024-01-31`), meaning UTC;
+/// - epoch numbers: seconds, or milliseconds when ≥ 10^11.
+///
+/// Returns `None` for anything else, including dates that do not exist (`2024-02-31`,
+/// `2023-02-29`, hour 24): a bad value is not a time.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let t = text.trim();
     if let Ok(n) = t.parse::<f64>() {
@@ -10,57 +25,25 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         }
         return Some(if n.abs() >= 1e11 { n as i64 } else { (n * 1000.0) as i64 });
     }
-    let b = t.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { t.get(r)?.parse().ok() };
-    if b.len() < 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+    // Both forms start with a four-digit year; this keeps other text off the parsers.
+    if !t.as_bytes().get(..4).is_some_and(|y| y.iter().all(u8::is_ascii_digit)) {
         return None;
     }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (mut hour, mut minute, mut second, mut millis, mut offset_min) = (0, 0, 0, 0i64, 0i64);
-    if b.len() > 10 {
-        if !matches!(b[10], b'T' | b't' | b' ') || b.len() < 19 {
-            return None;
-        }
-        hour = num(11..13)?;
-        minute = num(14..16)?;
-        second = num(17..19)?;
-        let mut i = 19;
-        if b.get(i) == Some(&b'.') || b.get(i) == Some(&b',') {
-            let start = i + 1;
-            i = start;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            let frac = t.get(start..i)?;
-            let digits: String = frac.chars().chain("000".chars()).take(3).collect();
-            millis = digits.parse().ok()?;
-        }
-        match b.get(i) {
-            None => {}
-            Some(b'Z' | b'z') => {}
-            Some(&sign @ (b'+' | b'-')) => {
-                let oh = num(i + 1..i + 3)?;
-                let om = if b.get(i + 3) == Some(&b':') { num(i + 4..i + 6)? } else { num(i + 3..i + 5).unwrap_or(0) };
-                offset_min = (oh * 60 + om) * if sign == b'+' { 1 } else { -1 };
-            }
-            _ => return None,
-        }
+    if let Ok(ts) = t.parse::<Timestamp>() {
+        return Some(ts.as_millisecond());
     }
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    // Without a zone the time is UTC. A civil parse would ignore an offset it cannot use,
+    // so text that carries one and was refused above stays refused.
+    if has_offset(t) {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 86_400 + hour * 3600 + minute * 60 + second - offset_min * 60) * 1000) + millis)
+    let dt = t.parse::<DateTime>().ok()?;
+    Offset::UTC.to_timestamp(dt).ok().map(|ts| ts.as_millisecond())
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// True when the text after the date carries a zone: `Z` or a signed offset after the time.
+fn has_offset(t: &str) -> bool {
+    t.get(10..).is_some_and(|time| time.contains(['Z', 'z', '+', '-', '[']))
 }
 
 /// Calendar parts of a UTC instant.
@@ -71,35 +54,23 @@ pub struct CivilTime {
     pub day: i64,
     pub hour: i64,
     pub minute: i64,
+    /// The ISO 8601 week (Monday first; week 1 holds the year's first Thursday).
     pub iso_week: i64,
 }
 
-/// The proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (the inverse of
-/// [`days_from_civil`], also Howard Hinnant's).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
 impl CivilTime {
-    pub fn from_epoch_ms(ms: i64) -> CivilTime {
-        let secs = ms.div_euclid(1000);
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        // ISO week: the week (Monday first) holding this date's Thursday.
-        let weekday = (days + 3).rem_euclid(7); // 0 = Monday
-        let thursday = days - weekday + 3;
-        let (thursday_year, _, _) = civil_from_days(thursday);
-        let iso_week = (thursday - days_from_civil(thursday_year, 1, 1)) / 7 + 1;
-        CivilTime { year, month, day, hour: rem / 3600, minute: (rem % 3600) / 60, iso_week }
+    /// The UTC calendar parts of an epoch-millisecond instant, or `None` outside the
+    /// years -9999 to 9999.
+    pub fn from_epoch_ms(ms: i64) -> Option<CivilTime> {
+        let dt = Offset::UTC.to_datetime(Timestamp::from_millisecond(ms).ok()?);
+        Some(CivilTime {
+            year: i64::from(dt.year()),
+            month: i64::from(dt.month()),
+            day: i64::from(dt.day()),
+            hour: i64::from(dt.hour()),
+            minute: i64::from(dt.minute()),
+            iso_week: i64::from(dt.date().iso_week_date().week()),
+        })
     }
 }
 
@@ -111,24 +82,55 @@ mod tests {
     fn rfc3339_forms() {
         assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_timestamp("1970-01-01T00:00:01.5Z"), Some(1500));
+        assert_eq!(parse_timestamp("1970-01-01t00:00:01,25z"), Some(1250));
         assert_eq!(parse_timestamp("1970-01-01 01:00:00+01:00"), Some(0));
+        assert_eq!(parse_timestamp("1970-01-01T01:00:00+0100"), Some(0));
+        assert_eq!(parse_timestamp("1970-01-01T01:00:00+01"), Some(0));
+        assert_eq!(parse_timestamp("1969-12-31T23:00:00-01:00"), Some(0));
         assert_eq!(parse_timestamp("2024-02-29T12:00:00.123456Z"), Some(1_709_208_000_123));
+        assert_eq!(parse_timestamp("2019-03-19T23:34:25.1234567Z"), Some(1_553_038_465_123));
+        assert_eq!(parse_timestamp(" 2024-02-29T12:00:00 "), Some(1_709_208_000_000));
+        assert_eq!(parse_timestamp("2024-02-29 12:00:00"), Some(1_709_208_000_000));
         assert_eq!(parse_timestamp("2024-02-29"), Some(1_709_164_800_000));
         assert_eq!(parse_timestamp("not a date"), None);
+        assert_eq!(parse_timestamp(""), None);
+    }
+
+    #[test]
+    fn impossible_dates_are_not_times() {
+        for bad in [
+            "2024-02-31T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-04-31",
+            "2024-13-01T00:00:00Z",
+            "2024-00-10T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T23:60:00Z",
+            "2024-02-31 00:00:00",
+            "2024-01-01T00:00:00Zjunk",
+            "2024-01-01T00:00:00+xx",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+        assert!(parse_timestamp("2024-02-29T00:00:00Z").is_some());
     }
 
     #[test]
     fn epoch_numbers() {
         assert_eq!(parse_timestamp("1700000000"), Some(1_700_000_000_000));
+        assert_eq!(parse_timestamp("1700000000.5"), Some(1_700_000_000_500));
         assert_eq!(parse_timestamp("1700000000123"), Some(1_700_000_000_123));
+        assert_eq!(parse_timestamp("NaN"), None);
+        assert_eq!(parse_timestamp("inf"), None);
     }
 
     #[test]
     fn civil_parts() {
-        let t = CivilTime::from_epoch_ms(parse_timestamp("2024-12-30T13:45:00Z").unwrap());
+        let t = CivilTime::from_epoch_ms(parse_timestamp("2024-12-30T13:45:00Z").unwrap()).unwrap();
         assert_eq!((t.year, t.month, t.day, t.hour, t.minute), (2024, 12, 30, 13, 45));
         assert_eq!(t.iso_week, 1); // 2024-12-30 is in ISO week 1 of 2025
-        let t = CivilTime::from_epoch_ms(parse_timestamp("2021-01-03T00:00:00Z").unwrap());
+        let t = CivilTime::from_epoch_ms(parse_timestamp("2021-01-03T00:00:00Z").unwrap()).unwrap();
         assert_eq!(t.iso_week, 53);
+        assert_eq!(CivilTime::from_epoch_ms(i64::MAX), None);
     }
 }

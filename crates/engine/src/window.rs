@@ -7,13 +7,10 @@
 //! cache, and only filter hits are looked up exactly. An [`EndSet`] does the same for the
 //! first or last bytes of a text only.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
-use crate::prefilter::FxHasher;
+use crate::prefilter::FxMap;
 
 /// Packed needles and their payloads.
-type KeyMap<T> = HashMap<u64, T, BuildHasherDefault<FxHasher>>;
+type KeyMap<T> = FxMap<u64, T>;
 
 /// The needle length this set handles.
 pub const WIDTH: usize = 8;
@@ -42,7 +39,7 @@ impl<T> WindowSet<T> {
     pub fn new(width: usize, needles: impl IntoIterator<Item = (Box<[u8]>, T)>) -> WindowSet<T> {
         let width = width.clamp(1, WIDTH);
         let mask = if width == WIDTH { u64::MAX } else { (1u64 << (8 * width)) - 1 };
-        let mut set = WindowSet { width, mask, filter: vec![0; (1 << FILTER_BITS) / 64], needles: HashMap::default() };
+        let mut set = WindowSet { width, mask, filter: vec![0; (1 << FILTER_BITS) / 64], needles: KeyMap::default() };
         for (needle, payload) in needles {
             if needle.len() != width {
                 continue;
@@ -98,7 +95,7 @@ impl<T> EndSet<T> {
             let position = match set.lengths.iter().position(|(len, _, _)| *len == n) {
                 Some(p) => p,
                 None => {
-                    set.lengths.push((n, vec![0; (1 << FILTER_BITS) / 64], HashMap::default()));
+                    set.lengths.push((n, vec![0; (1 << FILTER_BITS) / 64], KeyMap::default()));
                     set.lengths.len() - 1
                 }
             };

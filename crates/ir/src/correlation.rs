@@ -84,6 +84,21 @@ pub struct RuleRef {
     pub span: Span,
 }
 
+/// The data-source field names one referenced rule feeds a correlation from, written by a
+/// pipeline (empty before one runs: the logical names, with aliases, are then read as is).
+///
+/// Each entry is a list of candidate names, tried in order: a field a pipeline maps to
+/// several names is whichever the event carries (the first present).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InputFields {
+    /// The reference as written in the correlation's `rules`.
+    pub rule: String,
+    /// Per group-by field (in `group_by` order), the candidate names.
+    pub group_by: Vec<Vec<String>>,
+    /// Per value field (`value_count` fields, or the `value_*` field), the candidate names.
+    pub values: Vec<Vec<String>>,
+}
+
 /// A correlation rule body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Correlation {
@@ -97,4 +112,22 @@ pub struct Correlation {
     /// When false, the referenced rules do not raise alerts of their own.
     pub generate: bool,
     pub span: Span,
+    /// Per referenced stateless rule, the fields a pipeline mapped its inputs to.
+    pub mapped: Vec<InputFields>,
+}
+
+impl Correlation {
+    /// The logical value fields: the `value_count` fields, or the `value_*` field.
+    pub fn value_fields(&self) -> Vec<String> {
+        match &self.kind {
+            CorrelationKind::ValueCount { fields } => fields.clone(),
+            CorrelationKind::Value { field, .. } => vec![field.clone()],
+            CorrelationKind::EventCount | CorrelationKind::Temporal | CorrelationKind::TemporalOrdered => Vec::new(),
+        }
+    }
+
+    /// The fields a pipeline mapped for the input written as `reference`, if one did.
+    pub fn mapped_input(&self, reference: &str) -> Option<&InputFields> {
+        self.mapped.iter().find(|m| m.rule == reference)
+    }
 }

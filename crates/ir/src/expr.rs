@@ -31,6 +31,8 @@ pub enum NumOp {
     Lte,
     Gt,
     Gte,
+    /// Numeric equality: a rule value written as a number (`EventID: 4688`).
+    Eq,
 }
 
 /// A calendar part extracted from a timestamp field (Sigma 2.1 `|minute`, `|hour`, ...).
@@ -55,7 +57,9 @@ pub enum Test {
     Regex { patterns: Vec<RegexPattern> },
     /// The value is an IP address inside any of the networks.
     Cidr { networks: Vec<Network> },
-    /// Numeric comparison; a value that is not a number does not match.
+    /// Numeric comparison of a JSON number, or of a string holding one (surrounding spaces
+    /// allowed), as 64-bit floats: `-0` equals `0`, `1.0` equals `1`, `1e3` equals `1000`. A
+    /// value that is not a finite number (text, `NaN`, `inf`, a boolean) does not match.
     Num { op: NumOp, value: f64 },
     /// The field is present (`true`) or absent (`false`). Null counts as present.
     Exists(bool),
@@ -167,6 +171,21 @@ impl Expr {
         }
     }
 
+    /// True when the tree is at most `max` deep (as [`Expr::depth`] counts). Recurses at
+    /// most `max + 1` levels whatever the tree, so it is safe on trees of any depth that
+    /// were built without recursion limits.
+    pub fn within_depth(&self, max: usize) -> bool {
+        if max == 0 {
+            return false;
+        }
+        match self {
+            Expr::And(items) | Expr::Or(items) => items.iter().all(|e| e.within_depth(max - 1)),
+            Expr::Not(inner) => inner.within_depth(max - 1),
+            Expr::Named { expr, .. } => expr.within_depth(max),
+            Expr::Pred(_) | Expr::Const(_) => true,
+        }
+    }
+
     /// Calls `f` on every predicate of the tree.
     pub fn for_each_predicate<'a>(&'a self, f: &mut impl FnMut(&'a Predicate)) {
         match self {
@@ -188,5 +207,31 @@ impl Expr {
             Expr::Pred(p) => f(p),
             Expr::Const(b) => Expr::Const(b),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> Expr {
+        let mut e = Expr::Const(true);
+        for i in 0..levels {
+            e = if i % 2 == 0 { Expr::And(vec![e, Expr::Const(true)]) } else { Expr::not(e) };
+        }
+        e
+    }
+
+    #[test]
+    fn within_depth_agrees_with_depth() {
+        for levels in 0..10 {
+            let e = nested(levels);
+            for max in 0..12 {
+                assert_eq!(e.within_depth(max), e.depth() <= max, "levels {levels}, max {max}");
+            }
+        }
+        let named = Expr::Named { name: "sel".into(), span: Span::default(), expr: Box::new(nested(3)) };
+        assert_eq!(named.depth(), 4);
+        assert!(named.within_depth(4) && !named.within_depth(3));
     }
 }

@@ -12,13 +12,15 @@
 pub mod correlation;
 pub mod diagnostic;
 pub mod expr;
+pub mod handles;
 pub mod pattern;
 pub mod rule;
 pub mod span;
 
-pub use correlation::{Aggregate, Correlation, CorrelationKind, CountCondition, GroupField, RuleRef};
+pub use correlation::{Aggregate, Correlation, CorrelationKind, CountCondition, GroupField, InputFields, RuleRef};
 pub use diagnostic::{Diagnostic, Severity};
 pub use expr::{Expr, Field, Network, NumOp, Predicate, RegexPattern, Test, TimePart};
+pub use handles::HandleIndex;
 pub use pattern::{Case, Piece, StrOp, StrPattern};
 pub use rule::{AttackTag, Level, LogSource, Rule, RuleBody, RuleMeta, Status};
 pub use span::{SourceId, Span};

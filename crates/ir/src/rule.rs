@@ -129,6 +129,11 @@ impl RuleMeta {
         self.id.as_deref().or(self.name.as_deref()).unwrap_or(&self.title)
     }
 
+    /// The handles other rules may refer to this one by: its id and its name, when given.
+    pub fn handles(&self) -> impl Iterator<Item = &str> {
+        [self.id.as_deref(), self.name.as_deref()].into_iter().flatten()
+    }
+
     /// The ATT&CK technique ids of the rule.
     pub fn techniques(&self) -> impl Iterator<Item = &str> {
         self.attack.iter().filter_map(|t| match t {
@@ -165,6 +170,22 @@ impl Rule {
         match &self.body {
             RuleBody::Detection(e) => Some(e),
             RuleBody::Correlation(_) => None,
+        }
+    }
+
+    /// Checks the IR depth bound ([`crate::MAX_NESTING`]) on the rule as it is now: after
+    /// filters and pipelines, which add levels the front end never saw. Every stage that
+    /// walks a detection recursively (compile, evaluate, print) relies on it.
+    pub fn check_depth(&self) -> Result<(), Diagnostic> {
+        match self.detection() {
+            Some(expr) if !expr.within_depth(crate::MAX_NESTING) => Err(Diagnostic::error(
+                "ir::too-deep",
+                self.source.clone(),
+                self.span,
+                format!("the detection is nested deeper than {} levels once filters and pipelines are applied", crate::MAX_NESTING),
+            )
+            .with_hint("simplify the condition, or apply fewer filters to this rule")),
+            _ => Ok(()),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use vigil_ir::{Diagnostic, Expr, Field, LogSource, Piece, Predicate, Rule, RuleBody, StrPattern, Test};
+use vigil_ir::{Diagnostic, Expr, Field, HandleIndex, InputFields, LogSource, Piece, Predicate, Rule, RuleBody, StrPattern, Test};
 
 use crate::model::{Pipeline, Transformation};
 
@@ -14,14 +14,57 @@ pub struct MappedRule {
     pub unsupported: Option<Diagnostic>,
 }
 
+/// Which items of a pipeline apply to one rule, and the rule's log source after them.
+///
+/// Items are decided in order over the rule as the earlier items left it (pySigma's
+/// reading): an item whose `rule_conditions` name the log source a `change_logsource`
+/// before it produced applies, and one that names the original log source no longer does.
+#[derive(Clone, Debug)]
+pub struct Applicability {
+    applies: Vec<bool>,
+    pub logsource: LogSource,
+}
+
+impl Applicability {
+    fn applies(&self, index: usize) -> bool {
+        self.applies.get(index).copied().unwrap_or(false)
+    }
+}
+
 impl Pipeline {
+    /// Decides every item for a rule of `logsource` (see [`Applicability`]).
+    pub fn applicability(&self, logsource: &LogSource) -> Applicability {
+        let mut current = logsource.clone();
+        let mut applies = Vec::with_capacity(self.items.len());
+        for item in &self.items {
+            let fits = item.applies_to(&current);
+            if let (true, Transformation::ChangeLogsource(to)) = (fits, &item.transformation) {
+                if to.product.is_some() {
+                    current.product.clone_from(&to.product);
+                }
+                if to.category.is_some() {
+                    current.category.clone_from(&to.category);
+                }
+                if to.service.is_some() {
+                    current.service.clone_from(&to.service);
+                }
+            }
+            applies.push(fits);
+        }
+        Applicability { applies, logsource: current }
+    }
+
     /// The data-source names of a logical field for a rule of `logsource` (one or more
-    /// alternatives). Used for predicates and for correlation group-by fields alike.
+    /// alternatives, the first the event carries wins).
     pub fn map_field(&self, field: &str, logsource: &LogSource) -> Vec<String> {
+        self.map_name(field, &self.applicability(logsource))
+    }
+
+    fn map_name(&self, field: &str, fits: &Applicability) -> Vec<String> {
         let mut names = vec![field.to_string()];
         let mut mapped: HashSet<String> = HashSet::new();
-        for item in &self.items {
-            if !item.applies_to(logsource) {
+        for (index, item) in self.items.iter().enumerate() {
+            if !fits.applies(index) {
                 continue;
             }
             match &item.transformation {
@@ -51,7 +94,10 @@ impl Pipeline {
                     }
                     names = next;
                 }
-                _ => {}
+                Transformation::AddCondition(_)
+                | Transformation::ChangeLogsource(_)
+                | Transformation::DropDetectionItem
+                | Transformation::ValuePlaceholders { .. } => {}
             }
         }
         names.dedup();
@@ -59,11 +105,11 @@ impl Pipeline {
     }
 }
 
-fn map_expr(pipeline: &Pipeline, expr: Expr, logsource: &LogSource) -> Expr {
+fn map_expr(pipeline: &Pipeline, expr: Expr, fits: &Applicability) -> Expr {
     expr.map_predicates(&mut |p: Predicate| {
         let test = match p.test {
             Test::FieldRef { op, case, other } => {
-                let other = pipeline.map_field(&other, logsource).into_iter().next().unwrap_or(other);
+                let other = pipeline.map_name(&other, fits).into_iter().next().unwrap_or(other);
                 Test::FieldRef { op, case, other }
             }
             t => t,
@@ -74,7 +120,7 @@ fn map_expr(pipeline: &Pipeline, expr: Expr, logsource: &LogSource) -> Expr {
                 // A field mapped to several candidate names is whichever of them the event
                 // carries: a value test holds when it holds on any candidate, an absence test
                 // (`null`, `exists: false`) only when every candidate is absent.
-                let names = pipeline.map_field(name, logsource);
+                let names = pipeline.map_name(name, fits);
                 let preds = names.into_iter().map(|n| Expr::Pred(Predicate { field: Field::Named(n), test: test.clone(), span: p.span })).collect();
                 match test {
                     Test::Null | Test::Exists(false) => Expr::and(preds),
@@ -144,43 +190,30 @@ fn first_placeholder(expr: &Expr) -> Option<(String, vigil_ir::Span)> {
     found
 }
 
-/// Rewrites `rule` for the data source `pipeline` describes.
+/// Rewrites `rule` for the data source `pipeline` describes. A correlation is returned as
+/// it is: its inputs are mapped by [`apply_all`], which sees the rules it refers to.
 pub fn apply(pipeline: &Pipeline, rule: &Rule) -> MappedRule {
     let mut rule = rule.clone();
-    let original_logsource = rule.logsource.clone();
+    let fits = pipeline.applicability(&rule.logsource);
     if let RuleBody::Detection(expr) = &mut rule.body {
         let mut e = std::mem::replace(expr, Expr::Const(true));
-        // Logsource-scoped transformations (other than field names) run in order first, so
-        // that added conditions are written in logical names and mapped like the rule's own.
-        for item in &pipeline.items {
-            if !item.applies_to(&original_logsource) {
+        // Transformations other than field names run in order first, so that added
+        // conditions are written in logical names and mapped like the rule's own.
+        for (index, item) in pipeline.items.iter().enumerate() {
+            if !fits.applies(index) {
                 continue;
             }
             match &item.transformation {
                 Transformation::AddCondition(cond) => e = Expr::And(vec![cond.clone(), e]),
                 Transformation::DropDetectionItem => e = drop_items(e, &|f: &str| item.touches_field(f)),
                 Transformation::ValuePlaceholders { include } => e = resolve_placeholders(e, pipeline, include),
-                _ => {}
+                Transformation::FieldNameMapping(_) | Transformation::FieldNamePrefix { .. } | Transformation::ChangeLogsource(_) => {}
             }
         }
-        e = map_expr(pipeline, e, &original_logsource);
+        e = map_expr(pipeline, e, &fits);
         *expr = e;
     }
-    for item in &pipeline.items {
-        if let Transformation::ChangeLogsource(to) = &item.transformation {
-            if item.applies_to(&original_logsource) {
-                if to.product.is_some() {
-                    rule.logsource.product.clone_from(&to.product);
-                }
-                if to.category.is_some() {
-                    rule.logsource.category.clone_from(&to.category);
-                }
-                if to.service.is_some() {
-                    rule.logsource.service.clone_from(&to.service);
-                }
-            }
-        }
-    }
+    rule.logsource = fits.logsource.clone();
     let unsupported = rule.detection().and_then(first_placeholder).map(|(name, span)| {
         Diagnostic::error(
             "pipeline::unresolved-placeholder",
@@ -191,4 +224,57 @@ pub fn apply(pipeline: &Pipeline, rule: &Rule) -> MappedRule {
         .with_hint(format!("give `vars: {{{name}: [...]}}` and a `value_placeholders` transformation in a pipeline file"))
     });
     MappedRule { rule, unsupported }
+}
+
+/// A rule set rewritten for one data source: what the engine compiles.
+#[derive(Clone, Debug, Default)]
+pub struct MappedSet {
+    /// The rules that can run on the data source, in their original order, with field
+    /// names, log sources and correlation inputs (group-by and value fields, aliases
+    /// included) in the data source's terms.
+    pub rules: Vec<Rule>,
+    /// Rules that cannot run on this data source, with why (they are not in `rules`).
+    pub refused: Vec<Diagnostic>,
+    /// Fields that carry the event time, in preference order (empty: the engine's default).
+    pub timestamp_fields: Vec<String>,
+}
+
+/// Rewrites a whole rule set for the data source `pipeline` describes: every detection is
+/// mapped as [`apply`] does, and every correlation learns, per referenced rule, which
+/// data-source fields hold its group-by and value fields (mapped by that rule's log source,
+/// so rules of different sources may feed one correlation from different fields).
+pub fn apply_all(rules: &[Rule], pipeline: &Pipeline) -> MappedSet {
+    let handles = HandleIndex::new(rules);
+    let mut out = MappedSet { timestamp_fields: pipeline.timestamp_fields.clone(), ..MappedSet::default() };
+    for rule in rules {
+        match &rule.body {
+            RuleBody::Detection(_) => {
+                let mapped = apply(pipeline, rule);
+                match mapped.unsupported {
+                    Some(d) => out.refused.push(d),
+                    None => out.rules.push(mapped.rule),
+                }
+            }
+            RuleBody::Correlation(c) => {
+                let mut c = c.clone();
+                c.mapped = c
+                    .rules
+                    .iter()
+                    .filter_map(|reference| {
+                        let base = rules.get(handles.get(&reference.name)?)?;
+                        base.detection()?;
+                        let fits = pipeline.applicability(&base.logsource);
+                        let names: Vec<&str> = base.meta.handles().collect();
+                        Some(InputFields {
+                            rule: reference.name.clone(),
+                            group_by: c.group_by.iter().map(|g| pipeline.map_name(g.field_for(&names), &fits)).collect(),
+                            values: c.value_fields().iter().map(|f| pipeline.map_name(f, &fits)).collect(),
+                        })
+                    })
+                    .collect();
+                out.rules.push(Rule { body: RuleBody::Correlation(c), ..rule.clone() });
+            }
+        }
+    }
+    out
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use vigil_ir::{Case, Diagnostic, Expr, Field, LogSource, Predicate, SourceId, StrOp, StrPattern, Test};
+use vigil_ir::{Case, Diagnostic, Expr, Field, LogSource, NumOp, Predicate, SourceId, StrOp, StrPattern, Test};
 use vigil_yaml::{parse_documents, Node, NodeKind, ScalarValue};
 
 use crate::model::{FieldCondition, FieldMatcher, Item, Pipeline, Transformation};
@@ -41,21 +41,24 @@ fn conditions_expr(source: &SourceId, node: &Node) -> Result<Expr, Diagnostic> {
             NodeKind::Seq(v) => v.iter().collect(),
             _ => vec![value],
         };
+        // As in a rule: a value written as a number compares as a number, a string as text.
         let mut patterns = Vec::new();
+        let mut alternatives = Vec::new();
+        let pred = |test: Test| Expr::Pred(Predicate { field: Field::Named(field.clone()), test, span: key.span });
         for v in values {
-            let text = match v.scalar() {
-                Some(ScalarValue::Str(s)) => s.to_string(),
-                Some(ScalarValue::Int(i)) => i.to_string(),
+            match v.scalar() {
+                Some(ScalarValue::Str(s)) => patterns.push(StrPattern::parse_wildcards(s)),
+                Some(ScalarValue::Int(i)) if i.unsigned_abs() < 1 << 53 => alternatives.push(pred(Test::Num { op: NumOp::Eq, value: i as f64 })),
+                Some(ScalarValue::Int(i)) => patterns.push(StrPattern::literal(i.to_string())),
+                Some(ScalarValue::Float(f)) if f.is_finite() => alternatives.push(pred(Test::Num { op: NumOp::Eq, value: f })),
                 Some(ScalarValue::Null) | None => return Err(err(source, v, "condition values must be strings or numbers")),
-                Some(_) => v.scalar_text().unwrap_or_default().to_string(),
-            };
-            patterns.push(StrPattern::parse_wildcards(&text));
+                Some(ScalarValue::Float(_) | ScalarValue::Bool(_)) => patterns.push(StrPattern::parse_wildcards(v.scalar_text().unwrap_or_default())),
+            }
         }
-        items.push(Expr::Pred(Predicate {
-            field: Field::Named(field),
-            test: Test::Str { op: StrOp::Equals, case: Case::Insensitive, patterns },
-            span: key.span,
-        }));
+        if !patterns.is_empty() {
+            alternatives.insert(0, pred(Test::Str { op: StrOp::Equals, case: Case::Insensitive, patterns }));
+        }
+        items.push(Expr::or(alternatives));
     }
     Ok(Expr::and(items))
 }

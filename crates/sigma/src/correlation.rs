@@ -239,7 +239,7 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
             }
         },
     };
-    Some(Correlation { kind, rules, group_by, timespan_ms, condition, generate, span: section.span })
+    Some(Correlation { kind, rules, group_by, timespan_ms, condition, generate, span: section.span, mapped: Vec::new() })
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! Resolving references across a rule set: correlation `rules:` and filter `rules:`.
 
-use std::collections::HashMap;
-
-use vigil_ir::{Diagnostic, Expr, Rule, RuleBody};
+use vigil_ir::{Diagnostic, Expr, HandleIndex, Rule, RuleBody};
 
 use crate::filter::Filter;
 
@@ -18,12 +16,12 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     // Rules are removed until every remaining correlation resolves (removing one may break another).
     loop {
-        let handles = handle_index(rules);
+        let handles = HandleIndex::new(rules.iter());
         let mut bad: Option<(usize, Diagnostic)> = None;
         'rules: for (index, rule) in rules.iter().enumerate() {
             let RuleBody::Correlation(c) = &rule.body else { continue };
             for reference in &c.rules {
-                if !handles.contains_key(reference.name.as_str()) {
+                if !handles.contains(&reference.name) {
                     let d = Diagnostic::error(
                         "sigma::unknown-rule",
                         rule.source.clone(),
@@ -37,7 +35,7 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
             }
             // A cycle is reported at the reference that starts it.
             let cycle = c.rules.iter().find_map(|r| {
-                let &next = handles.get(r.name.as_str())?;
+                let next = handles.get(r.name.as_str())?;
                 (next == index || reaches(rules, &handles, next, index, 0)).then_some((r, next == index))
             });
             if let Some((reference, itself)) = cycle {
@@ -60,11 +58,11 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
             None => break,
         }
     }
-    let handles = handle_index(rules);
+    let handles = HandleIndex::new(rules.iter());
     for filter in filters {
         let mut applied = false;
         for reference in &filter.rules {
-            let Some(&index) = handles.get(reference.name.as_str()) else { continue };
+            let Some(index) = handles.get(&reference.name) else { continue };
             let Some(rule) = rules.get_mut(index) else { continue };
             if !filter.logsource.is_within(&rule.logsource) {
                 diagnostics.push(Diagnostic::warning(
@@ -94,24 +92,11 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
     diagnostics
 }
 
-fn handle_index(rules: &[Rule]) -> HashMap<String, usize> {
-    let mut map = HashMap::new();
-    for (i, rule) in rules.iter().enumerate() {
-        if let Some(id) = &rule.meta.id {
-            map.entry(id.clone()).or_insert(i);
-        }
-        if let Some(name) = &rule.meta.name {
-            map.entry(name.clone()).or_insert(i);
-        }
-    }
-    map
-}
-
 /// True when correlation `from` (transitively) refers to rule `target`.
-fn reaches(rules: &[Rule], handles: &HashMap<String, usize>, from: usize, target: usize, depth: usize) -> bool {
+fn reaches(rules: &[Rule], handles: &HandleIndex, from: usize, target: usize, depth: usize) -> bool {
     if depth > rules.len() {
         return true;
     }
     let Some(RuleBody::Correlation(c)) = rules.get(from).map(|r| &r.body) else { return false };
-    c.rules.iter().filter_map(|r| handles.get(r.name.as_str())).any(|&next| next == target || reaches(rules, handles, next, target, depth + 1))
+    c.rules.iter().filter_map(|r| handles.get(&r.name)).any(|next| next == target || reaches(rules, handles, next, target, depth + 1))
 }

@@ -48,12 +48,34 @@ pub enum Transform {
     Expand,
 }
 
+/// A numeric bound modifier (`lt`, `lte`, `gt`, `gte`). Numeric equality has no modifier of
+/// its own (a value written as a number), so it is not one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bound {
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+}
+
+impl Bound {
+    /// The IR comparison this modifier tests.
+    pub fn op(self) -> NumOp {
+        match self {
+            Bound::Lt => NumOp::Lt,
+            Bound::Lte => NumOp::Lte,
+            Bound::Gt => NumOp::Gt,
+            Bound::Gte => NumOp::Gte,
+        }
+    }
+}
+
 /// A typed modifier: the item is a test of this kind instead of a string match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Typed {
     Re,
     Cidr,
-    Compare(NumOp),
+    Compare(Bound),
     Exists,
     FieldRef,
     /// `minute`, `hour`, `day`, `week`, `month`, `year`.
@@ -93,10 +115,10 @@ pub const MODIFIERS: &[(&str, Modifier)] = &[
     ("s", Modifier::ReFlag(ReFlag::DotAll)),
     ("dotall", Modifier::ReFlag(ReFlag::DotAll)),
     ("cidr", Modifier::Typed(Typed::Cidr)),
-    ("lt", Modifier::Typed(Typed::Compare(NumOp::Lt))),
-    ("lte", Modifier::Typed(Typed::Compare(NumOp::Lte))),
-    ("gt", Modifier::Typed(Typed::Compare(NumOp::Gt))),
-    ("gte", Modifier::Typed(Typed::Compare(NumOp::Gte))),
+    ("lt", Modifier::Typed(Typed::Compare(Bound::Lt))),
+    ("lte", Modifier::Typed(Typed::Compare(Bound::Lte))),
+    ("gt", Modifier::Typed(Typed::Compare(Bound::Gt))),
+    ("gte", Modifier::Typed(Typed::Compare(Bound::Gte))),
     ("exists", Modifier::Typed(Typed::Exists)),
     ("fieldref", Modifier::Typed(Typed::FieldRef)),
     ("expand", Modifier::Transform(Transform::Expand)),
@@ -191,10 +213,10 @@ impl Typed {
             Typed::Re => "re",
             Typed::Cidr => "cidr",
             Typed::Compare(op) => match op {
-                NumOp::Lt => "lt",
-                NumOp::Lte => "lte",
-                NumOp::Gt => "gt",
-                NumOp::Gte => "gte",
+                Bound::Lt => "lt",
+                Bound::Lte => "lte",
+                Bound::Gt => "gt",
+                Bound::Gte => "gte",
             },
             Typed::Exists => "exists",
             Typed::FieldRef => "fieldref",

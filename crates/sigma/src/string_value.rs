@@ -1,7 +1,7 @@
 //! Lowering plain string items: values with wildcards, placeholders (`expand`) and value
 //! transformations (base64, base64offset, UTF-16 encodings, windash) expanded.
 
-use vigil_ir::{Diagnostic, Expr, Field, Span, StrOp, StrPattern, Test};
+use vigil_ir::{Diagnostic, Expr, Field, NumOp, Span, StrOp, StrPattern, Test};
 use vigil_yaml::{Node, ScalarValue};
 
 use crate::context::Context;
@@ -26,18 +26,58 @@ pub fn lower(cx: &mut Context, item: &Item, plan: &Plan, values: &[&Node]) -> Op
             return Some(item.pred(Test::Null));
         }
     }
-    let mut per_value = Vec::new();
+    // Per value: string patterns, or a number compared as a number.
+    let mut per_value: Vec<Result<Vec<StrPattern>, f64>> = Vec::new();
     for v in values {
-        per_value.push(lower_string_value(cx, v, &plan.transforms)?);
+        per_value.push(match numeric_value(v, plan, keyword) {
+            Some(n) => Err(n),
+            None => Ok(lower_string_value(cx, v, &plan.transforms)?),
+        });
     }
     // Keywords are a full-text search: unanchored unless placed otherwise.
     let op = if keyword && plan.op == StrOp::Equals { StrOp::Contains } else { plan.op };
     let case = plan.case;
+    let number = |value: f64| item.pred(Test::Num { op: NumOp::Eq, value });
     Some(if item.all {
-        item.combine(per_value.into_iter().map(|patterns| item.pred(Test::Str { op, case, patterns })).collect())
+        item.combine(
+            per_value
+                .into_iter()
+                .map(|v| match v {
+                    Ok(patterns) => item.pred(Test::Str { op, case, patterns }),
+                    Err(n) => number(n),
+                })
+                .collect(),
+        )
     } else {
-        item.pred(Test::Str { op, case, patterns: per_value.into_iter().flatten().collect() })
+        let mut patterns = Vec::new();
+        let mut alternatives = Vec::new();
+        for v in per_value {
+            match v {
+                Ok(p) => patterns.extend(p),
+                Err(n) => alternatives.push(number(n)),
+            }
+        }
+        if !patterns.is_empty() {
+            alternatives.insert(0, item.pred(Test::Str { op, case, patterns }));
+        }
+        Expr::or(alternatives)
     })
+}
+
+/// A value written as a YAML number, compared with the whole field and transformed by
+/// nothing, is compared as a number: `EventID: 4688` holds for `4688`, `"4688"`, `4688.0`
+/// and `4.688e3` alike. A quoted value (`'4688'`) stays a string and matches the text, and
+/// so does an integer of 2^53 or more: from there a float no longer tells integers apart.
+fn numeric_value(v: &Node, plan: &Plan, keyword: bool) -> Option<f64> {
+    if keyword || plan.op != StrOp::Equals || !plan.transforms.is_empty() {
+        return None;
+    }
+    match v.scalar()? {
+        // Integers a 64-bit float holds exactly; larger ones keep exact text matching.
+        ScalarValue::Int(i) if i.unsigned_abs() < 1 << 53 => Some(i as f64),
+        ScalarValue::Float(f) if f.is_finite() => Some(f),
+        ScalarValue::Int(_) | ScalarValue::Float(_) | ScalarValue::Str(_) | ScalarValue::Bool(_) | ScalarValue::Null => None,
+    }
 }
 
 pub fn string_of(v: &Node) -> Option<String> {

@@ -1,19 +1,19 @@
 //! Lowering items with a typed modifier: `exists`, `lt`/`lte`/`gt`/`gte`, `cidr`, `re`,
 //! `fieldref` and the time parts (`minute` … `year`).
 
-use vigil_ir::{Diagnostic, Expr, Network, NumOp, RegexPattern, Span, Test, TimePart};
+use vigil_ir::{Diagnostic, Expr, Network, RegexPattern, Span, Test, TimePart};
 use vigil_yaml::{Node, ScalarValue};
 
 use crate::context::Context;
 use crate::item::{type_error, Item, Plan};
-use crate::modifier::Typed;
+use crate::modifier::{Bound, Typed};
 use crate::string_value::string_of;
 
 /// Lowers an item whose typed modifier is `modifier` (written at `at`).
 pub fn lower(cx: &mut Context, item: &Item, plan: &Plan, modifier: Typed, at: Span, values: &[&Node]) -> Option<Expr> {
     match modifier {
         Typed::Exists => exists(cx, item, at, values),
-        Typed::Compare(op) => compare(cx, item, op, values),
+        Typed::Compare(bound) => compare(cx, item, bound, values),
         Typed::Cidr => cidr(cx, item, values),
         Typed::Re => regex(cx, item, plan, values),
         Typed::FieldRef => fieldref(cx, item, plan, values),
@@ -35,18 +35,18 @@ fn exists(cx: &mut Context, item: &Item, at: Span, values: &[&Node]) -> Option<E
     }
 }
 
-fn compare(cx: &mut Context, item: &Item, op: NumOp, values: &[&Node]) -> Option<Expr> {
+fn compare(cx: &mut Context, item: &Item, bound: Bound, values: &[&Node]) -> Option<Expr> {
     let mut items = Vec::new();
     for v in values {
         let number = match v.scalar() {
             Some(ScalarValue::Int(i)) => i as f64,
             Some(ScalarValue::Float(f)) => f,
             _ => {
-                cx.error(type_error(cx, v.span, &format!("`{}` compares numbers, found {}", Typed::Compare(op).name(), v.kind_name())));
+                cx.error(type_error(cx, v.span, &format!("`{}` compares numbers, found {}", Typed::Compare(bound).name(), v.kind_name())));
                 return None;
             }
         };
-        items.push(item.pred(Test::Num { op, value: number }));
+        items.push(item.pred(Test::Num { op: bound.op(), value: number }));
     }
     Some(item.combine(items))
 }
