@@ -83,7 +83,10 @@ pub fn load_text(loaded: &mut LoadedRules, name: String, text: String, options: 
 /// Resolves correlations and filters across everything loaded, filing the diagnostics under
 /// the files they belong to.
 pub fn link(loaded: &mut LoadedRules) {
-    for d in vigil_sigma::link(&mut loaded.rules, &loaded.filters) {
+    // Correlations that can never fire under the engine's limits are refused first, so
+    // `check` and `hunt` agree and correlations built on them are refused as well.
+    let unreachable = vigil_engine::correlate::limits::refuse_unreachable(&mut loaded.rules, &vigil_engine::Limits::default());
+    for d in unreachable.into_iter().chain(vigil_sigma::link(&mut loaded.rules, &loaded.filters)) {
         match loaded.files.iter_mut().find(|f| *f.path == *d.source) {
             Some(file) if d.severity == vigil_ir::Severity::Error => file.errors.push(d),
             Some(file) => file.warnings.push(d),

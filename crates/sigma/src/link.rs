@@ -35,8 +35,18 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
                     break 'rules;
                 }
             }
-            if reaches(rules, &handles, index, index, 0) {
-                let d = Diagnostic::error("sigma::correlation-cycle", rule.source.clone(), c.span, "correlation rules refer to each other in a cycle")
+            // A cycle is reported at the reference that leads back to this correlation.
+            let back = c.rules.iter().find_map(|r| {
+                let next = *handles.get(r.name.as_str())?;
+                (next == index || reaches(rules, &handles, next, index, 0)).then_some((r, next == index))
+            });
+            if let Some((reference, itself)) = back {
+                let message = if itself {
+                    format!("correlation refers to itself (`{}`)", reference.name)
+                } else {
+                    format!("correlation refers to `{}`, which leads back to this correlation: a cycle", reference.name)
+                };
+                let d = Diagnostic::error("sigma::correlation-cycle", rule.source.clone(), reference.span, message)
                     .with_hint("a correlation may build on other correlations, but not on itself");
                 bad = Some((index, d));
                 break;

@@ -1,0 +1,422 @@
+//! The runtime state of correlations: one window per group, bounded in groups, window
+//! events and bytes, with every cost per event O(1) amortised.
+//!
+//! Each correlation keeps its groups in a linked hash map in least-recently-used order
+//! (`hashlink`, front = least recently fed). That order gives both bounds their cost:
+//!
+//! - when a correlation is full (groups or bytes), the front group is evicted, O(1);
+//! - expired windows are swept from the front, a few groups per event: with input in time
+//!   order the front is the oldest group, so a sweep never scans the map. A window that
+//!   expires behind a younger one is closed when its group is fed again, evicted, or at the
+//!   end of input; only *when* its alert is emitted changes, never *whether*.
+//!
+//! Measures are kept incrementally (event count, distinct values with their occurrences,
+//! events per referenced rule), so deciding a sliding window costs O(1) per event; the
+//! numeric aggregates are computed once per tumbling window. The map's hasher is std's
+//! randomly keyed SipHash: group keys come from event data and may be chosen by an attacker.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::RandomState;
+use std::mem::size_of;
+use std::sync::Arc;
+
+use hashlink::LinkedHashMap;
+use vigil_ir::{Aggregate, CorrelationKind};
+
+use super::limits::Limits;
+use super::{CorrelationAlert, CorrelationPlan, CorrelationSpec, EventRef, Feed, MAX_EVENT_REFS};
+
+/// Groups examined at the front of a correlation per fed event: more than one, so sweeping
+/// keeps up with groups being created (at most one per event).
+const SWEEP_PER_EVENT: usize = 2;
+/// Bytes a group costs besides its key text and window: the map node (key, group, links)
+/// and its hash slot.
+const GROUP_BYTES: usize = size_of::<Group>() + size_of::<Vec<String>>() + 4 * size_of::<usize>();
+/// Bytes one distinct value costs in a group's count map (besides the shared text).
+const DISTINCT_BYTES: usize = size_of::<(Arc<str>, u32)>() + size_of::<usize>();
+/// Bytes of a shared value's header (the text is counted by its length).
+const VALUE_BYTES: usize = 2 * size_of::<usize>();
+
+#[derive(Clone, Debug)]
+struct Entry {
+    ts: i64,
+    input: u32,
+    value: Option<Arc<str>>,
+    event: Option<EventRef>,
+}
+
+/// One group's window.
+#[derive(Debug, Default)]
+struct Group {
+    entries: VecDeque<Entry>,
+    window_start: i64,
+    last_ts: i64,
+    /// `value_count`: occurrences of each distinct non-empty value in the window.
+    distinct: HashMap<Arc<str>, u32>,
+    /// `temporal`: window events per referenced rule.
+    per_input: Vec<u32>,
+    /// Bytes of the values held by `entries`.
+    value_bytes: usize,
+}
+
+impl Group {
+    /// What this group costs in memory, key included.
+    fn bytes(&self, key: &[String]) -> usize {
+        GROUP_BYTES
+            + key.iter().map(|k| k.len() + size_of::<String>()).sum::<usize>()
+            + self.entries.capacity() * size_of::<Entry>()
+            + self.value_bytes
+            + self.distinct.capacity() * DISTINCT_BYTES
+            + self.per_input.capacity() * size_of::<u32>()
+    }
+
+    fn push(&mut self, entry: Entry, counts_distinct: bool) {
+        self.last_ts = self.last_ts.max(entry.ts);
+        if let Some(v) = &entry.value {
+            self.value_bytes += v.len() + VALUE_BYTES;
+            if counts_distinct && !v.is_empty() {
+                *self.distinct.entry(v.clone()).or_insert(0) += 1;
+            }
+        }
+        if let Some(n) = self.per_input.get_mut(entry.input as usize) {
+            *n += 1;
+        }
+        self.entries.push_back(entry);
+    }
+
+    fn pop_front(&mut self) {
+        let Some(entry) = self.entries.pop_front() else { return };
+        if let Some(v) = &entry.value {
+            self.value_bytes = self.value_bytes.saturating_sub(v.len() + VALUE_BYTES);
+            if let Some(n) = self.distinct.get_mut(v) {
+                *n -= 1;
+                if *n == 0 {
+                    self.distinct.remove(v);
+                }
+            }
+        }
+        if let Some(n) = self.per_input.get_mut(entry.input as usize) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// Empties the window (after it fired or closed), giving back large buffers.
+    fn clear(&mut self) {
+        self.entries.clear();
+        if self.entries.capacity() > 64 {
+            self.entries = VecDeque::new();
+        }
+        self.distinct = HashMap::new();
+        self.per_input.iter_mut().for_each(|n| *n = 0);
+        self.value_bytes = 0;
+    }
+}
+
+/// One correlation's groups, least recently fed first.
+#[derive(Debug, Default)]
+struct State {
+    groups: LinkedHashMap<Vec<String>, Group, RandomState>,
+    bytes: usize,
+}
+
+/// Counters the run summary reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CorrelationStats {
+    /// Groups evicted (least recently used first) because a correlation held its maximum of
+    /// groups or bytes ([`Limits`]).
+    pub evicted_groups: u64,
+    /// Events dropped from a window: the window held `max_entries` events, or its group
+    /// alone exceeded the byte budget.
+    pub evicted_entries: u64,
+    /// Matches that could not be placed in time (no parsable timestamp).
+    pub untimed: u64,
+    /// The most bytes one correlation's state held after an event (the budget's measure).
+    pub peak_bytes: u64,
+}
+
+/// The runtime state of all correlations.
+pub struct Correlator<'p> {
+    plan: &'p CorrelationPlan,
+    states: Vec<State>,
+    max_ts: i64,
+    hits: u64,
+    limits: Limits,
+    pub stats: CorrelationStats,
+}
+
+impl<'p> Correlator<'p> {
+    pub fn new(plan: &'p CorrelationPlan) -> Correlator<'p> {
+        Correlator::with_limits(plan, Limits::default())
+    }
+
+    /// A correlator with explicit memory bounds.
+    pub fn with_limits(plan: &'p CorrelationPlan, limits: Limits) -> Correlator<'p> {
+        let states = plan.specs.iter().map(|_| State::default()).collect();
+        Correlator { plan, states, max_ts: i64::MIN, hits: 0, limits, stats: CorrelationStats::default() }
+    }
+
+    /// Bytes the correlation state holds now, by the same accounting the budget uses.
+    pub fn bytes(&self) -> usize {
+        self.states.iter().map(|s| s.bytes).sum()
+    }
+
+    /// Consumes one feed of an event at time `ts` (`None` when the event had no timestamp).
+    pub fn feed(&mut self, feed: Feed, ts: Option<i64>, event: EventRef, out: &mut Vec<CorrelationAlert>) {
+        let Some(ts) = ts else {
+            self.stats.untimed += 1;
+            return;
+        };
+        self.max_ts = self.max_ts.max(ts);
+        self.hits += 1;
+        // Sweep the fed correlation and, in turn, one other, so every correlation's expired
+        // windows are closed as time advances.
+        let mut fired = Vec::new();
+        self.sweep(feed.spec, &mut fired);
+        let turn = (self.hits % self.states.len().max(1) as u64) as u32;
+        if turn != feed.spec {
+            self.sweep(turn, &mut fired);
+        }
+        for alert in fired {
+            self.emit(alert, out);
+        }
+        self.add(feed.spec, feed.input, feed.group, feed.value, ts, Some(event), out);
+    }
+
+    /// Closes (tumbling) or drops (sliding) expired groups at the front of correlation `si`.
+    fn sweep(&mut self, si: u32, fired: &mut Vec<CorrelationAlert>) {
+        let (Some(spec), Some(state)) = (self.plan.specs.get(si as usize), self.states.get_mut(si as usize)) else { return };
+        for _ in 0..SWEEP_PER_EVENT {
+            if !state.groups.front().is_some_and(|(_, g)| expired(spec, g, self.max_ts)) {
+                break;
+            }
+            if let Some((key, mut group)) = state.groups.pop_front() {
+                state.bytes = state.bytes.saturating_sub(group.bytes(&key));
+                if !spec.sliding {
+                    fired.extend(close(spec, si, &key, &mut group));
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(&mut self, si: u32, input: u32, key: Vec<String>, value: Option<String>, ts: i64, event: Option<EventRef>, out: &mut Vec<CorrelationAlert>) {
+        let (Some(spec), Some(state)) = (self.plan.specs.get(si as usize), self.states.get_mut(si as usize)) else { return };
+        let limits = self.limits;
+        let mut fired = Vec::new();
+        if state.groups.to_back(&key).is_none() {
+            let group = Group { per_input: vec![0; spec.inputs.len()], ..Group::default() };
+            let cost = group.bytes(&key);
+            while !state.groups.is_empty() && (state.groups.len() >= limits.max_groups.max(1) || state.bytes + cost > limits.max_bytes) {
+                evict_front(spec, si, state, self.max_ts, &mut self.stats, &mut fired);
+            }
+            state.bytes += cost;
+            state.groups.insert(key.clone(), group);
+        }
+        let Some(group) = state.groups.get_mut(&key) else { return };
+        let before = group.bytes(&key);
+        let span = spec.correlation.timespan_ms;
+        let counts_distinct = matches!(spec.correlation.kind, CorrelationKind::ValueCount { .. });
+        let entry = Entry { ts, input, value: value.map(Arc::from), event };
+        if spec.sliding {
+            let horizon = ts.saturating_sub(span);
+            while group.entries.front().is_some_and(|e| e.ts < horizon) {
+                group.pop_front();
+            }
+            push_bounded(group, entry, counts_distinct, limits.max_entries, &mut self.stats);
+            if let Some(value) = measure(spec, group) {
+                fired.push(alert(spec, si, &key, group, value));
+                group.clear();
+            }
+        } else {
+            if !group.entries.is_empty() && ts > group.window_start.saturating_add(span) {
+                fired.extend(close(spec, si, &key, group));
+            }
+            if group.entries.is_empty() {
+                group.window_start = ts;
+            }
+            push_bounded(group, entry, counts_distinct, limits.max_entries, &mut self.stats);
+        }
+        let after = group.bytes(&key);
+        state.bytes = (state.bytes + after).saturating_sub(before);
+        // Over the byte budget: evict other groups, least recently used first; a group that
+        // alone exceeds the budget loses its oldest events.
+        while state.bytes > limits.max_bytes && state.groups.len() > 1 {
+            evict_front(spec, si, state, self.max_ts, &mut self.stats, &mut fired);
+        }
+        if state.bytes > limits.max_bytes {
+            if let Some(group) = state.groups.get_mut(&key) {
+                let before = group.bytes(&key);
+                let mut bytes = state.bytes;
+                while bytes > limits.max_bytes && group.entries.len() > 1 {
+                    let was = group.bytes(&key);
+                    group.pop_front();
+                    self.stats.evicted_entries += 1;
+                    bytes = (bytes + group.bytes(&key)).saturating_sub(was);
+                }
+                state.bytes = (state.bytes + group.bytes(&key)).saturating_sub(before);
+            }
+        }
+        self.stats.peak_bytes = self.stats.peak_bytes.max(state.bytes as u64);
+        for alert in fired {
+            self.emit(alert, out);
+        }
+    }
+
+    fn emit(&mut self, alert: CorrelationAlert, out: &mut Vec<CorrelationAlert>) {
+        let downstream = self.plan.by_correlation.get(alert.spec as usize).cloned().unwrap_or_default();
+        for (spec, input) in downstream {
+            let Some(inp) = self.plan.specs.get(spec as usize).and_then(|s| s.inputs.get(input as usize)) else { continue };
+            let key = inp.group_names.iter().map(|n| alert.group.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default()).collect();
+            self.add(spec, input, key, None, alert.last_ts, alert.events.first().cloned(), out);
+        }
+        out.push(alert);
+    }
+
+    /// Ends the input: closes every open tumbling window, in group order.
+    pub fn finish(&mut self, out: &mut Vec<CorrelationAlert>) {
+        let mut fired = Vec::new();
+        for (si, spec) in self.plan.specs.iter().enumerate() {
+            let Some(state) = self.states.get_mut(si) else { continue };
+            if spec.sliding {
+                continue;
+            }
+            let mut groups: Vec<(Vec<String>, Group)> = state.groups.drain().collect();
+            state.bytes = 0;
+            groups.sort_by(|a, b| a.0.cmp(&b.0));
+            for (key, mut group) in groups {
+                fired.extend(close(spec, si as u32, &key, &mut group));
+            }
+        }
+        for alert in fired {
+            self.emit(alert, out);
+        }
+    }
+}
+
+/// True when a group's window can no longer change the outcome at time `max_ts`.
+fn expired(spec: &CorrelationSpec, group: &Group, max_ts: i64) -> bool {
+    let span = spec.correlation.timespan_ms;
+    if spec.sliding {
+        group.last_ts < max_ts.saturating_sub(span)
+    } else {
+        group.window_start.saturating_add(span) < max_ts
+    }
+}
+
+/// Evicts the least recently used group of a correlation. A tumbling window that is already
+/// over is closed (decided), not lost; any other eviction is counted.
+fn evict_front(spec: &CorrelationSpec, si: u32, state: &mut State, max_ts: i64, stats: &mut CorrelationStats, fired: &mut Vec<CorrelationAlert>) {
+    let Some((key, mut group)) = state.groups.pop_front() else { return };
+    state.bytes = state.bytes.saturating_sub(group.bytes(&key));
+    if !spec.sliding && expired(spec, &group, max_ts) {
+        fired.extend(close(spec, si, &key, &mut group));
+    } else {
+        stats.evicted_groups += 1;
+    }
+}
+
+fn push_bounded(group: &mut Group, entry: Entry, counts_distinct: bool, max_entries: usize, stats: &mut CorrelationStats) {
+    if group.entries.len() >= max_entries.max(1) {
+        group.pop_front();
+        stats.evicted_entries += 1;
+    }
+    group.push(entry, counts_distinct);
+}
+
+/// Decides a tumbling window and empties it.
+fn close(spec: &CorrelationSpec, index: u32, key: &[String], group: &mut Group) -> Option<CorrelationAlert> {
+    let fired = measure(spec, group).map(|value| alert(spec, index, key, group, value));
+    group.clear();
+    fired
+}
+
+/// Measures a group's window; `Some(measure)` when the condition holds.
+fn measure(spec: &CorrelationSpec, group: &Group) -> Option<f64> {
+    let c = &spec.correlation;
+    let entries = &group.entries;
+    if entries.is_empty() {
+        return None;
+    }
+    let numbers = || entries.iter().filter_map(|e| e.value.as_deref().and_then(|v| v.trim().parse::<f64>().ok()));
+    let value = match &c.kind {
+        CorrelationKind::EventCount => entries.len() as f64,
+        CorrelationKind::ValueCount { .. } => group.distinct.len() as f64,
+        CorrelationKind::Temporal => group.per_input.iter().filter(|&&n| n > 0).count() as f64,
+        CorrelationKind::TemporalOrdered => {
+            // The longest prefix of the rule order found as a subsequence.
+            let mut next = 0u32;
+            for e in entries {
+                if e.input == next {
+                    next += 1;
+                }
+            }
+            f64::from(next)
+        }
+        CorrelationKind::Value { aggregate, .. } => match aggregate {
+            Aggregate::Sum => numbers().sum(),
+            Aggregate::Avg => {
+                let (sum, n) = numbers().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+                if n == 0 {
+                    return None;
+                }
+                sum / n as f64
+            }
+            Aggregate::Median => {
+                let mut v: Vec<f64> = numbers().collect();
+                v.sort_by(f64::total_cmp);
+                let mid = v.len() / 2;
+                match (v.len().is_multiple_of(2), v.get(mid.wrapping_sub(1)), v.get(mid)) {
+                    (true, Some(a), Some(b)) => (a + b) / 2.0,
+                    (false, _, Some(m)) => *m,
+                    _ => return None,
+                }
+            }
+            Aggregate::Percentile(p) => {
+                let mut v: Vec<f64> = numbers().collect();
+                v.sort_by(f64::total_cmp);
+                *v.get(percentile_index(v.len(), *p)?)?
+            }
+        },
+    };
+    let holds = match c.kind {
+        CorrelationKind::Temporal | CorrelationKind::TemporalOrdered if c.condition.is_empty() => value >= spec.inputs.len() as f64,
+        _ => c.condition.holds(value),
+    };
+    holds.then_some(value)
+}
+
+/// The index of the `p`-th percentile (0 to 100) among `n` sorted values, as pySigma's
+/// matcher picks it: `min(floor(n * p / 100), n - 1)` (no interpolation).
+pub fn percentile_index(n: usize, p: f64) -> Option<usize> {
+    let last = n.checked_sub(1)?;
+    let at = (n as f64 * p.clamp(0.0, 100.0) / 100.0).floor() as usize;
+    Some(at.min(last))
+}
+
+fn alert(spec: &CorrelationSpec, index: u32, key: &[String], group: &Group, value: f64) -> CorrelationAlert {
+    let entries = &group.entries;
+    CorrelationAlert {
+        spec: index,
+        group: spec.correlation.group_by.iter().zip(key).map(|(g, v)| (g.name.clone(), v.clone())).collect(),
+        value,
+        first_ts: entries.front().map(|e| e.ts).unwrap_or_default(),
+        last_ts: entries.back().map(|e| e.ts).unwrap_or_default(),
+        events: entries.iter().filter_map(|e| e.event.clone()).take(MAX_EVENT_REFS).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile_index;
+
+    #[test]
+    fn percentile_index_follows_pysigma() {
+        assert_eq!(percentile_index(0, 50.0), None);
+        assert_eq!(percentile_index(1, 95.0), Some(0));
+        assert_eq!(percentile_index(10, 0.0), Some(0));
+        assert_eq!(percentile_index(10, 50.0), Some(5));
+        assert_eq!(percentile_index(10, 95.0), Some(9));
+        assert_eq!(percentile_index(10, 100.0), Some(9));
+        assert_eq!(percentile_index(4, 30.0), Some(1));
+    }
+}
