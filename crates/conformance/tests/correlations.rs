@@ -206,6 +206,27 @@ fn state_is_bounded_in_bytes() {
 }
 
 #[test]
+fn the_byte_budget_is_shared_and_a_flood_evicts_its_own_groups() {
+    // Two correlations share a 256 KB budget. A flood of 10 KB user names fills the one
+    // grouped by user; it holds more than its share, so its own groups are evicted and the
+    // other correlation's small group for host h1 survives to fire.
+    let yaml = format!(
+        "{BASE}---\ntitle: by user\ncorrelation:\n  type: event_count\n  rules: [failed]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 3}}\n---\ntitle: by host\ncorrelation:\n  type: event_count\n  rules: [failed]\n  group-by: [host]\n  timespan: 1h\n  condition: {{gte: 3}}\n"
+    );
+    let mut events = vec![ev(0, "fail", "amy", r#","host":"h1""#), ev(1, "fail", "bob", r#","host":"h1""#)];
+    events.extend((0..200).map(|i| ev(2 + i, "fail", &format!("{i:04}{}", "x".repeat(10_000)), r#","host":"h2""#)));
+    events.push(ev(300, "fail", "carl", r#","host":"h1""#));
+    let refs: Vec<&str> = events.iter().map(String::as_str).collect();
+    let limits = vigil_engine::Limits { max_bytes: 256 << 10, ..vigil_engine::Limits::default() };
+    let (alerts, stats) = vigil_conformance::correlate_with(&yaml, &refs, limits);
+    assert!(stats.peak_bytes <= 256 << 10, "peak {} bytes", stats.peak_bytes);
+    assert!(stats.evicted_groups >= 170, "{} evictions", stats.evicted_groups);
+    let h1: Vec<_> = alerts.iter().filter(|(t, a)| t == "by host" && a.group[0].1 == "h1").collect();
+    assert_eq!(h1.len(), 1);
+    assert_eq!(h1[0].1.value, 3.0);
+}
+
+#[test]
 fn one_group_over_the_byte_budget_loses_its_oldest_values() {
     // value_count over 20 KB values with a 64 KB budget: a single group cannot keep them all,
     // so its oldest values go (counted), and the distinct count never reaches 10.

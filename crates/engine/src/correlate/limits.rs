@@ -10,18 +10,19 @@ use vigil_ir::{Correlation, CorrelationKind, CountCondition, Diagnostic, Rule, R
 pub const MAX_GROUPS: usize = 100_000;
 /// The most events one group keeps in its window before evicting the oldest.
 pub const MAX_ENTRIES: usize = 10_000;
-/// The most bytes (group keys, window events and their values) one correlation keeps before
-/// evicting the least recently used groups.
-pub const MAX_BYTES: usize = 64 << 20;
+/// The most bytes (group keys, window events and their values) all correlations together
+/// keep before evicting least recently used groups. A hundred groups with full 10,000-event
+/// windows in both an `event_count` and a `value_count` correlation take about 190 MB.
+pub const MAX_BYTES: usize = 256 << 20;
 
-/// Memory bounds of the correlation state, per correlation.
+/// Memory bounds of the correlation state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Groups per correlation.
     pub max_groups: usize,
     /// Window events per group.
     pub max_entries: usize,
-    /// Bytes per correlation: group keys, window events, stored values.
+    /// Bytes of all correlations together: group keys, window events, stored values.
     pub max_bytes: usize,
 }
 

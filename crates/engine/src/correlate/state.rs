@@ -4,7 +4,9 @@
 //! Each correlation keeps its groups in a linked hash map in least-recently-used order
 //! (`hashlink`, front = least recently fed). That order gives both bounds their cost:
 //!
-//! - when a correlation is full (groups or bytes), the front group is evicted, O(1);
+//! - when a correlation holds its maximum of groups, or all correlations together their
+//!   byte budget, a front group is evicted, O(1) (the victim is the fed correlation when it
+//!   holds at least its share of the budget, otherwise the largest);
 //! - expired windows are swept from the front, a few groups per event: with input in time
 //!   order the front is the oldest group, so a sweep never scans the map. A window that
 //!   expires behind a younger one is closed when its group is fed again, evicted, or at the
@@ -130,7 +132,7 @@ pub struct CorrelationStats {
     pub evicted_entries: u64,
     /// Matches that could not be placed in time (no parsable timestamp).
     pub untimed: u64,
-    /// The most bytes one correlation's state held after an event (the budget's measure).
+    /// The most bytes all correlations held together after an event (the budget's measure).
     pub peak_bytes: u64,
 }
 
@@ -138,6 +140,8 @@ pub struct CorrelationStats {
 pub struct Correlator<'p> {
     plan: &'p CorrelationPlan,
     states: Vec<State>,
+    /// Bytes held by all correlations together (the budget is shared).
+    bytes: usize,
     max_ts: i64,
     hits: u64,
     limits: Limits,
@@ -152,12 +156,12 @@ impl<'p> Correlator<'p> {
     /// A correlator with explicit memory bounds.
     pub fn with_limits(plan: &'p CorrelationPlan, limits: Limits) -> Correlator<'p> {
         let states = plan.specs.iter().map(|_| State::default()).collect();
-        Correlator { plan, states, max_ts: i64::MIN, hits: 0, limits, stats: CorrelationStats::default() }
+        Correlator { plan, states, bytes: 0, max_ts: i64::MIN, hits: 0, limits, stats: CorrelationStats::default() }
     }
 
     /// Bytes the correlation state holds now, by the same accounting the budget uses.
     pub fn bytes(&self) -> usize {
-        self.states.iter().map(|s| s.bytes).sum()
+        self.bytes
     }
 
     /// Consumes one feed of an event at time `ts` (`None` when the event had no timestamp).
@@ -171,9 +175,9 @@ impl<'p> Correlator<'p> {
         // Sweep the fed correlation and, in turn, one other, so every correlation's expired
         // windows are closed as time advances.
         let mut fired = Vec::new();
-        self.sweep(feed.spec, &mut fired);
-        let turn = (self.hits % self.states.len().max(1) as u64) as u32;
-        if turn != feed.spec {
+        self.sweep(feed.spec as usize, &mut fired);
+        let turn = (self.hits % self.states.len().max(1) as u64) as usize;
+        if turn != feed.spec as usize {
             self.sweep(turn, &mut fired);
         }
         for alert in fired {
@@ -183,35 +187,82 @@ impl<'p> Correlator<'p> {
     }
 
     /// Closes (tumbling) or drops (sliding) expired groups at the front of correlation `si`.
-    fn sweep(&mut self, si: u32, fired: &mut Vec<CorrelationAlert>) {
-        let (Some(spec), Some(state)) = (self.plan.specs.get(si as usize), self.states.get_mut(si as usize)) else { return };
+    fn sweep(&mut self, si: usize, fired: &mut Vec<CorrelationAlert>) {
+        let plan = self.plan;
+        let (Some(spec), Some(state)) = (plan.specs.get(si), self.states.get_mut(si)) else { return };
         for _ in 0..SWEEP_PER_EVENT {
             if !state.groups.front().is_some_and(|(_, g)| expired(spec, g, self.max_ts)) {
                 break;
             }
             if let Some((key, mut group)) = state.groups.pop_front() {
-                state.bytes = state.bytes.saturating_sub(group.bytes(&key));
+                let cost = group.bytes(&key);
+                state.bytes = state.bytes.saturating_sub(cost);
+                self.bytes = self.bytes.saturating_sub(cost);
                 if !spec.sliding {
-                    fired.extend(close(spec, si, &key, &mut group));
+                    fired.extend(close(spec, si as u32, &key, &mut group));
                 }
             }
         }
     }
 
+    /// Evicts the least recently used group of correlation `si`. A tumbling window that is
+    /// already over is closed (decided), not lost; any other eviction is counted.
+    fn evict_front(&mut self, si: usize, fired: &mut Vec<CorrelationAlert>) {
+        let plan = self.plan;
+        let (Some(spec), Some(state)) = (plan.specs.get(si), self.states.get_mut(si)) else { return };
+        let Some((key, mut group)) = state.groups.pop_front() else { return };
+        let cost = group.bytes(&key);
+        state.bytes = state.bytes.saturating_sub(cost);
+        self.bytes = self.bytes.saturating_sub(cost);
+        if !spec.sliding && expired(spec, &group, self.max_ts) {
+            fired.extend(close(spec, si as u32, &key, &mut group));
+        } else {
+            self.stats.evicted_groups += 1;
+        }
+    }
+
+    /// The correlation to evict from when the shared byte budget is exceeded while `current`
+    /// is fed: `current` itself when it holds at least its share of the budget (the usual
+    /// case under a flood, found in O(1)), otherwise the one holding the most. With
+    /// `keep_back`, the most recent group of `current` (the one being fed) is not a candidate.
+    fn victim(&self, current: usize, keep_back: bool) -> Option<usize> {
+        let evictable = |i: usize, s: &State| s.groups.len() > usize::from(keep_back && i == current);
+        let share = self.limits.max_bytes / self.states.len().max(1);
+        if self.states.get(current).is_some_and(|s| evictable(current, s) && s.bytes >= share) {
+            return Some(current);
+        }
+        self.states.iter().enumerate().filter(|(i, s)| evictable(*i, s)).max_by_key(|(_, s)| s.bytes).map(|(i, _)| i)
+    }
+
+    /// Evicts least recently used groups until `extra` more bytes fit in the budget.
+    fn make_room(&mut self, current: usize, extra: usize, keep_back: bool, fired: &mut Vec<CorrelationAlert>) {
+        while self.bytes + extra > self.limits.max_bytes {
+            let Some(victim) = self.victim(current, keep_back) else { break };
+            self.evict_front(victim, fired);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn add(&mut self, si: u32, input: u32, key: Vec<String>, value: Option<String>, ts: i64, event: Option<EventRef>, out: &mut Vec<CorrelationAlert>) {
-        let (Some(spec), Some(state)) = (self.plan.specs.get(si as usize), self.states.get_mut(si as usize)) else { return };
+        let plan = self.plan;
+        let Some(spec) = plan.specs.get(si as usize) else { return };
+        let current = si as usize;
         let limits = self.limits;
         let mut fired = Vec::new();
-        if state.groups.to_back(&key).is_none() {
+        let known = self.states.get_mut(current).is_some_and(|state| state.groups.to_back(&key).is_some());
+        if !known {
             let group = Group { per_input: vec![0; spec.inputs.len()], ..Group::default() };
             let cost = group.bytes(&key);
-            while !state.groups.is_empty() && (state.groups.len() >= limits.max_groups.max(1) || state.bytes + cost > limits.max_bytes) {
-                evict_front(spec, si, state, self.max_ts, &mut self.stats, &mut fired);
+            while self.states.get(current).is_some_and(|s| s.groups.len() >= limits.max_groups.max(1)) {
+                self.evict_front(current, &mut fired);
             }
-            state.bytes += cost;
+            self.make_room(current, cost, false, &mut fired);
+            let Some(state) = self.states.get_mut(current) else { return };
             state.groups.insert(key.clone(), group);
+            state.bytes += cost;
+            self.bytes += cost;
         }
+        let Some(state) = self.states.get_mut(current) else { return };
         let Some(group) = state.groups.get_mut(&key) else { return };
         let before = group.bytes(&key);
         let span = spec.correlation.timespan_ms;
@@ -238,25 +289,25 @@ impl<'p> Correlator<'p> {
         }
         let after = group.bytes(&key);
         state.bytes = (state.bytes + after).saturating_sub(before);
-        // Over the byte budget: evict other groups, least recently used first; a group that
-        // alone exceeds the budget loses its oldest events.
-        while state.bytes > limits.max_bytes && state.groups.len() > 1 {
-            evict_front(spec, si, state, self.max_ts, &mut self.stats, &mut fired);
-        }
-        if state.bytes > limits.max_bytes {
-            if let Some(group) = state.groups.get_mut(&key) {
-                let before = group.bytes(&key);
-                let mut bytes = state.bytes;
-                while bytes > limits.max_bytes && group.entries.len() > 1 {
-                    let was = group.bytes(&key);
-                    group.pop_front();
-                    self.stats.evicted_entries += 1;
-                    bytes = (bytes + group.bytes(&key)).saturating_sub(was);
+        self.bytes = (self.bytes + after).saturating_sub(before);
+        // Over the budget: evict other groups, least recently used first; a group that alone
+        // exceeds the budget loses its oldest events.
+        self.make_room(current, 0, true, &mut fired);
+        if self.bytes > limits.max_bytes {
+            if let Some(state) = self.states.get_mut(current) {
+                if let Some(group) = state.groups.get_mut(&key) {
+                    while self.bytes > limits.max_bytes && group.entries.len() > 1 {
+                        let was = group.bytes(&key);
+                        group.pop_front();
+                        self.stats.evicted_entries += 1;
+                        let now = group.bytes(&key);
+                        state.bytes = (state.bytes + now).saturating_sub(was);
+                        self.bytes = (self.bytes + now).saturating_sub(was);
+                    }
                 }
-                state.bytes = (state.bytes + group.bytes(&key)).saturating_sub(before);
             }
         }
-        self.stats.peak_bytes = self.stats.peak_bytes.max(state.bytes as u64);
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes as u64);
         for alert in fired {
             self.emit(alert, out);
         }
@@ -281,6 +332,7 @@ impl<'p> Correlator<'p> {
                 continue;
             }
             let mut groups: Vec<(Vec<String>, Group)> = state.groups.drain().collect();
+            self.bytes = self.bytes.saturating_sub(state.bytes);
             state.bytes = 0;
             groups.sort_by(|a, b| a.0.cmp(&b.0));
             for (key, mut group) in groups {
@@ -303,22 +355,17 @@ fn expired(spec: &CorrelationSpec, group: &Group, max_ts: i64) -> bool {
     }
 }
 
-/// Evicts the least recently used group of a correlation. A tumbling window that is already
-/// over is closed (decided), not lost; any other eviction is counted.
-fn evict_front(spec: &CorrelationSpec, si: u32, state: &mut State, max_ts: i64, stats: &mut CorrelationStats, fired: &mut Vec<CorrelationAlert>) {
-    let Some((key, mut group)) = state.groups.pop_front() else { return };
-    state.bytes = state.bytes.saturating_sub(group.bytes(&key));
-    if !spec.sliding && expired(spec, &group, max_ts) {
-        fired.extend(close(spec, si, &key, &mut group));
-    } else {
-        stats.evicted_groups += 1;
-    }
-}
-
 fn push_bounded(group: &mut Group, entry: Entry, counts_distinct: bool, max_entries: usize, stats: &mut CorrelationStats) {
-    if group.entries.len() >= max_entries.max(1) {
+    let max_entries = max_entries.max(1);
+    if group.entries.len() >= max_entries {
         group.pop_front();
         stats.evicted_entries += 1;
+    }
+    // Grow by doubling, but never past the window's limit: a full window then holds exactly
+    // `max_entries` slots instead of the next power of two.
+    let len = group.entries.len();
+    if len == group.entries.capacity() {
+        group.entries.reserve_exact((len * 2).max(4).min(max_entries).saturating_sub(len));
     }
     group.push(entry, counts_distinct);
 }
