@@ -89,7 +89,7 @@ run() {
   local gen_s
   gen_s=$(echo "$t1 - $t0" | bc -l)
   gen "$n" "$groups" "$key" \
-    | /usr/bin/time -v -o "$WORK/$name.time" "$VIGIL" hunt - --rules "$WORK/rules.yml" "${THREAD_ARGS[@]}" \
+    | /usr/bin/time -v -o "$WORK/$name.time" "$VIGIL" hunt - --rules "$WORK/rules.yml" --format ndjson "${THREAD_ARGS[@]}" \
       >"$WORK/$name.alerts" 2>"$WORK/$name.err" || true
   local rss_kb wall evicted state events
   rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$name.time")

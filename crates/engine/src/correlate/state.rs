@@ -18,10 +18,11 @@
 //! randomly keyed SipHash: group keys come from event data and may be chosen by an attacker.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::RandomState;
+use std::hash::{BuildHasher, RandomState};
 use std::mem::size_of;
 use std::sync::Arc;
 
+use hashlink::linked_hash_map::RawEntryMut;
 use hashlink::LinkedHashMap;
 use vigil_ir::{Aggregate, CorrelationKind};
 
@@ -249,7 +250,16 @@ impl<'p> Correlator<'p> {
         let current = si as usize;
         let limits = self.limits;
         let mut fired = Vec::new();
-        let known = self.states.get_mut(current).is_some_and(|state| state.groups.to_back(&key).is_some());
+        // The key is hashed once per event (long group values make hashing the main cost):
+        // every lookup below reuses the hash.
+        let Some(hash) = self.states.get(current).map(|state| state.groups.hasher().hash_one(&key)) else { return };
+        let known = self.states.get_mut(current).is_some_and(|state| match state.groups.raw_entry_mut().from_key_hashed_nocheck(hash, &key) {
+            RawEntryMut::Occupied(mut entry) => {
+                entry.to_back();
+                true
+            }
+            RawEntryMut::Vacant(_) => false,
+        });
         if !known {
             let group = Group { per_input: vec![0; spec.inputs.len()], ..Group::default() };
             let cost = group.bytes(&key);
@@ -258,12 +268,15 @@ impl<'p> Correlator<'p> {
             }
             self.make_room(current, cost, false, &mut fired);
             let Some(state) = self.states.get_mut(current) else { return };
-            state.groups.insert(key.clone(), group);
+            if let RawEntryMut::Vacant(entry) = state.groups.raw_entry_mut().from_key_hashed_nocheck(hash, &key) {
+                entry.insert_hashed_nocheck(hash, key.clone(), group);
+            }
             state.bytes += cost;
             self.bytes += cost;
         }
         let Some(state) = self.states.get_mut(current) else { return };
-        let Some(group) = state.groups.get_mut(&key) else { return };
+        let RawEntryMut::Occupied(entry) = state.groups.raw_entry_mut().from_key_hashed_nocheck(hash, &key) else { return };
+        let group = entry.into_mut();
         let before = group.bytes(&key);
         let span = spec.correlation.timespan_ms;
         let counts_distinct = matches!(spec.correlation.kind, CorrelationKind::ValueCount { .. });
@@ -295,7 +308,8 @@ impl<'p> Correlator<'p> {
         self.make_room(current, 0, true, &mut fired);
         if self.bytes > limits.max_bytes {
             if let Some(state) = self.states.get_mut(current) {
-                if let Some(group) = state.groups.get_mut(&key) {
+                if let RawEntryMut::Occupied(entry) = state.groups.raw_entry_mut().from_key_hashed_nocheck(hash, &key) {
+                    let group = entry.into_mut();
                     while self.bytes > limits.max_bytes && group.entries.len() > 1 {
                         let was = group.bytes(&key);
                         group.pop_front();
