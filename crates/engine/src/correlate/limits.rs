@@ -32,22 +32,26 @@ impl Default for Limits {
     }
 }
 
-/// The largest value a correlation's measure can take, and what bounds it; `None` when
-/// nothing does (sums and other aggregates of event values).
-fn ceiling(c: &Correlation, limits: &Limits) -> Option<(u64, String, String)> {
+/// The smallest and largest values a correlation's measure can take on a window that holds
+/// events, and what bounds it; `None` when nothing does (aggregates of event values).
+fn range(c: &Correlation, limits: &Limits) -> Option<(u64, u64, String, String)> {
     let entries = limits.max_entries.max(1) as u64;
-    let window = || {
-        (
+    let window = |min: u64| {
+        Some((
+            min,
             entries,
             format!("a group keeps at most {entries} events in its window (the `max_entries` limit)"),
             format!("lower the threshold to at most {entries}, or raise `max_entries` in `vigil_engine::Limits` (default {MAX_ENTRIES})"),
-        )
+        ))
     };
     match &c.kind {
-        CorrelationKind::EventCount | CorrelationKind::ValueCount { .. } => Some(window()),
+        CorrelationKind::EventCount => window(1),
+        // Events that lack the field count no value, so a window can measure 0.
+        CorrelationKind::ValueCount { .. } => window(0),
         CorrelationKind::Temporal | CorrelationKind::TemporalOrdered if !c.condition.is_empty() => {
             let rules = c.rules.len() as u64;
             Some((
+                1,
                 rules,
                 format!("a `temporal` correlation counts distinct referenced rules, and this one references {rules}"),
                 format!("lower the threshold to at most {rules}, or reference more rules"),
@@ -57,11 +61,11 @@ fn ceiling(c: &Correlation, limits: &Limits) -> Option<(u64, String, String)> {
     }
 }
 
-/// True when some whole number in `1..=max` satisfies `condition` (a window that is
-/// measured holds at least one event, and counts are whole numbers).
-fn satisfiable(condition: &CountCondition, max: u64) -> bool {
+/// True when some whole number in `min..=max` satisfies `condition` (counts are whole
+/// numbers).
+fn satisfiable(condition: &CountCondition, min: u64, max: u64) -> bool {
     let max = max as f64;
-    let mut lo = 1.0f64;
+    let mut lo = min as f64;
     let mut hi = max;
     if let Some(b) = condition.gte {
         lo = lo.max(b.ceil());
@@ -85,11 +89,11 @@ fn satisfiable(condition: &CountCondition, max: u64) -> bool {
 /// `limits`, pointing at the condition.
 pub fn check(rule: &Rule, limits: &Limits) -> Option<Diagnostic> {
     let RuleBody::Correlation(c) = &rule.body else { return None };
-    let (max, why, hint) = ceiling(c, limits)?;
-    if satisfiable(&c.condition, max) {
+    let (min, max, why, hint) = range(c, limits)?;
+    if satisfiable(&c.condition, min, max) {
         return None;
     }
-    let message = if satisfiable(&c.condition, u64::MAX >> 11) {
+    let message = if satisfiable(&c.condition, min, u64::MAX >> 11) {
         format!("this condition can never be met: {why}")
     } else {
         "this condition can never be met: no count satisfies all its bounds".to_string()
@@ -121,16 +125,18 @@ mod tests {
 
     #[test]
     fn bounds_against_a_ceiling() {
-        assert!(satisfiable(&condition(None, Some(10.0), None, None), 10));
-        assert!(!satisfiable(&condition(None, Some(11.0), None, None), 10));
-        assert!(!satisfiable(&condition(Some(10.0), None, None, None), 10));
-        assert!(satisfiable(&condition(Some(9.5), None, None, None), 10));
-        assert!(!satisfiable(&condition(None, None, Some(1.0), None), 10));
-        assert!(satisfiable(&condition(None, None, Some(2.0), None), 10));
-        assert!(!satisfiable(&condition(None, None, None, Some(11.0)), 10));
-        assert!(!satisfiable(&condition(None, None, None, Some(2.5)), 10));
-        assert!(!satisfiable(&condition(Some(5.0), None, Some(6.0), None), 10));
+        assert!(satisfiable(&condition(None, Some(10.0), None, None), 1, 10));
+        assert!(!satisfiable(&condition(None, Some(11.0), None, None), 1, 10));
+        assert!(!satisfiable(&condition(Some(10.0), None, None, None), 1, 10));
+        assert!(satisfiable(&condition(Some(9.5), None, None, None), 1, 10));
+        assert!(!satisfiable(&condition(None, None, Some(1.0), None), 1, 10));
+        assert!(satisfiable(&condition(None, None, Some(2.0), None), 1, 10));
+        assert!(!satisfiable(&condition(None, None, None, Some(11.0)), 1, 10));
+        assert!(!satisfiable(&condition(None, None, None, Some(2.5)), 1, 10));
+        assert!(!satisfiable(&condition(Some(5.0), None, Some(6.0), None), 1, 10));
         let only_one = CountCondition { gte: Some(10.0), neq: Some(10.0), ..CountCondition::default() };
-        assert!(!satisfiable(&only_one, 10));
+        assert!(!satisfiable(&only_one, 1, 10));
+        // value_count can measure 0 (no event carried the field): `lt: 1` can hold.
+        assert!(satisfiable(&condition(None, None, Some(1.0), None), 0, 10));
     }
 }
