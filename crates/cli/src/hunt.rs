@@ -56,7 +56,7 @@ fn kind_name(kind: &CorrelationKind) -> &'static str {
             vigil_ir::Aggregate::Sum => "value_sum",
             vigil_ir::Aggregate::Avg => "value_avg",
             vigil_ir::Aggregate::Median => "value_median",
-            vigil_ir::Aggregate::Percentile => "value_percentile",
+            vigil_ir::Aggregate::Percentile(_) => "value_percentile",
         },
     }
 }
@@ -219,8 +219,11 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     if !program.correlations.is_empty() {
         writeln!(
             err,
-            "correlations: {} groups evicted, {} window events evicted, {} matches without a valid timestamp (missing, or an impossible date)",
-            stats.evicted_groups, stats.evicted_entries, stats.untimed
+            "correlations: {} groups evicted, {} window events evicted, {} matches without a valid timestamp (missing, or an impossible date); peak state {:.1} MB",
+            stats.evicted_groups,
+            stats.evicted_entries,
+            stats.untimed,
+            stats.peak_bytes as f64 / 1e6
         )?;
     }
     writeln!(err, "alerts: {alerts}")?;

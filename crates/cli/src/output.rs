@@ -139,7 +139,7 @@ impl<W: Write> AlertWriter<W> {
                 let group: serde_json::Map<String, Value> = alert.group.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
                 let out = json!({
                     "rule": rule_json(rule),
-                    "correlation": {"type": kind, "group": group, "value": alert.value, "subject": alert.subject,
+                    "correlation": {"type": kind, "group": group, "value": alert.value,
                                     "first_ms": alert.first_ts, "last_ms": alert.last_ts, "events": events},
                     "source": {"path": alert.events.first().map(|e| &*e.source), "line": alert.events.first().map(|e| e.line)},
                 });

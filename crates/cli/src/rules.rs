@@ -91,7 +91,10 @@ pub fn load_text(loaded: &mut LoadedRules, name: String, text: String, options: 
 /// Resolves correlations and filters across everything loaded and warns about duplicate
 /// ids, filing the diagnostics under the files they belong to. Each error removed a rule.
 pub fn link(loaded: &mut LoadedRules) {
+    // Correlations that can never fire under the engine's limits are refused first, so
+    // `check` and `hunt` agree and correlations built on them are refused as well.
     let mut diagnostics = duplicate_ids(&loaded.ids);
+    diagnostics.extend(vigil_engine::correlate::limits::refuse_unreachable(&mut loaded.rules, &vigil_engine::Limits::default()));
     diagnostics.extend(vigil_sigma::link(&mut loaded.rules, &loaded.filters));
     for d in diagnostics {
         if d.severity == vigil_ir::Severity::Error {

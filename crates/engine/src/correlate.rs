@@ -11,24 +11,27 @@
 //!   `timespan` that open at a group's first event and close when a later event falls
 //!   outside, or at the end of input.
 //!
-//! Memory is bounded: groups whose windows have passed are swept, and past
-//! [`MAX_GROUPS`] per correlation (or [`MAX_ENTRIES`] per group) the oldest state is evicted
-//! and counted. A correlation that names another correlation (chaining) receives that
-//! correlation's alerts as events, keyed by group-by field names.
+//! Memory is bounded in groups, window events and bytes ([`limits`]); the runtime state
+//! ([`state`]) evicts least recently used groups and sweeps expired windows in O(1)
+//! amortised per event, counting what it evicts. A correlation that names another
+//! correlation (chaining) receives that correlation's alerts as events, keyed by group-by
+//! field names.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+pub mod limits;
+pub mod state;
+
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use vigil_ir::{Aggregate, Correlation, CorrelationKind, Diagnostic, HandleIndex, Rule, RuleBody};
+use vigil_ir::{Correlation, CorrelationKind, Diagnostic, HandleIndex, Rule, RuleBody};
 
 use crate::fields::{FieldTrie, Slot};
 use crate::program::CompiledRule;
 use crate::view::EventView;
 
-/// The most groups one correlation keeps before evicting the oldest.
-pub const MAX_GROUPS: usize = 100_000;
-/// The most events one group keeps in its window before evicting the oldest.
-pub const MAX_ENTRIES: usize = 10_000;
+pub use limits::{Limits, MAX_BYTES, MAX_ENTRIES, MAX_GROUPS};
+pub use state::{CorrelationStats, Correlator};
+
 /// The most event references an alert carries.
 pub const MAX_EVENT_REFS: usize = 16;
 
@@ -97,10 +100,8 @@ pub struct Feed {
 pub struct CorrelationAlert {
     pub spec: u32,
     pub group: Vec<(String, String)>,
-    /// The measured quantity (count, distinct values, sum, ...).
+    /// The measured quantity (count, distinct values, sum, percentile, ...).
     pub value: f64,
-    /// For `value_percentile`, the value whose share was measured.
-    pub subject: Option<String>,
     pub first_ts: i64,
     pub last_ts: i64,
     pub events: Vec<EventRef>,
@@ -127,6 +128,10 @@ pub(crate) fn compile_correlations(
         for ci in pending {
             let rule = correlations[ci];
             let RuleBody::Correlation(c) = &rule.body else { continue };
+            if let Some(d) = limits::check(rule, &Limits::default()) {
+                refused.push(d);
+                continue;
+            }
             let mut inputs = Vec::new();
             let mut blocked = false;
             let mut missing: Option<&str> = None;
@@ -253,267 +258,4 @@ impl CorrelationPlan {
     pub fn is_empty(&self) -> bool {
         self.specs.is_empty()
     }
-}
-
-#[derive(Clone, Debug)]
-struct Entry {
-    ts: i64,
-    input: u32,
-    value: Option<String>,
-    event: Option<EventRef>,
-}
-
-#[derive(Debug, Default)]
-struct Group {
-    entries: VecDeque<Entry>,
-    window_start: i64,
-    last_ts: i64,
-}
-
-/// Counters the run summary reports.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CorrelationStats {
-    /// Groups evicted because a correlation held its maximum ([`MAX_GROUPS`] by default).
-    pub evicted_groups: u64,
-    /// Events dropped from a full window ([`MAX_ENTRIES`] by default).
-    pub evicted_entries: u64,
-    /// Matches that could not be placed in time (no parsable timestamp).
-    pub untimed: u64,
-}
-
-/// Memory bounds of the correlation state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Groups per correlation.
-    pub max_groups: usize,
-    /// Window events per group.
-    pub max_entries: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits { max_groups: MAX_GROUPS, max_entries: MAX_ENTRIES }
-    }
-}
-
-/// The runtime state of all correlations.
-pub struct Correlator<'p> {
-    plan: &'p CorrelationPlan,
-    groups: Vec<HashMap<Vec<String>, Group>>,
-    max_ts: i64,
-    hits: u64,
-    limits: Limits,
-    pub stats: CorrelationStats,
-}
-
-impl<'p> Correlator<'p> {
-    pub fn new(plan: &'p CorrelationPlan) -> Correlator<'p> {
-        Correlator::with_limits(plan, Limits::default())
-    }
-
-    /// A correlator with explicit memory bounds.
-    pub fn with_limits(plan: &'p CorrelationPlan, limits: Limits) -> Correlator<'p> {
-        Correlator { plan, groups: plan.specs.iter().map(|_| HashMap::new()).collect(), max_ts: i64::MIN, hits: 0, limits, stats: CorrelationStats::default() }
-    }
-
-    /// Consumes one feed of an event at time `ts` (`None` when the event had no timestamp).
-    pub fn feed(&mut self, feed: Feed, ts: Option<i64>, event: EventRef, out: &mut Vec<CorrelationAlert>) {
-        let Some(ts) = ts else {
-            self.stats.untimed += 1;
-            return;
-        };
-        self.max_ts = self.max_ts.max(ts);
-        self.hits += 1;
-        if self.hits.is_multiple_of(4096) {
-            self.sweep(out);
-        }
-        self.add(feed.spec, feed.input, feed.group, feed.value, ts, Some(event), out);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn add(&mut self, spec_index: u32, input: u32, key: Vec<String>, value: Option<String>, ts: i64, event: Option<EventRef>, out: &mut Vec<CorrelationAlert>) {
-        let Some(spec) = self.plan.specs.get(spec_index as usize) else { return };
-        let span = spec.correlation.timespan_ms;
-        let Some(groups) = self.groups.get_mut(spec_index as usize) else { return };
-        if !groups.contains_key(&key) && groups.len() >= self.limits.max_groups {
-            if let Some(oldest) = groups.iter().min_by_key(|(_, g)| g.last_ts).map(|(k, _)| k.clone()) {
-                groups.remove(&oldest);
-                self.stats.evicted_groups += 1;
-            }
-        }
-        let group = groups.entry(key.clone()).or_default();
-        let entry = Entry { ts, input, value, event };
-        let mut fired = Vec::new();
-        if spec.sliding {
-            while group.entries.front().is_some_and(|e| e.ts < ts - span) {
-                group.entries.pop_front();
-            }
-            push_bounded(group, entry, self.limits.max_entries, &mut self.stats);
-            if let Some(alert) = measure(spec, spec_index, &key, group, None) {
-                fired.push(alert);
-                group.entries.clear();
-            }
-        } else {
-            if !group.entries.is_empty() && ts > group.window_start + span {
-                fired.extend(close(spec, spec_index, &key, group));
-            }
-            if group.entries.is_empty() {
-                group.window_start = ts;
-            }
-            push_bounded(group, entry, self.limits.max_entries, &mut self.stats);
-        }
-        for alert in fired {
-            self.emit(alert, out);
-        }
-    }
-
-    fn emit(&mut self, alert: CorrelationAlert, out: &mut Vec<CorrelationAlert>) {
-        let downstream = self.plan.by_correlation.get(alert.spec as usize).cloned().unwrap_or_default();
-        for (spec, input) in downstream {
-            let Some(inp) = self.plan.specs.get(spec as usize).and_then(|s| s.inputs.get(input as usize)) else { continue };
-            let key = inp.group_names.iter().map(|n| alert.group.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default()).collect();
-            self.add(spec, input, key, None, alert.last_ts, alert.events.first().cloned(), out);
-        }
-        out.push(alert);
-    }
-
-    /// Closes windows that can no longer grow and drops stale sliding groups.
-    fn sweep(&mut self, out: &mut Vec<CorrelationAlert>) {
-        let mut fired = Vec::new();
-        for (si, spec) in self.plan.specs.iter().enumerate() {
-            let span = spec.correlation.timespan_ms;
-            let Some(groups) = self.groups.get_mut(si) else { continue };
-            let max_ts = self.max_ts;
-            if spec.sliding {
-                groups.retain(|_, g| g.last_ts >= max_ts - span);
-            } else {
-                let expired: Vec<Vec<String>> = groups.iter().filter(|(_, g)| g.window_start + span < max_ts).map(|(k, _)| k.clone()).collect();
-                for key in expired {
-                    if let Some(mut g) = groups.remove(&key) {
-                        fired.extend(close(spec, si as u32, &key, &mut g));
-                    }
-                }
-            }
-        }
-        for alert in fired {
-            self.emit(alert, out);
-        }
-    }
-
-    /// Ends the input: closes every open tumbling window.
-    pub fn finish(&mut self, out: &mut Vec<CorrelationAlert>) {
-        let mut fired = Vec::new();
-        for (si, spec) in self.plan.specs.iter().enumerate() {
-            if spec.sliding {
-                continue;
-            }
-            let Some(groups) = self.groups.get_mut(si) else { continue };
-            let mut keys: Vec<Vec<String>> = groups.keys().cloned().collect();
-            keys.sort();
-            for key in keys {
-                if let Some(mut g) = groups.remove(&key) {
-                    fired.extend(close(spec, si as u32, &key, &mut g));
-                }
-            }
-        }
-        for alert in fired {
-            self.emit(alert, out);
-        }
-    }
-}
-
-fn push_bounded(group: &mut Group, entry: Entry, max_entries: usize, stats: &mut CorrelationStats) {
-    group.last_ts = group.last_ts.max(entry.ts);
-    if group.entries.len() >= max_entries.max(1) {
-        group.entries.pop_front();
-        stats.evicted_entries += 1;
-    }
-    group.entries.push_back(entry);
-}
-
-/// Decides a tumbling window; percentile may fire once per value.
-fn close(spec: &CorrelationSpec, index: u32, key: &[String], group: &mut Group) -> Vec<CorrelationAlert> {
-    let mut out = Vec::new();
-    if let CorrelationKind::Value { aggregate: Aggregate::Percentile, .. } = spec.correlation.kind {
-        let mut values: Vec<String> = group.entries.iter().filter_map(|e| e.value.clone()).collect();
-        values.sort();
-        values.dedup();
-        for v in values {
-            out.extend(measure(spec, index, key, group, Some(&v)));
-        }
-    } else {
-        out.extend(measure(spec, index, key, group, None));
-    }
-    group.entries.clear();
-    out
-}
-
-/// Measures a group's window and returns an alert when the condition holds.
-fn measure(spec: &CorrelationSpec, index: u32, key: &[String], group: &Group, subject: Option<&str>) -> Option<CorrelationAlert> {
-    let c = &spec.correlation;
-    let entries = &group.entries;
-    if entries.is_empty() {
-        return None;
-    }
-    let numbers = || entries.iter().filter_map(|e| e.value.as_deref().and_then(|v| v.trim().parse::<f64>().ok()));
-    let value = match &c.kind {
-        CorrelationKind::EventCount => entries.len() as f64,
-        CorrelationKind::ValueCount { .. } => entries.iter().filter_map(|e| e.value.as_deref()).filter(|v| !v.is_empty()).collect::<HashSet<_>>().len() as f64,
-        CorrelationKind::Temporal => entries.iter().map(|e| e.input).collect::<HashSet<_>>().len() as f64,
-        CorrelationKind::TemporalOrdered => {
-            // The longest prefix of the rule order found as a subsequence.
-            let mut next = 0u32;
-            for e in entries {
-                if e.input == next {
-                    next += 1;
-                }
-            }
-            f64::from(next)
-        }
-        CorrelationKind::Value { aggregate, .. } => match aggregate {
-            Aggregate::Sum => numbers().sum(),
-            Aggregate::Avg => {
-                let v: Vec<f64> = numbers().collect();
-                if v.is_empty() {
-                    return None;
-                }
-                v.iter().sum::<f64>() / v.len() as f64
-            }
-            Aggregate::Median => {
-                let mut v: Vec<f64> = numbers().collect();
-                if v.is_empty() {
-                    return None;
-                }
-                v.sort_by(f64::total_cmp);
-                let mid = v.len() / 2;
-                if v.len().is_multiple_of(2) {
-                    (v[mid - 1] + v[mid]) / 2.0
-                } else {
-                    v[mid]
-                }
-            }
-            Aggregate::Percentile => {
-                let subject = subject.or_else(|| entries.back().and_then(|e| e.value.as_deref()))?;
-                let same = entries.iter().filter(|e| e.value.as_deref() == Some(subject)).count();
-                100.0 * same as f64 / entries.len() as f64
-            }
-        },
-    };
-    let holds = match c.kind {
-        CorrelationKind::Temporal | CorrelationKind::TemporalOrdered if c.condition.is_empty() => value >= spec.inputs.len() as f64,
-        _ => c.condition.holds(value),
-    };
-    if !holds {
-        return None;
-    }
-    let group = c.group_by.iter().zip(key).map(|(g, v)| (g.name.clone(), v.clone())).collect();
-    Some(CorrelationAlert {
-        spec: index,
-        group,
-        value,
-        subject: subject.map(str::to_string),
-        first_ts: entries.front().map(|e| e.ts).unwrap_or_default(),
-        last_ts: entries.back().map(|e| e.ts).unwrap_or_default(),
-        events: entries.iter().filter_map(|e| e.event.clone()).take(MAX_EVENT_REFS).collect(),
-    })
 }

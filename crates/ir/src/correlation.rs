@@ -23,10 +23,10 @@ pub enum Aggregate {
     Sum,
     Avg,
     Median,
-    /// The percentile rank of the triggering event's value: the share (0 to 100) of the
-    /// group's events in the window that carry that same value. The specification's example
-    /// (`field: Image`, `lte: 1`) reads as "a process name seen in at most 1% of starts".
-    Percentile,
+    /// The P-th percentile (0 to 100, from the condition's `percentile`) of the field's
+    /// numeric values in the group's window, as pySigma's matcher computes it: the sorted
+    /// values' element at 0-based index `min(floor(n * P / 100), n - 1)`, no interpolation.
+    Percentile(f64),
 }
 
 /// A bound on the measured quantity; all bounds given must hold (a range).
@@ -114,6 +114,8 @@ pub struct Correlation {
     pub span: Span,
     /// Per referenced stateless rule, the fields a pipeline mapped its inputs to.
     pub mapped: Vec<InputFields>,
+    /// Where the `condition` is written (the `correlation` section when it has none).
+    pub condition_span: Span,
 }
 
 impl Correlation {

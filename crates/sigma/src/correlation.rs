@@ -59,8 +59,9 @@ fn number(node: &Node) -> Option<f64> {
     }
 }
 
-/// Lowers the `correlation:` section of a document.
-pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation> {
+/// Lowers the `correlation:` section of a document; `root` is the whole document, where the
+/// specification's schema puts `generate` (beside `correlation:`).
+pub fn lower_correlation(cx: &mut Context, root: &Node, section: &Node) -> Option<Correlation> {
     if section.as_map().is_none() {
         cx.error(Diagnostic::error(
             "sigma::wrong-type",
@@ -140,6 +141,7 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
     // The condition: bounds, plus `field` (and `percentile`) for value_* types.
     let mut condition = CountCondition::default();
     let mut fields: Vec<String> = Vec::new();
+    let mut percentile: Option<(f64, vigil_ir::Span)> = None;
     if let Some(node) = section.get("condition") {
         let Some(entries) = node.as_map() else {
             cx.error(Diagnostic::error(
@@ -154,6 +156,24 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
             let key_text = key.scalar_text().unwrap_or_default();
             if key_text == "field" {
                 fields = names(cx, value, "field")?.into_iter().map(|(n, _)| n).collect();
+                continue;
+            }
+            if key_text == "percentile" {
+                match number(value) {
+                    Some(p) if (0.0..=100.0).contains(&p) => percentile = Some((p, key.span)),
+                    _ => {
+                        cx.error(
+                            Diagnostic::error(
+                                "sigma::correlation",
+                                cx.source.clone(),
+                                value.span,
+                                format!("`percentile` must be a number from 0 to 100, found `{}`", value.scalar_text().unwrap_or(value.kind_name())),
+                            )
+                            .with_hint("write e.g. `percentile: 95` for the 95th percentile"),
+                        );
+                        return None;
+                    }
+                }
                 continue;
             }
             let Some(n) = number(value) else {
@@ -173,7 +193,7 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
                 other => {
                     cx.error(
                         Diagnostic::error("sigma::correlation", cx.source.clone(), key.span, format!("unknown condition operator `{other}`"))
-                            .with_hint("use gt, gte, lt, lte, eq, neq (and `field` for value_* types)"),
+                            .with_hint("use gt, gte, lt, lte, eq, neq (and `field` for value_* types, `percentile` for value_percentile)"),
                     );
                     return None;
                 }
@@ -181,7 +201,10 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
             *slot = Some(n);
         }
     }
-    let condition_span = section.get("condition").map(|n| n.span).unwrap_or(section.span);
+    // Diagnostics about the condition point at its key (a block mapping's own span starts
+    // inside it).
+    let condition_span =
+        section.as_map().and_then(|entries| entries.iter().find(|(k, _)| k.scalar_text() == Some("condition"))).map(|(k, _)| k.span).unwrap_or(section.span);
     let needs_condition = !matches!(type_name.as_str(), "temporal" | "temporal_ordered");
     if needs_condition && condition.is_empty() {
         cx.error(
@@ -220,7 +243,22 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
         "value_sum" => CorrelationKind::Value { aggregate: Aggregate::Sum, field: one_field(cx, &fields)? },
         "value_avg" => CorrelationKind::Value { aggregate: Aggregate::Avg, field: one_field(cx, &fields)? },
         "value_median" => CorrelationKind::Value { aggregate: Aggregate::Median, field: one_field(cx, &fields)? },
-        "value_percentile" => CorrelationKind::Value { aggregate: Aggregate::Percentile, field: one_field(cx, &fields)? },
+        "value_percentile" => {
+            let field = one_field(cx, &fields)?;
+            let Some((p, _)) = percentile else {
+                cx.error(
+                    Diagnostic::error(
+                        "sigma::correlation",
+                        cx.source.clone(),
+                        condition_span,
+                        "a `value_percentile` correlation needs `percentile` in its condition",
+                    )
+                    .with_hint("add e.g. `percentile: 95`: the condition then compares the 95th percentile of the field's values in the window"),
+                );
+                return None;
+            };
+            CorrelationKind::Value { aggregate: Aggregate::Percentile(p), field }
+        }
         other => {
             cx.error(
                 Diagnostic::error("sigma::correlation", cx.source.clone(), type_node.span, format!("unknown correlation type `{other}`"))
@@ -229,17 +267,47 @@ pub fn lower_correlation(cx: &mut Context, section: &Node) -> Option<Correlation
             return None;
         }
     };
-    let generate = match section.get("generate") {
-        None => false,
-        Some(node) => match node.scalar() {
-            Some(ScalarValue::Bool(b)) => b,
-            _ => {
-                cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), node.span, "`generate` must be true or false"));
+    if let (Some((_, span)), false) = (percentile, matches!(kind, CorrelationKind::Value { aggregate: Aggregate::Percentile(_), .. })) {
+        cx.error(
+            Diagnostic::error("sigma::correlation", cx.source.clone(), span, format!("`percentile` does not apply to a `{type_name}` correlation"))
+                .with_hint("remove it, or use `type: value_percentile`"),
+        );
+        return None;
+    }
+    let generate = generate(cx, root, section)?;
+    Some(Correlation { kind, rules, group_by, timespan_ms, condition, generate, span: section.span, condition_span, mapped: Vec::new() })
+}
+
+/// Reads `generate`, which may be written at the top level of the document (where the
+/// specification's JSON schema puts it) or inside `correlation:` (where pySigma reads it).
+/// Both places with different values is an error at the one written second.
+fn generate(cx: &mut Context, root: &Node, section: &Node) -> Option<bool> {
+    let mut found: Option<(bool, &Node)> = None;
+    let mut places: Vec<&Node> = [root.get("generate"), section.get("generate")].into_iter().flatten().collect();
+    places.sort_by_key(|n| n.span.start);
+    for node in places {
+        let Some(ScalarValue::Bool(b)) = node.scalar() else {
+            cx.error(Diagnostic::error("sigma::wrong-type", cx.source.clone(), node.span, "`generate` must be true or false"));
+            return None;
+        };
+        match found {
+            Some((first, first_node)) if first != b => {
+                cx.error(
+                    Diagnostic::error(
+                        "sigma::correlation",
+                        cx.source.clone(),
+                        node.span,
+                        format!("`generate: {b}` contradicts `generate: {first}` at line {}", first_node.span.line),
+                    )
+                    .with_hint("write `generate` once, beside `correlation:` (the specification's place) or inside it"),
+                );
                 return None;
             }
-        },
-    };
-    Some(Correlation { kind, rules, group_by, timespan_ms, condition, generate, span: section.span, mapped: Vec::new() })
+            Some(_) => {}
+            None => found = Some((b, node)),
+        }
+    }
+    Some(found.is_some_and(|(b, _)| b))
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ fn load_document(cx: &mut Context, root: &vigil_yaml::Node, out: &mut LoadedFile
             let body = if kind == Kind::Rule {
                 root.get("detection").and_then(|d| detection::lower_detection(cx, d)).map(RuleBody::Detection)
             } else {
-                root.get("correlation").and_then(|c| correlation::lower_correlation(cx, c)).map(RuleBody::Correlation)
+                root.get("correlation").and_then(|c| correlation::lower_correlation(cx, root, c)).map(RuleBody::Correlation)
             };
             if let (Some(meta), Some(logsource), Some(body), true) = (meta, logsource, body, cx.errors.is_empty()) {
                 let warnings = cx.warnings.clone();
