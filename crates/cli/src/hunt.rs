@@ -91,10 +91,14 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         }
     }
     // The pipeline stage maps every rule to the data source; the engine compiles the result.
-    let (program, report) = crate::pipelines::compile(&loaded.rules, &pipeline);
-    for d in &report.refused {
+    let compiled = crate::pipelines::compile(&loaded.rules, &pipeline);
+    for d in &compiled.rejected {
+        writeln!(err, "rule rejected: {d}")?;
+    }
+    for d in &compiled.not_runnable {
         writeln!(err, "rule not run: {d}")?;
     }
+    let program = compiled.program;
     if program.rules.is_empty() && program.correlations.is_empty() {
         bail!("no rule could be loaded");
     }
@@ -210,9 +214,9 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     writeln!(
         err,
         "rules: {} loaded, {} rejected, {} not runnable with pipeline `{pipeline_name}`; {} correlation(s); {} evaluated on every event (no literal to index)",
-        loaded.rules.len() + loaded.filters.len(),
-        loaded.rejected,
-        report.refused.len(),
+        (loaded.rules.len() + loaded.filters.len()).saturating_sub(compiled.rejected.len() + compiled.not_runnable.len()),
+        loaded.rejected + compiled.rejected.len(),
+        compiled.not_runnable.len(),
         program.correlations.specs.len(),
         program.unindexed_rules()
     )?;

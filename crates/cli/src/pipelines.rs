@@ -22,11 +22,29 @@ pub fn load_pipeline(name: &str) -> anyhow::Result<Pipeline> {
     parse_pipeline(source, text).map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(Some(text))).collect::<String>()))
 }
 
-/// The pipeline stage then compile: maps every rule to the data source, compiles the result,
-/// and reports the rules either stage refused (mapping first), as `hunt` and `check` both do.
-pub fn compile(rules: &[vigil_ir::Rule], pipeline: &Pipeline) -> (vigil_engine::Program, vigil_engine::CompileReport) {
+/// A rule set compiled for one pipeline, with the rules that will not run sorted by why.
+pub struct Compiled {
+    pub program: vigil_engine::Program,
+    /// Rules the engine refuses whatever the pipeline (a regex over the size limit, nesting
+    /// over the bound): defects of the rule, counted as rejected.
+    pub rejected: Vec<vigil_ir::Diagnostic>,
+    /// Rules this pipeline cannot run (a placeholder without values, a correlation over such
+    /// a rule): another pipeline may run them, so they are warnings, not rejections.
+    pub not_runnable: Vec<vigil_ir::Diagnostic>,
+}
+
+/// The pipeline stage then compile, as `hunt` and `check` both do: maps every rule to the
+/// data source, compiles the result, and sorts the refusals of both stages.
+pub fn compile(rules: &[vigil_ir::Rule], pipeline: &Pipeline) -> Compiled {
     let mapped = vigil_pipeline::apply_all(rules, pipeline);
-    let (program, mut report) = vigil_engine::Program::compile(mapped.rules, &mapped.timestamp_fields);
-    report.refused.splice(0..0, mapped.refused);
-    (program, report)
+    let (program, report) = vigil_engine::Program::compile(mapped.rules, &mapped.timestamp_fields);
+    let (mut rejected, mut not_runnable) = (Vec::new(), Vec::new());
+    for d in mapped.refused.into_iter().chain(report.refused) {
+        if d.code.starts_with("pipeline::") || d.code == "engine::correlation-input" {
+            not_runnable.push(vigil_ir::Diagnostic { severity: vigil_ir::Severity::Warning, ..d });
+        } else {
+            rejected.push(d);
+        }
+    }
+    Compiled { program, rejected, not_runnable }
 }
