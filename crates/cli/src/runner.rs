@@ -79,11 +79,7 @@ pub struct SourceError {
 /// Runs `program` over `inputs` with `threads` workers, calling `sink` with every chunk's
 /// result in input order.
 pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], threads: usize, sink: &mut dyn FnMut(ChunkResult), errors: &mut Vec<SourceError>) {
-    let describe = |input: &Input| match input {
-        Input::Stdin => "<stdin>".to_string(),
-        Input::Path(p) => p.display().to_string(),
-        Input::Embedded { name, .. } => name.clone(),
-    };
+    let describe = |input: &Input| input.display_name();
     if threads <= 1 {
         for input in inputs {
             let r = read_source(input, &mut |chunk| {
