@@ -109,7 +109,7 @@ impl<R: BufRead> Read for GzipMembers<R> {
                 Err(e) => {
                     self.decoder = None;
                     let what = if e.kind() == io::ErrorKind::UnexpectedEof {
-                        "the gzip stream is cut short".to_string()
+                        "the gzip stream ends before its end marker (cut short or corrupt)".to_string()
                     } else {
                         format!("the gzip stream is corrupt ({e})")
                     };
