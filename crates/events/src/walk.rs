@@ -1,8 +1,8 @@
 //! Walking directories for input files (event files and rule files alike).
 //!
 //! The walk is iterative and sorted. It follows symbolic links, but enters each directory
-//! at most once (directories are identified by device and inode), so a link loop is
-//! walked once and named. It goes on past entries it cannot read and names them, and it
+//! and reads each file at most once (identified by device and inode), so a link loop is
+//! walked once and named, and a file behind two links gives its alerts once. It goes on past entries it cannot read and names them, and it
 //! never opens special files (FIFOs, sockets, devices): opening a FIFO would block the run.
 
 use std::collections::HashSet;
@@ -32,6 +32,7 @@ pub struct Walk {
 /// Walks `root` (a directory) and adds what it finds to `walk`.
 pub fn walk_dir(root: &Path, accept: &dyn Fn(&Path) -> bool, walk: &mut Walk) {
     let mut seen: HashSet<DirId> = HashSet::new();
+    let mut seen_files: HashSet<DirId> = HashSet::new();
     let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         match dir_id(&dir) {
@@ -82,7 +83,9 @@ pub fn walk_dir(root: &Path, accept: &dyn Fn(&Path) -> bool, walk: &mut Walk) {
             if meta.is_dir() {
                 subdirs.push(path);
             } else if meta.is_file() {
-                if accept(&path) {
+                if !seen_files.insert(file_id(&path, &meta)) {
+                    walk.skipped.push(Skipped { path, why: "a file already read through another link; read once".into(), unreadable: false });
+                } else if accept(&path) {
                     walk.files.push(path);
                 } else {
                     walk.ignored.push(path);
@@ -132,6 +135,17 @@ fn dir_id(dir: &Path) -> std::io::Result<DirId> {
     fs::canonicalize(dir)
 }
 
+#[cfg(unix)]
+fn file_id(_: &Path, meta: &fs::Metadata) -> DirId {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _: &fs::Metadata) -> DirId {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -145,13 +159,16 @@ mod tests {
         fs::write(root.join("a/notes.txt"), "x").unwrap();
         std::os::unix::fs::symlink(root.join("a"), root.join("a/b/loop")).unwrap();
         std::os::unix::fs::symlink(root.join("missing"), root.join("a/dangling.json")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/b/e.json"), root.join("a/link.json")).unwrap();
         let fifo = std::process::Command::new("mkfifo").arg(root.join("a/pipe.json")).status().is_ok_and(|s| s.success());
         let mut walk = Walk::default();
         walk_dir(&root, &|p| p.extension().is_some_and(|e| e == "json"), &mut walk);
-        assert_eq!(walk.files, vec![root.join("a/b/e.json")]);
+        // The first path in walk order (a directory's files before its subdirectories) is read.
+        assert_eq!(walk.files, vec![root.join("a/link.json")]);
         assert_eq!(walk.ignored, vec![root.join("a/notes.txt")]);
         let why = |name: &str| walk.skipped.iter().find(|s| s.path.ends_with(name)).map(|s| (s.why.clone(), s.unreadable));
         assert!(why("loop").is_some_and(|(w, u)| w.contains("already walked") && !u), "{:?}", walk.skipped);
+        assert!(why("b/e.json").is_some_and(|(w, u)| w.contains("another link") && !u), "{:?}", walk.skipped);
         assert!(why("dangling.json").is_some_and(|(w, u)| w.contains("symbolic link") && u), "{:?}", walk.skipped);
         if fifo {
             assert!(why("pipe.json").is_some_and(|(w, u)| w.contains("FIFO") && !u), "{:?}", walk.skipped);
