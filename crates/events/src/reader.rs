@@ -193,6 +193,9 @@ mod tests {
         let (good, bad, _) = read(b"[{\"a\":1},\n{\"a\":", Limits::default());
         assert_eq!(good.len(), 1);
         assert_eq!(bad.len(), 2);
+        // Stray punctuation: one report per line.
+        let (good, bad, _) = read(b"{\n\"a\":1\n}\n,,,}}]\n{\"a\":2}", Limits::default());
+        assert_eq!((good.len(), bad), (2, vec![(4, "`,` where a record was expected".to_string())]));
         // Missing comma: reported, both elements read.
         let (good, bad, _) = read(b"[{\"a\":1} {\"a\":2}]", Limits::default());
         assert_eq!((good.len(), bad.len()), (2, 1));

@@ -96,6 +96,8 @@ struct Splitter<'s> {
     skipping: bool,
     sink: &'s mut dyn FnMut(Chunk) -> bool,
     stopped: bool,
+    /// The last line on which stray punctuation was reported.
+    stray_line: u64,
 }
 
 /// Splits `reader` into chunks of records for `sink`. A read error ends the input: the
@@ -122,6 +124,7 @@ pub fn split(name: Arc<str>, reader: &mut dyn Read, limits: Limits, sink: &mut d
         skipping: false,
         sink,
         stopped: false,
+        stray_line: 0,
     };
     loop {
         let (read, error) = fill(reader, &mut s.buf, limits.chunk);
@@ -213,6 +216,20 @@ impl Splitter<'_> {
         if stop > lead {
             self.records.push(RecordSpan { start: self.line_begin + lead, end: self.line_begin + stop, line: self.line });
         }
+    }
+
+    /// Punctuation between records: reported once per line (a line of `,,,,` is one report,
+    /// not one per byte).
+    fn stray(&mut self, byte: u8) {
+        if self.stray_line == self.line {
+            return;
+        }
+        self.stray_line = self.line;
+        let message = match (byte, self.level) {
+            (b',', Level::Array { .. }) => "an empty element in the array (`,` after `,` or `[`)".to_string(),
+            _ => format!("`{}` where a record was expected", byte as char),
+        };
+        self.bad(self.line, message);
     }
 
     fn newline(&mut self, at: usize, byte: u8) {
@@ -397,8 +414,8 @@ impl Splitter<'_> {
             (b'[', Level::Top) => self.level = Level::Array { line: self.line, expect: true },
             (b']', Level::Array { .. }) => self.level = Level::Top,
             (b',', Level::Array { line, expect: false }) => self.level = Level::Array { line, expect: true },
-            (b',', Level::Array { .. }) => self.bad(self.line, "an empty element in the array (`,` after `,` or `[`)".to_string()),
-            (b',' | b']' | b'}', _) => self.bad(self.line, format!("`{}` where a record was expected", byte as char)),
+            (b',', Level::Array { .. }) => self.stray(b','),
+            (b',' | b']' | b'}', _) => self.stray(byte),
             _ => {
                 if let Level::Array { line, expect: false } = self.level {
                     self.bad(self.line, "a `,` is missing between array elements (both elements are read)".to_string());
