@@ -8,7 +8,8 @@
 #    reader loaded whole): peak RSS (GNU time), and when the first alert came out compared
 #    with when the input ended.
 # 2. A BIG_MB (default 300) record on line 1, on line 2, and in the middle of 200,000 small
-#    records: wall time and peak RSS of each (they should cost about the same).
+#    records: wall time and peak RSS of each (they should cost about the same); then three
+#    such records (peak RSS stays about two records: one evaluated, the next being read).
 #
 # Needs: cargo, GNU time (/usr/bin/time), python3. Scratch space: $TMP_DIR (default
 # /tmp/vigil-hostile-load), about BIG_MB × 3 MB at most; removed at the end.
@@ -63,12 +64,13 @@ with open(sys.argv[1], "w") as out:
         out.write(json.dumps({"marker": "good-%d" % n if n % 1000 == 0 else "other-%d" % n, "n": n}) + "\n")
 PY
 big() { printf '{"marker":"good-big","pad":"'; head -c "$((BIG_MB * 1024 * 1024))" /dev/zero | tr '\0' x; printf '"}\n'; }
-for where in 1 2 middle; do
+for where in 1 2 middle three; do
   f="$TMP_DIR/big-$where.ndjson"
   case $where in
     1) { big; cat "$TMP_DIR/small.ndjson" "$TMP_DIR/small.ndjson"; } > "$f" ;;
     2) { head -n 1 "$TMP_DIR/small.ndjson"; big; tail -n +2 "$TMP_DIR/small.ndjson"; cat "$TMP_DIR/small.ndjson"; } > "$f" ;;
     middle) { cat "$TMP_DIR/small.ndjson"; big; cat "$TMP_DIR/small.ndjson"; } > "$f" ;;
+    three) { big; cat "$TMP_DIR/small.ndjson"; big; cat "$TMP_DIR/small.ndjson"; big; } > "$f" ;;
   esac
   /usr/bin/time -v -o "$TMP_DIR/time2" "$VIGIL" hunt "$f" --rules "$RULE" --format table "${threads_arg[@]}" > /dev/null 2> "$TMP_DIR/stderr2"
   printf '   line %-6s: wall %s, peak RSS %s KB; %s\n' "$where" \
