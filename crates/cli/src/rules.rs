@@ -32,6 +32,16 @@ pub const MAX_RULE_FILE_BYTES: u64 = 4 << 20;
 /// with why (see [`vigil_events::walk`]: links are followed once, special files are not
 /// opened, unreadable entries are named).
 pub fn rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<vigil_events::Skipped>) {
+    let (files, mut skipped, ignored) = rule_files_and_others(paths);
+    if let Some(first) = ignored.first() {
+        let why = format!("{} file(s) in the given directories are not `.yml`/`.yaml` rule files (this is one of them)", ignored.len());
+        skipped.push(vigil_events::Skipped { path: first.clone(), why, unreadable: false });
+    }
+    (files, skipped)
+}
+
+/// [`rule_files`], with the files that are not rule files apart.
+fn rule_files_and_others(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<vigil_events::Skipped>, Vec<PathBuf>) {
     let mut walk = vigil_events::Walk::default();
     for path in paths {
         if path.is_dir() {
@@ -40,7 +50,7 @@ pub fn rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<vigil_events::Skipped
             walk.files.push(path.clone());
         }
     }
-    (walk.files, walk.skipped)
+    (walk.files, walk.skipped, walk.ignored)
 }
 
 /// Reads a rule file, at most [`MAX_RULE_FILE_BYTES`].
