@@ -185,6 +185,9 @@ mod tests {
         let (good, bad, _) = read(b"[\n {\"a\": {\"b\": 1},\n {\"a\": 2}\n]\n", Limits::default());
         assert_eq!(good, vec![(3, "{\"a\": 2}".into())]);
         assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![2]);
+        // The same with CRLF line ends.
+        let (good, bad, _) = read(b"[\r\n {\"a\": {\"b\": 1},\r\n {\"a\": 2}\r\n]\r\n", Limits::default());
+        assert_eq!((good, bad.iter().map(|b| b.0).collect::<Vec<_>>()), (vec![(3, "{\"a\": 2}".into())], vec![2]));
         // A line break inside a string, a mismatched closer.
         let (good, bad, _) = read(b"{\n \"a\": \"x\n}\n{\"a\": [1}\n{\"a\": 3}\n", Limits::default());
         assert_eq!(good, vec![(5, "{\"a\": 3}".into())]);

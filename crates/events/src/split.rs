@@ -236,6 +236,7 @@ impl Splitter<'_> {
         if byte == b'\n' && self.after_cr {
             self.after_cr = false;
             self.line_start = at as isize + 1;
+            self.at_line_start = true;
             return;
         }
         self.after_cr = byte == b'\r';
@@ -351,7 +352,7 @@ impl Splitter<'_> {
             return true;
         }
         self.pos += 1;
-        if self.at_line_start && !matches!(byte, b' ' | b'\t') {
+        if self.at_line_start && !matches!(byte, b' ' | b'\t' | b'\r' | b'\n') {
             self.at_line_start = false;
             if byte == b'{' && self.column(at) <= open.column {
                 let line = self.line;

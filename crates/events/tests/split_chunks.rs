@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! The splitter gives the same records whatever the size of its read blocks: generated
-//! inputs (NDJSON with junk lines, pretty-printed arrays and concatenated records, CRLF and
-//! CR line ends, strings full of brackets and escapes) split with blocks of 1 to 64 bytes
+//! inputs (NDJSON with junk lines, pretty-printed arrays and concatenated records, LF, CRLF
+//! and CR line ends, strings full of brackets and escapes) split with blocks of 1 to 64 bytes
 //! must give exactly the records and line numbers that were written.
 
 use std::io::Cursor;
@@ -87,8 +87,8 @@ fn pretty_arrays_and_concatenated_records() {
     let mut rng = Rng(0xfeed);
     for round in 0..40 {
         let records: Vec<serde_json::Value> = (0..rng.below(8) + 1).map(|n| record(&mut rng, n)).collect();
-        let cr = round % 4 == 1;
-        let fix = |t: String| if cr { t.replace('\n', "\r") } else { t };
+        let end = ["\n", "\r", "\n", "\r\n"][round % 4];
+        let fix = |t: String| t.replace('\n', end);
         // Build the text and note where each record starts and ends, as it is written.
         let mut text = String::new();
         let mut want = Vec::new();
@@ -103,7 +103,7 @@ fn pretty_arrays_and_concatenated_records() {
             if array {
                 text.push_str("  ");
             }
-            let line = 1 + text.matches(['\n', '\r']).count() as u64;
+            let line = 1 + text.matches(end).count() as u64;
             want.push((line, body.clone()));
             text.push_str(&body);
             if array && i + 1 < records.len() {
@@ -115,5 +115,41 @@ fn pretty_arrays_and_concatenated_records() {
             text.push(']');
         }
         splits_to(&text, &want);
+    }
+}
+
+#[test]
+fn unclosed_records_cost_only_themselves_at_any_block_size() {
+    let mut rng = Rng(0xbad);
+    for round in 0..40 {
+        let end = ["\n", "\r\n"][round % 2];
+        let mut text = String::new();
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for n in 0..rng.below(8) + 2 {
+            let body = serde_json::to_string_pretty(&record(&mut rng, n)).unwrap().replace('\n', end);
+            let line = 1 + text.matches(end).count() as u64;
+            if rng.below(3) == 0 {
+                // Cut off the closing brace: the record never closes.
+                let cut = body.rfind('}').unwrap();
+                text.push_str(&body[..cut]);
+                bad.push(line);
+            } else {
+                good.push((line, body.clone()));
+                text.push_str(&body);
+            }
+            text.push_str(end);
+        }
+        for block in [1, 2, 3, 5, 8, 13, 64, 4096] {
+            let (mut got, mut reported) = (Vec::new(), Vec::new());
+            split(Arc::from("t"), &mut Cursor::new(text.as_bytes().to_vec()), Limits { chunk: block, max_record: 1 << 20 }, &mut |c| {
+                got.extend(c.records.iter().map(|r| (r.line, String::from_utf8(c.record(r).to_vec()).unwrap())));
+                reported.extend(c.errors.iter().map(|e| e.line));
+                true
+            })
+            .unwrap();
+            reported.sort();
+            assert_eq!(got, good, "block {block}\n{text}");
+            assert_eq!(reported, bad, "block {block}\n{text}");
+        }
     }
 }
