@@ -2,14 +2,16 @@
 # Hostile load on the event reader (not a timed test): prints figures, keeps no big files.
 #
 #   benches/hostile_load.sh            # 4 GB on stdin, 300 MB records
-#   STDIN_GB=1 BIG_MB=100 benches/hostile_load.sh
+#   STDIN_GB=1 BIG_MB=100 BOMB_GB=1 benches/hostile_load.sh
+#   VIGIL=/path/to/other/vigil THREADS=1 benches/hostile_load.sh     # compare binaries
 #
 # 1. STDIN_GB (default 4) of NDJSON on stdin, starting with a blank line (the layout the old
 #    reader loaded whole): peak RSS (GNU time), and when the first alert came out compared
 #    with when the input ended.
 # 2. A BIG_MB (default 300) record on line 1, on line 2, and in the middle of 200,000 small
 #    records: wall time and peak RSS of each (they should cost about the same); then three
-#    such records (peak RSS stays about two records: one evaluated, the next being read).
+#    such records (peak RSS stays about two records at most: one evaluated, one being read).
+# 3. A gzip bomb: BOMB_GB (default 2) of NDJSON after a blank line, gzip -1 (about 15 MB).
 #
 # Needs: cargo, GNU time (/usr/bin/time), python3. Scratch space: $TMP_DIR (default
 # /tmp/vigil-hostile-load), about BIG_MB × 3 MB at most; removed at the end.
@@ -79,3 +81,11 @@ for where in 1 2 middle three; do
     "$(grep '^events:' "$TMP_DIR/stderr2" | cut -d';' -f1)"
   rm -f "$f"
 done
+
+echo "== 3. a gzip bomb: ${BOMB_GB:=2} GB of NDJSON after a blank line, compressed with gzip -1"
+{ echo; yes '{"marker":"other","CommandLine":"cmd /c whoami"}' | head -c "$((BOMB_GB * 1024 * 1024 * 1024))" || true; } | gzip -1 > "$TMP_DIR/bomb.ndjson.gz"
+/usr/bin/time -v -o "$TMP_DIR/time3" "$VIGIL" hunt "$TMP_DIR/bomb.ndjson.gz" --rules "$RULE" "${threads_arg[@]}" > /dev/null 2> "$TMP_DIR/stderr3"
+printf '   %s bytes compressed: wall %s, peak RSS %s KB; %s\n' "$(stat -c %s "$TMP_DIR/bomb.ndjson.gz")" \
+  "$(grep 'Elapsed (wall' "$TMP_DIR/time3" | awk '{print $NF}')" \
+  "$(grep 'Maximum resident' "$TMP_DIR/time3" | awk '{print $NF}')" \
+  "$(grep '^events:' "$TMP_DIR/stderr3" | cut -d';' -f1)"
