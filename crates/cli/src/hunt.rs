@@ -15,7 +15,7 @@ use crate::content;
 use crate::output::{AlertWriter, Format};
 use crate::pipelines::load_pipeline;
 use crate::rules::{link, load_files, load_text, LoadedRules};
-use crate::runner::{run, ChunkResult};
+use crate::runner::{run, ChunkResult, SourceError};
 
 /// Options of `vigil hunt`.
 pub struct HuntArgs {
@@ -104,20 +104,32 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     }
 
     // Events.
-    let (inputs, ignored): (Vec<Input>, Vec<PathBuf>) = if bundled {
-        (content::SAMPLES.iter().map(|(name, data)| Input::Embedded { name: format!("<builtin>/samples/{name}"), data: data.as_bytes() }).collect(), Vec::new())
+    let expanded = if bundled {
+        let inputs = content::SAMPLES.iter().map(|(name, data)| Input::Embedded { name: format!("<builtin>/samples/{name}"), data: data.as_bytes() }).collect();
+        vigil_events::Expanded { inputs, ..Default::default() }
     } else {
         let raw: Vec<Input> = args.paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect();
-        vigil_events::expand_inputs(&raw)?
+        vigil_events::expand_inputs(&raw)
     };
-    if let Some(first) = ignored.first() {
+    let inputs = expanded.inputs;
+    if let Some(first) = expanded.ignored.first() {
         writeln!(
             err,
             "not read: {} file(s) in the given directories are not JSON event files ({}), e.g. {}",
-            ignored.len(),
+            expanded.ignored.len(),
             vigil_events::reader::EVENT_FILE_ENDINGS.join(" "),
             first.display()
         )?;
+    }
+    // Entries of the given directories that were not read: each named, with why. Those that
+    // could not be read count as unreadable inputs.
+    let mut source_errors = Vec::new();
+    for skipped in &expanded.skipped {
+        if skipped.unreadable {
+            source_errors.push(SourceError { source: skipped.path.display().to_string(), message: skipped.why.clone() });
+        } else {
+            writeln!(err, "not read: {}: {}", skipped.path.display(), skipped.why)?;
+        }
     }
     let routed = args.logsource.as_deref().map(parse_logsource).transpose()?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
@@ -145,7 +157,6 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         Ok(())
     };
     let mut bad_printed = 0usize;
-    let mut source_errors = Vec::new();
 
     let mut sink = |result: ChunkResult| {
         events += result.events;

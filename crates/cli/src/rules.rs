@@ -1,5 +1,6 @@
 //! Finding and loading rule files: paths, directories, and the built-in pack.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,38 +28,63 @@ pub struct FileReport {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Every `.yml`/`.yaml` file under `paths`, sorted for a stable order.
-pub fn rule_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            walk(path, &mut out)?;
-        } else {
-            out.push(path.clone());
-        }
+/// The largest rule file read: 4 MiB (SigmaHQ's largest rule is under 100 KB). A larger
+/// file, or an endless one such as `/dev/zero`, is refused after reading that much.
+pub const MAX_RULE_FILE_BYTES: u64 = 4 << 20;
+
+/// Every `.yml`/`.yaml` file under `paths`, sorted for a stable order (paths given
+/// explicitly are taken whatever their name), and the directory entries that were not read,
+/// with why (see [`vigil_events::walk`]: links are followed once, special files are not
+/// opened, unreadable entries are named).
+pub fn rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<vigil_events::Skipped>) {
+    let (files, mut skipped, ignored) = rule_files_and_others(paths);
+    if let Some(first) = ignored.first() {
+        let why = format!("{} file(s) in the given directories are not `.yml`/`.yaml` rule files (this is one of them)", ignored.len());
+        skipped.push(vigil_events::Skipped { path: first.clone(), why, unreadable: false });
     }
-    Ok(out)
+    (files, skipped)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for path in entries {
+/// [`rule_files`], with the files that are not rule files apart.
+fn rule_files_and_others(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<vigil_events::Skipped>, Vec<PathBuf>) {
+    let mut walk = vigil_events::Walk::default();
+    for path in paths {
         if path.is_dir() {
-            walk(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
-            out.push(path);
+            vigil_events::walk_dir(path, &|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")), &mut walk);
+        } else {
+            walk.files.push(path.clone());
         }
     }
-    Ok(())
+    (walk.files, walk.skipped, walk.ignored)
+}
+
+/// Reads a rule file, at most [`MAX_RULE_FILE_BYTES`].
+pub fn read_rule_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_RULE_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("larger than {} MiB, the limit for a rule file", MAX_RULE_FILE_BYTES >> 20)));
+    }
+    Ok(bytes)
 }
 
 /// Loads Sigma rules from files; unreadable files are reported like bad rules.
 pub fn load_files(paths: &[PathBuf], options: &LoadOptions) -> std::io::Result<LoadedRules> {
     let mut loaded = LoadedRules::default();
-    for path in rule_files(paths)? {
+    let (files, skipped) = rule_files(paths);
+    for entry in skipped {
+        let name = entry.path.display().to_string();
+        let span = vigil_ir::Span::new(0, 0, 1, 1);
+        let (errors, warnings) = if entry.unreadable {
+            (vec![Diagnostic::error("io::read", Arc::from(name.as_str()), span, entry.why.clone())], Vec::new())
+        } else {
+            (Vec::new(), vec![Diagnostic::warning("io::skipped", Arc::from(name.as_str()), span, format!("not read: {}", entry.why))])
+        };
+        loaded.files.push(FileReport { path: name, text: Arc::from(""), errors, warnings });
+    }
+    for path in files {
         let name = path.display().to_string();
-        match std::fs::read(&path) {
+        match read_rule_file(&path) {
             Ok(bytes) => match vigil_yaml::decode(&Arc::from(name.as_str()), &bytes) {
                 Ok(text) => load_text(&mut loaded, name, text.to_string(), options),
                 Err(d) => {

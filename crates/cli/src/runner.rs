@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use vigil_engine::{Feed, Program, Scratch};
 use vigil_events::{read_source, BadRecord, Chunk, Input};
@@ -70,6 +70,35 @@ pub fn process(program: &Program, source: Option<&LogSource>, chunk: Chunk) -> C
     result
 }
 
+/// Bytes of chunks read but not yet merged past which the reader waits. Without it, a worker
+/// busy with one huge record would let the others run ahead and results pile up unmerged.
+/// A chunk larger than this still goes through, alone, so memory stays about the largest
+/// record plus this.
+const IN_FLIGHT_BYTES: usize = 64 << 20;
+
+/// The bytes in flight between the reader and the merge.
+#[derive(Default)]
+struct Budget {
+    used: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Budget {
+    fn take(&self, bytes: usize) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + bytes > IN_FLIGHT_BYTES {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += bytes;
+    }
+
+    fn give(&self, bytes: usize) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(bytes);
+        self.freed.notify_all();
+    }
+}
+
 /// What went wrong reading a source (the run continues with the next source).
 pub struct SourceError {
     pub source: String,
@@ -79,11 +108,7 @@ pub struct SourceError {
 /// Runs `program` over `inputs` with `threads` workers, calling `sink` with every chunk's
 /// result in input order.
 pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], threads: usize, sink: &mut dyn FnMut(ChunkResult), errors: &mut Vec<SourceError>) {
-    let describe = |input: &Input| match input {
-        Input::Stdin => "<stdin>".to_string(),
-        Input::Path(p) => p.display().to_string(),
-        Input::Embedded { name, .. } => name.clone(),
-    };
+    let describe = |input: &Input| input.display_name();
     if threads <= 1 {
         for input in inputs {
             let r = read_source(input, &mut |chunk| {
@@ -99,12 +124,15 @@ pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], thre
     let (chunk_tx, chunk_rx) = sync_channel::<(u64, Chunk)>(threads * 2);
     let (result_tx, result_rx) = sync_channel::<(u64, ChunkResult)>(threads * 2);
     let chunk_rx: Arc<Mutex<Receiver<(u64, Chunk)>>> = Arc::new(Mutex::new(chunk_rx));
+    let budget = Budget::default();
     std::thread::scope(|scope| {
+        let budget = &budget;
         let reader = scope.spawn(move || {
             let mut read_errors = Vec::new();
             let mut seq = 0u64;
             for input in inputs {
                 let r = read_source(input, &mut |chunk| {
+                    budget.take(chunk.data.len());
                     let ok = chunk_tx.send((seq, chunk)).is_ok();
                     seq += 1;
                     ok
@@ -136,12 +164,16 @@ pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], thre
         for (seq, result) in result_rx {
             pending.insert(seq, result);
             while let Some(r) = pending.remove(&next) {
+                let bytes = r.chunk.data.len();
                 sink(r);
+                budget.give(bytes);
                 next += 1;
             }
         }
         for (_, r) in std::mem::take(&mut pending) {
+            let bytes = r.chunk.data.len();
             sink(r);
+            budget.give(bytes);
         }
         if let Ok(mut read_errors) = reader.join() {
             errors.append(&mut read_errors);

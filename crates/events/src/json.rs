@@ -5,8 +5,14 @@
 //! being decoded. Arrays yield one value per element. An object holding `#text` (the `evtx`
 //! crate's rendering of an element with attributes, e.g. `EventID`) yields that text.
 //! Numbers keep the text they were written with. A record that is not valid JSON (bad
-//! syntax, invalid UTF-8, nesting deeper than [`MAX_DEPTH`], trailing data) is an error with
-//! its line and column; it never panics.
+//! syntax, invalid UTF-8, nesting deeper than [`MAX_DEPTH`], trailing data) or that is not an
+//! object (an array, a string, a number or a literal on its own) is an error with its line
+//! and column; it never panics.
+//!
+//! A key that occurs twice in one object keeps every occurrence: the field has each value,
+//! as if they were an array (`{"a":"x","a":"y"}` matches `a: x` and `a: y`). RFC 8259 leaves
+//! duplicate keys to the reader; taking the last one, as many parsers do, would let an
+//! event hide a value from a rule behind a second key.
 
 use std::fmt;
 
@@ -47,6 +53,12 @@ pub fn extract(record: &[u8], trie: &FieldTrie, view: &mut EventView) -> Result<
         Ok(text) => text,
         Err(e) => return Err(error_at(record, e.valid_up_to(), "invalid UTF-8")),
     };
+    let first = record.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if let Some(at) = first {
+        if let Some(kind) = non_object(record.get(at).copied().unwrap_or(b'{')) {
+            return Err(error_at(record, at, &format!("not a JSON object ({kind}): an event must be an object")));
+        }
+    }
     let mut scanner = Scanner { s: text, b: record, i: 0, trie, view, keywords: trie.wants_keywords(), buf: String::new(), depth: 0 };
     let result = scanner.value(Mode::Node(trie.root())).and_then(|()| {
         scanner.ws();
@@ -57,6 +69,20 @@ pub fn extract(record: &[u8], trie: &FieldTrie, view: &mut EventView) -> Result<
         }
     });
     result.map_err(|message| error_at(record, scanner.i, message))
+}
+
+/// What a top-level value that starts with `byte` is, when it is not an object.
+fn non_object(byte: u8) -> Option<&'static str> {
+    match byte {
+        b'{' => None,
+        b'[' => Some("an array"),
+        b'"' => Some("a string"),
+        b'-' | b'0'..=b'9' => Some("a number"),
+        b't' | b'f' => Some("a boolean"),
+        b'n' => Some("null"),
+        // Anything else is not JSON at all: the scanner says where.
+        _ => None,
+    }
 }
 
 fn error_at(record: &[u8], offset: usize, message: &str) -> JsonError {
@@ -479,12 +505,16 @@ mod tests {
             ("{\"a\" 1}", 1),
             ("[1,]", 1),
             ("", 1),
+            ("[{\"a\":1}]", 1),
+            ("\n42", 2),
+            ("\"a\"", 1),
+            ("null", 1),
         ] {
             let (_, _, r) = run(bad, &["a"]);
             let e = r.expect_err(bad);
             assert_eq!(e.line, line, "{bad}: {e}");
         }
-        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
         assert!(run(&deep, &["a"]).2.is_err());
         assert!(extract(b"{\"a\":\"\xff\"}", &FieldTrie::default(), &mut EventView::new(1)).is_err());
     }
@@ -494,6 +524,13 @@ mod tests {
         let (t, v, r) = run(r#" { "a" : [ true , false , null , -1.5e3 , 0 , {} , [] , "" ] } "#, &["a"]);
         r.unwrap();
         assert_eq!(texts(&t, &v, "a"), ["true", "false", "", "-1.5e3", "0", "", ""]);
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_every_value() {
+        let (t, v, r) = run(r#"{"a":"x","b":1,"a":"y","a":["z"]}"#, &["a"]);
+        r.unwrap();
+        assert_eq!(texts(&t, &v, "a"), ["x", "y", "z"]);
     }
 
     #[test]

@@ -1,17 +1,18 @@
 //! Reading event sources into chunks of JSON records.
 //!
-//! A source is a file (optionally gzip-compressed), every file under a directory, or stdin.
-//! The layout is detected from the first bytes: one JSON object per line (NDJSON, read in
-//! large blocks so memory stays flat), a JSON array of objects, or concatenated JSON values
-//! (pretty-printed records one after another, as `evtx_dump -o json` writes them).
+//! A source is a file, every event file under a directory ([`crate::walk`]), or stdin. Its
+//! bytes are decoded ([`crate::decode`]: gzip by magic bytes, byte-order marks, UTF-16;
+//! formats that are not read are named) and split into records ([`crate::split`]: NDJSON,
+//! JSON arrays, concatenated JSON), streaming in bounded memory whatever the layout.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
-use serde_json::value::RawValue;
+use crate::decode::decode;
+use crate::split::{split, Limits};
+use crate::walk::{walk_dir, Skipped, Walk};
 
 /// Where events come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +24,17 @@ pub enum Input {
         name: String,
         data: &'static [u8],
     },
+}
+
+impl Input {
+    /// The name reports give the source.
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::Path(p) => p.display().to_string(),
+            Input::Embedded { name, .. } => name.clone(),
+        }
+    }
 }
 
 /// One record's place in a chunk's data.
@@ -40,7 +52,7 @@ pub struct Chunk {
     pub source: Arc<str>,
     pub data: Vec<u8>,
     pub records: Vec<RecordSpan>,
-    /// Problems found while splitting (e.g. an unterminated array): reported, counted.
+    /// Problems found while splitting (e.g. an unterminated record): reported, counted.
     pub errors: Vec<BadRecord>,
 }
 
@@ -58,252 +70,157 @@ pub struct BadRecord {
     pub message: String,
 }
 
-/// Target size of an NDJSON chunk.
+/// Bytes read at a time; chunks handed to the evaluation are about this size.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// File name endings read when a directory is given.
 pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz"];
 
-/// Expands inputs into the files to read (directories recursively, sorted). Files inside
-/// directories whose names do not end in [`EVENT_FILE_ENDINGS`] are returned separately, so
-/// the caller can say they were not read.
-pub fn expand_inputs(inputs: &[Input]) -> io::Result<(Vec<Input>, Vec<PathBuf>)> {
-    let mut out = Vec::new();
-    let mut ignored = Vec::new();
+/// The inputs to read once directories are expanded, and what was left out.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub inputs: Vec<Input>,
+    /// Files in the given directories whose names do not end in [`EVENT_FILE_ENDINGS`].
+    pub ignored: Vec<PathBuf>,
+    /// Entries the walk did not read (unreadable, special files, links seen before).
+    pub skipped: Vec<Skipped>,
+}
+
+/// Expands inputs into the files to read (directories recursively, sorted). A path given
+/// explicitly is read whatever it is (a FIFO too, like stdin); inside directories only
+/// regular event files are.
+pub fn expand_inputs(inputs: &[Input]) -> Expanded {
+    let mut out = Expanded::default();
     for input in inputs {
         match input {
-            Input::Path(p) if p.is_dir() => walk(p, &mut out, &mut ignored)?,
-            other => out.push(other.clone()),
-        }
-    }
-    Ok((out, ignored))
-}
-
-fn walk(dir: &Path, out: &mut Vec<Input>, ignored: &mut Vec<PathBuf>) -> io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out, ignored)?;
-        } else {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if EVENT_FILE_ENDINGS.iter().any(|ext| name.ends_with(ext)) {
-                out.push(Input::Path(p));
-            } else {
-                ignored.push(p);
+            Input::Path(p) if p.is_dir() => {
+                let mut walk = Walk::default();
+                walk_dir(p, &is_event_file, &mut walk);
+                out.inputs.extend(walk.files.into_iter().map(Input::Path));
+                out.ignored.append(&mut walk.ignored);
+                out.skipped.append(&mut walk.skipped);
             }
+            other => out.inputs.push(other.clone()),
         }
     }
-    Ok(())
+    out
 }
 
-/// Reads one source, calling `sink` with each chunk in order.
+fn is_event_file(path: &std::path::Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    EVENT_FILE_ENDINGS.iter().any(|ext| name.ends_with(ext))
+}
+
+/// Reads one source, calling `sink` with each chunk in order (stopping when it returns
+/// false). An error is returned when the source cannot be opened, is in a format that is not
+/// read (the message names it), or breaks off (the message says at which line; the records
+/// before it were handed on).
 pub fn read_source(input: &Input, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Result<()> {
-    let (name, raw): (Arc<str>, Box<dyn Read>) = match input {
-        Input::Stdin => (Arc::from("<stdin>"), Box::new(io::stdin())),
-        Input::Path(p) => (Arc::from(p.display().to_string().as_str()), Box::new(File::open(p)?)),
-        Input::Embedded { name, data } => (Arc::from(name.as_str()), Box::new(io::Cursor::new(*data))),
+    read_source_with(input, Limits::default(), sink)
+}
+
+/// [`read_source`] with explicit limits.
+pub fn read_source_with(input: &Input, limits: Limits, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Result<()> {
+    let name: Arc<str> = Arc::from(input.display_name().as_str());
+    let raw: Box<dyn Read + Send> = match input {
+        Input::Stdin => Box::new(io::stdin()),
+        Input::Path(p) => Box::new(File::open(p)?),
+        Input::Embedded { data, .. } => Box::new(io::Cursor::new(*data)),
     };
-    let mut reader = BufReader::with_capacity(1 << 16, raw);
-    // Gzip is recognised by its magic bytes, whatever the file is called.
-    let head = io::BufRead::fill_buf(&mut reader)?;
-    let gz = head.starts_with(&[0x1f, 0x8b]);
-    let mut reader: Box<dyn Read> = if gz { Box::new(MultiGzDecoder::new(reader)) } else { Box::new(reader) };
-    let mut first = Vec::with_capacity(CHUNK_BYTES);
-    fill(&mut reader, &mut first, CHUNK_BYTES)?;
-    let first_byte = first.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let first_line_complete = {
-        let line_end = memchr::memchr(b'\n', &first).unwrap_or(first.len());
-        let line = trim(&first[..line_end]);
-        line.first() == Some(&b'{') && line.last() == Some(&b'}')
-    };
-    match first_byte {
-        None => Ok(()),
-        Some(b'{') if first_line_complete => read_ndjson(name, reader, first, sink),
-        Some(_) => {
-            let mut all = first;
-            reader.read_to_end(&mut all)?;
-            sink(split_whole(name, all));
-            Ok(())
-        }
-    }
-}
-
-/// Reads up to `want` more bytes into `buf`, directly into its tail (no intermediate
-/// buffer: the page cache is copied once). Returns how many bytes were read; fewer than
-/// `want` only at the end of the input.
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-    let start = buf.len();
-    let target = start + want;
-    buf.resize(target, 0);
-    let mut filled = start;
-    while filled < target {
-        let Some(space) = buf.get_mut(filled..target) else { break };
-        match reader.read(space) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(filled);
-                return Err(e);
-            }
-        }
-    }
-    buf.truncate(filled);
-    Ok(filled - start)
-}
-
-fn trim(mut b: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = b {
-        if first.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    while let [rest @ .., last] = b {
-        if last.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    b
-}
-
-fn read_ndjson(name: Arc<str>, mut reader: Box<dyn Read>, mut buf: Vec<u8>, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Result<()> {
-    let mut line = 1u64;
-    loop {
-        let want = CHUNK_BYTES.saturating_sub(buf.len()).max(1 << 16);
-        let eof = fill(&mut reader, &mut buf, want)? < want;
-        let cut = if eof {
-            buf.len()
-        } else {
-            match memchr::memrchr(b'\n', &buf) {
-                Some(i) => i + 1,
-                None => continue, // one line longer than a chunk: read more of it
-            }
-        };
-        let rest = buf.split_off(cut);
-        let mut records = Vec::new();
-        let mut pos = 0;
-        let ends: Vec<usize> = memchr::memchr_iter(b'\n', &buf).collect();
-        for end in ends.into_iter().chain(std::iter::once(buf.len())) {
-            if end < pos || pos > buf.len() {
-                continue;
-            }
-            let body = &buf[pos..end];
-            let t = trim(body);
-            if !t.is_empty() {
-                let lead = body.iter().take_while(|b| b.is_ascii_whitespace()).count();
-                records.push(RecordSpan { start: pos + lead, end: pos + lead + t.len(), line });
-            }
-            if end < buf.len() {
-                line += 1;
-            }
-            pos = end + 1;
-        }
-        let chunk = Chunk { source: name.clone(), data: buf, records, errors: Vec::new() };
-        if !sink(chunk) || (eof && rest.is_empty()) {
-            return Ok(());
-        }
-        buf = rest;
-    }
-}
-
-fn count_lines(data: &[u8], from: usize, to: usize, line: &mut u64) {
-    if let Some(part) = data.get(from..to) {
-        *line += memchr::memchr_iter(b'\n', part).count() as u64;
-    }
-}
-
-/// Splits a whole file that is a JSON array or a stream of concatenated JSON values.
-fn split_whole(name: Arc<str>, data: Vec<u8>) -> Chunk {
-    let mut records = Vec::new();
-    let mut errors = Vec::new();
-    let base = data.as_ptr() as usize;
-    let offset_of = |s: &str| s.as_ptr() as usize - base;
-    let is_array = data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-    if is_array {
-        match serde_json::from_slice::<Vec<&RawValue>>(&data) {
-            Ok(items) => {
-                let (mut line, mut pos) = (1u64, 0usize);
-                for item in items {
-                    let start = offset_of(item.get());
-                    count_lines(&data, pos, start, &mut line);
-                    pos = start;
-                    records.push(RecordSpan { start, end: start + item.get().len(), line });
-                }
-            }
-            Err(e) => {
-                errors.push(BadRecord { source: name.clone(), line: e.line() as u64, message: format!("not a valid JSON array ({e}); the file was skipped") })
-            }
-        }
-    } else {
-        let mut stream = serde_json::Deserializer::from_slice(&data).into_iter::<&RawValue>();
-        let (mut line, mut pos) = (1u64, 0usize);
-        loop {
-            match stream.next() {
-                None => break,
-                Some(Ok(item)) => {
-                    let start = offset_of(item.get());
-                    count_lines(&data, pos, start, &mut line);
-                    pos = start;
-                    records.push(RecordSpan { start, end: start + item.get().len(), line });
-                }
-                Some(Err(e)) => {
-                    errors.push(BadRecord {
-                        source: name.clone(),
-                        line: e.line() as u64,
-                        message: format!("{e}; the rest of the file could not be split into records and was skipped"),
-                    });
-                    break;
-                }
-            }
-        }
-    }
-    Chunk { source: name, data, records, errors }
+    let mut text = decode(raw)?;
+    split(name, &mut text, limits, sink)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn chunks_of(text: &str) -> Vec<Chunk> {
-        let dir = std::env::temp_dir().join(format!("vigil-reader-{}-{}", std::process::id(), text.len()));
-        std::fs::write(&dir, text).unwrap();
-        let mut out = Vec::new();
-        read_source(&Input::Path(dir.clone()), &mut |c| {
-            out.push(c);
+    type Lines = Vec<(u64, String)>;
+
+    fn read(bytes: &[u8], limits: Limits) -> (Lines, Lines, Option<String>) {
+        let data: &'static [u8] = Box::leak(bytes.to_vec().into_boxed_slice());
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        let r = read_source_with(&Input::Embedded { name: "t".into(), data }, limits, &mut |c| {
+            good.extend(c.records.iter().map(|r| (r.line, String::from_utf8_lossy(c.record(r)).to_string())));
+            bad.extend(c.errors.iter().map(|e| (e.line, e.message.clone())));
             true
-        })
-        .unwrap();
-        let _ = std::fs::remove_file(dir);
-        out
+        });
+        (good, bad, r.err().map(|e| e.to_string()))
+    }
+
+    fn records(text: &str) -> Lines {
+        let (good, bad, err) = read(text.as_bytes(), Limits::default());
+        assert!(bad.is_empty() && err.is_none(), "{bad:?} {err:?}");
+        good
+    }
+
+    fn small() -> Limits {
+        Limits { chunk: 7, max_record: 40 }
     }
 
     #[test]
     fn ndjson_lines_keep_their_numbers() {
-        let chunks = chunks_of("{\"a\":1}\n\n  {\"a\":2}  \n{\"a\":3}");
-        let recs: Vec<(u64, String)> =
-            chunks.iter().flat_map(|c| c.records.iter().map(move |r| (r.line, String::from_utf8_lossy(c.record(r)).to_string()))).collect();
-        assert_eq!(recs, vec![(1, "{\"a\":1}".into()), (3, "{\"a\":2}".into()), (4, "{\"a\":3}".into())]);
+        let want = vec![(1, "{\"a\":1}".to_string()), (3, "{\"a\":2}".into()), (4, "{\"a\":3}".into())];
+        assert_eq!(records("{\"a\":1}\n\n  {\"a\":2}  \n{\"a\":3}"), want);
+        assert_eq!(records("{\"a\":1}\r\n\r\n  {\"a\":2}  \r\n{\"a\":3}\r\n"), want);
+        assert_eq!(records("{\"a\":1}\r\r  {\"a\":2}  \r{\"a\":3}\r"), want);
+        // Blank lines first, and tiny read blocks: the same records.
+        let (good, bad, _) = read(b"\n\n{\"a\":1}\n{\"a\":2}\n", small());
+        assert_eq!((good, bad), (vec![(3, "{\"a\":1}".into()), (4, "{\"a\":2}".into())], vec![]));
     }
 
     #[test]
     fn arrays_and_concatenated_values() {
-        let chunks = chunks_of("[\n {\"a\":1},\n {\"a\":2}\n]");
-        let lines: Vec<u64> = chunks[0].records.iter().map(|r| r.line).collect();
-        assert_eq!(lines, vec![2, 3]);
-        let chunks = chunks_of("{\n \"a\": 1\n}\n{\n \"a\": 2\n}\n");
-        let lines: Vec<u64> = chunks[0].records.iter().map(|r| r.line).collect();
-        assert_eq!(lines, vec![1, 4]);
+        assert_eq!(records("[\n {\"a\":1},\n {\"a\":2}\n]").iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(records("{\n \"a\": 1\n}\n{\n \"a\": \"}{\"\n}\n").iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 4]);
+        assert_eq!(records("[{\"a\":1}][{\"a\":2}]").len(), 2);
+        let (good, bad, _) = read(b"[\n {\"a\":1},\n {\"a\":[1,2]},\n {\"a\":3}\n]", small());
+        assert_eq!(good.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert!(bad.is_empty());
     }
 
     #[test]
-    fn a_broken_stream_is_reported() {
-        let chunks = chunks_of("{\n \"a\": 1\n}\n{\n \"a\": \n");
-        assert_eq!(chunks[0].records.len(), 1);
-        assert_eq!(chunks[0].errors.len(), 1);
+    fn damage_costs_only_the_record_it_is_in() {
+        // An unclosed record: the next record at the same indentation starts over.
+        let (good, bad, _) = read(b"[\n {\"a\": {\"b\": 1},\n {\"a\": 2}\n]\n", Limits::default());
+        assert_eq!(good, vec![(3, "{\"a\": 2}".into())]);
+        assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![2]);
+        // The same with CRLF line ends.
+        let (good, bad, _) = read(b"[\r\n {\"a\": {\"b\": 1},\r\n {\"a\": 2}\r\n]\r\n", Limits::default());
+        assert_eq!((good, bad.iter().map(|b| b.0).collect::<Vec<_>>()), (vec![(3, "{\"a\": 2}".into())], vec![2]));
+        // A line break inside a string, a mismatched closer.
+        let (good, bad, _) = read(b"{\n \"a\": \"x\n}\n{\"a\": [1}\n{\"a\": 3}\n", Limits::default());
+        assert_eq!(good, vec![(5, "{\"a\": 3}".into())]);
+        assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![1, 4]);
+        // Truncated: the last record and the unclosed array are reported.
+        let (good, bad, _) = read(b"[{\"a\":1},\n{\"a\":", Limits::default());
+        assert_eq!(good.len(), 1);
+        assert_eq!(bad.len(), 2);
+        // Stray punctuation: one report per line.
+        let (good, bad, _) = read(b"{\n\"a\":1\n}\n,,,}}]\n{\"a\":2}", Limits::default());
+        assert_eq!((good.len(), bad), (2, vec![(4, "`,` where a record was expected".to_string())]));
+        // Missing comma: reported, both elements read.
+        let (good, bad, _) = read(b"[{\"a\":1} {\"a\":2}]", Limits::default());
+        assert_eq!((good.len(), bad.len()), (2, 1));
+    }
+
+    #[test]
+    fn records_over_the_limit_are_skipped_while_streaming() {
+        let long = format!("{{\"a\":\"{}\"}}", "x".repeat(100));
+        let text = format!("{{\"a\":1}}\n{long}\n{{\"a\":2}}\n");
+        let (good, bad, _) = read(text.as_bytes(), small());
+        assert_eq!(good.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![2]);
+        let text = format!("[\n{long},\n{{\"a\":2}}\n]");
+        let (good, bad, _) = read(text.as_bytes(), small());
+        assert_eq!(good.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3]);
+        assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
+    fn scalars_and_stray_text_are_records_of_their_own() {
+        let (good, bad, _) = read(b"[1, \"s\", {\"a\":1}]\nRecord 2\n{\"a\":2}", Limits::default());
+        assert_eq!(good.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), vec!["1", "\"s\"", "{\"a\":1}", "Record 2", "{\"a\":2}"]);
+        assert!(bad.is_empty());
     }
 }
