@@ -84,10 +84,17 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         load_files(&args.rules, &LoadOptions::default())?
     };
     link(&mut loaded);
-    let rejected: Vec<_> = loaded.files.iter().filter(|f| !f.errors.is_empty()).collect();
-    for file in &rejected {
+    // A rule path that could not be read makes the run exit 2, as an unreadable input does.
+    let mut unreadable_rules = 0usize;
+    for file in &loaded.files {
         for d in &file.errors {
             writeln!(err, "rule rejected: {d}")?;
+        }
+        for d in &file.warnings {
+            writeln!(err, "rule warning: {d}")?;
+        }
+        if file.errors.iter().any(|d| d.code.starts_with("io::")) {
+            unreadable_rules += 1;
         }
     }
     // The pipeline stage maps every rule to the data source; the engine compiles the result.
@@ -231,6 +238,9 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         program.correlations.specs.len(),
         program.unindexed_rules()
     )?;
+    if unreadable_rules > 0 {
+        writeln!(err, "rule paths: {unreadable_rules} could not be read")?;
+    }
     if !program.correlations.is_empty() {
         writeln!(
             err,
@@ -242,7 +252,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         )?;
     }
     writeln!(err, "alerts: {alerts}")?;
-    let unreadable = !source_errors.is_empty();
+    let unreadable = !source_errors.is_empty() || unreadable_rules > 0;
     let mut counts: Vec<_> = per_rule.into_iter().collect();
     counts.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
     for (_, (title, n)) in counts {

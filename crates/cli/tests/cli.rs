@@ -241,3 +241,16 @@ fn check_and_hunt_agree_on_rules_the_engine_refuses() {
     assert!(stderr.contains("rules: 1 loaded, 1 rejected, 1 not runnable"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn hunt_exits_2_when_a_rule_path_cannot_be_read_and_still_runs_the_others() {
+    let dir = scratch("hunt-rule-io");
+    std::fs::write(dir.join("r.yml"), RULE).unwrap();
+    std::fs::write(dir.join("e.ndjson"), "{\"Image\":\"C:\\\\whoami.exe\"}\n").unwrap();
+    let out = vigil().arg("hunt").arg(dir.join("e.ndjson")).arg("--rules").arg(dir.join("r.yml")).arg("--rules").arg(dir.join("missing.yml")).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing.yml:1:1: cannot read") && stderr.contains("rule paths: 1 could not be read"), "{stderr}");
+    assert!(stderr.contains("alerts: 1"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
