@@ -164,6 +164,7 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         Ok(())
     };
     let mut bad_printed = 0usize;
+    let (mut bad_values, mut bad_values_printed) = (0u64, 0usize);
 
     let mut sink = |result: ChunkResult| {
         events += result.events;
@@ -172,6 +173,13 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
             if bad_printed < MAX_PRINTED_BAD {
                 bad_printed += 1;
                 let _ = writeln!(err, "skipped event: {}:{}: {}", b.source, b.line, b.message);
+            }
+        }
+        for b in &result.bad_values {
+            bad_values += 1;
+            if bad_values_printed < MAX_PRINTED_BAD {
+                bad_values_printed += 1;
+                let _ = writeln!(err, "bad value: {}:{}: {}", b.source, b.line, b.message);
             }
         }
         for hit in &result.hits {
@@ -219,11 +227,14 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     if bad as usize > bad_printed {
         writeln!(err, "… and {} more skipped events", bad as usize - bad_printed)?;
     }
+    if bad_values as usize > bad_values_printed {
+        writeln!(err, "… and {} more bad values", bad_values as usize - bad_values_printed)?;
+    }
     let stats = correlator.stats;
     writeln!(err, "---")?;
     writeln!(
         err,
-        "events: {events} read, {bad} skipped, from {} source(s), {} unreadable; {:.2} s ({:.0} events/s, {threads} thread(s))",
+        "events: {events} read, {bad} skipped, {bad_values} bad value(s), from {} source(s), {} unreadable; {:.2} s ({:.0} events/s, {threads} thread(s))",
         inputs.len(),
         source_errors.len(),
         elapsed,

@@ -30,6 +30,9 @@ pub struct ChunkResult {
     pub chunk: Chunk,
     pub events: u64,
     pub bad: Vec<BadRecord>,
+    /// Values of evaluated events that could not be used (an impossible timestamp): the event
+    /// was evaluated, the value reported.
+    pub bad_values: Vec<BadRecord>,
     pub hits: Vec<Hit>,
 }
 
@@ -47,7 +50,8 @@ pub fn process(program: &Program, source: Option<&LogSource>, chunk: Chunk) -> C
     let mut view = program.new_view();
     let mut scratch = Scratch::default();
     let mut matched = Vec::new();
-    let mut result = ChunkResult { source: chunk.source.clone(), events: 0, bad: chunk.errors.clone(), hits: Vec::new(), chunk: Chunk::default() };
+    let mut result =
+        ChunkResult { source: chunk.source.clone(), events: 0, bad: chunk.errors.clone(), bad_values: Vec::new(), hits: Vec::new(), chunk: Chunk::default() };
     for (index, span) in chunk.records.iter().enumerate() {
         let record = chunk.record(span);
         view.clear();
@@ -62,7 +66,15 @@ pub fn process(program: &Program, source: Option<&LogSource>, chunk: Chunk) -> C
             let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
             let mut feeds = Vec::new();
             program.correlations.feeds(r, &view, &mut feeds);
-            let ts = if feeds.is_empty() { None } else { program.timestamp(&view) };
+            let ts = if feeds.is_empty() {
+                None
+            } else {
+                program.timestamp_checked(&view).unwrap_or_else(|text| {
+                    let message = format!("timestamp `{}` is not a valid time; the match was not placed in a correlation window", truncate(text, 80));
+                    result.bad_values.push(BadRecord { source: chunk.source.clone(), line: span.line, message });
+                    None
+                })
+            };
             result.hits.push(Hit { rule: r, record: index as u32, line: span.line, emits, ts, feeds });
         }
     }
@@ -179,4 +191,12 @@ pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], thre
             errors.append(&mut read_errors);
         }
     });
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or(text)),
+        None => text.to_string(),
+    }
 }

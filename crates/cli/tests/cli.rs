@@ -254,3 +254,21 @@ fn hunt_exits_2_when_a_rule_path_cannot_be_read_and_still_runs_the_others() {
     assert!(stderr.contains("alerts: 1"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn an_impossible_timestamp_is_a_reported_bad_value_not_a_time() {
+    let dir = scratch("bad-time");
+    let rules = "title: logon\nname: logon\nlogsource: {product: test}\ndetection:\n  sel:\n    EventID: 4625\n  condition: sel\n---\ntitle: many failures\ncorrelation:\n  type: event_count\n  rules: [logon]\n  group-by: [User]\n  timespan: 1h\n  condition: {gte: 2}\n";
+    std::fs::write(dir.join("r.yml"), rules).unwrap();
+    let events = "{\"@timestamp\":\"2024-02-28T23:59:00Z\",\"EventID\":4625,\"User\":\"a\"}\n{\"@timestamp\":\"2024-02-31T00:00:00Z\",\"EventID\":4625,\"User\":\"a\"}\n";
+    std::fs::write(dir.join("e.ndjson"), events).unwrap();
+    let out = vigil().arg("hunt").arg(dir.join("e.ndjson")).arg("--rules").arg(dir.join("r.yml")).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // 31 February is not 2 March: the second failure is in no window, so the correlation
+    // does not fire, and the value is reported where it is.
+    assert!(stderr.contains("e.ndjson:2: timestamp `2024-02-31T00:00:00Z` is not a valid time"), "{stderr}");
+    assert!(stderr.contains("events: 2 read, 0 skipped, 1 bad value(s)"), "{stderr}");
+    assert!(stderr.contains("1 matches without a valid timestamp") && stderr.contains("alerts: 0"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -259,4 +259,20 @@ impl Program {
     pub fn timestamp(&self, view: &EventView) -> Option<i64> {
         self.timestamp_slots.iter().find_map(|&s| view.first(s).and_then(|v| crate::time::parse_timestamp(v.text)))
     }
+
+    /// Like [`Program::timestamp`], but a timestamp field that is present and is not a valid
+    /// time (an impossible date such as `2024-02-31`, a malformed value) is returned as
+    /// `Err(text)` when no timestamp field parses, so the caller can report it.
+    pub fn timestamp_checked<'v>(&self, view: &'v EventView) -> Result<Option<i64>, &'v str> {
+        let mut bad = None;
+        for &slot in &self.timestamp_slots {
+            if let Some(v) = view.first(slot) {
+                match crate::time::parse_timestamp(v.text) {
+                    Some(t) => return Ok(Some(t)),
+                    None => bad = bad.or(Some(v.text)),
+                }
+            }
+        }
+        bad.map_or(Ok(None), Err)
+    }
 }
