@@ -29,8 +29,8 @@ const EXIT_CODES: &str = "Exit codes: 0 success; 1 findings (check: a rule was r
 #[derive(Parser)]
 #[command(name = "vigil", version, about = "Detection engineering: load, check and run detection rules over logs.", after_help = EXIT_CODES)]
 struct Cli {
-    /// When to colour the output: auto (when stdout is a terminal and NO_COLOR is not set),
-    /// always, never.
+    /// When to colour the output: auto (when the stream written to is a terminal and NO_COLOR
+    /// is not set), always, never.
     #[arg(long, value_enum, default_value = "auto", global = true)]
     color: color::ColorChoice,
     #[command(subcommand)]
@@ -96,8 +96,34 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `vigil man > vigil.1`.
-    Man,
+    /// Print the man page (roff), e.g. `vigil man > vigil.1`; `vigil man hunt` prints the
+    /// page of a command (vigil-hunt(1)).
+    Man {
+        /// The command whose page to print (default: the main page).
+        command: Option<String>,
+    },
+}
+
+/// Writes the man page of `vigil`, or of one of its commands, generated from the clap definitions.
+fn man_page(command: Option<&str>, out: &mut impl std::io::Write) -> anyhow::Result<i32> {
+    let mut top = Cli::command();
+    // Building propagates the global flags (`--color`) into every command's definition.
+    top.build();
+    let page = match command {
+        None => top,
+        Some(name) => match top.find_subcommand(name) {
+            Some(sub) => {
+                let full = format!("vigil-{}", sub.get_name());
+                sub.clone().display_name(full).bin_name(format!("vigil {}", sub.get_name())).version(env!("CARGO_PKG_VERSION"))
+            }
+            None => {
+                let names: Vec<&str> = top.get_subcommands().map(|s| s.get_name()).collect();
+                anyhow::bail!("no man page for `{name}`: use one of {}", names.join(", "))
+            }
+        },
+    };
+    clap_mangen::Man::new(page).render(out)?;
+    Ok(0)
 }
 
 fn main() -> ExitCode {
@@ -120,7 +146,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "vigil", &mut out);
             Ok(0)
         }
-        Command::Man => clap_mangen::Man::new(Cli::command()).render(&mut out).map(|()| 0).map_err(anyhow::Error::from),
+        Command::Man { command } => man_page(command.as_deref(), &mut out),
     };
     let flushed = std::io::Write::flush(&mut out);
     match (result, flushed) {

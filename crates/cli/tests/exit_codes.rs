@@ -46,7 +46,15 @@ fn hunt_fails_on_detection_only_when_asked_and_an_alert_was_raised() {
     // Filters that leave the alerting rule out: no detection.
     assert_eq!(code(&hunt("miss.ndjson", &["--fail-on-detection", "--min-level", "high"])), Some(0));
     // An unreadable input is an I/O error and wins over findings.
-    let both = vigil().arg("hunt").arg(dir.join("hit.ndjson")).arg(dir.join("missing.ndjson")).arg("--rules").arg(dir.join("r.yml")).arg("--fail-on-detection").output().unwrap();
+    let both = vigil()
+        .arg("hunt")
+        .arg(dir.join("hit.ndjson"))
+        .arg(dir.join("missing.ndjson"))
+        .arg("--rules")
+        .arg(dir.join("r.yml"))
+        .arg("--fail-on-detection")
+        .output()
+        .unwrap();
     assert_eq!(code(&both), Some(2));
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -107,7 +115,10 @@ fn check_json_carries_the_diagnostics_and_the_counts_with_the_same_exit_codes() 
     let diagnostics = report["diagnostics"].as_array().unwrap();
     assert_eq!(diagnostics.len(), 1);
     let d = &diagnostics[0];
-    assert_eq!((d["severity"].as_str(), d["code"].as_str(), d["line"].as_u64(), d["column"].as_u64()), (Some("error"), Some("sigma::unknown-modifier"), Some(6), Some(11)));
+    assert_eq!(
+        (d["severity"].as_str(), d["code"].as_str(), d["line"].as_u64(), d["column"].as_u64()),
+        (Some("error"), Some("sigma::unknown-modifier"), Some(6), Some(11))
+    );
     assert!(d["file"].as_str().unwrap().ends_with("bad.yml"));
     assert!(d["hint"].is_string());
     // An unreadable path: exit 2, counted.

@@ -169,7 +169,15 @@ fn a_selected_correlation_keeps_its_inputs_which_raise_no_alerts_of_their_own() 
     let lines: String = (0..3).map(|i| format!("{{\"EventID\":4625,\"User\":\"bob\",\"@timestamp\":\"2024-01-01T00:00:0{i}Z\"}}\n")).collect();
     std::fs::write(&events, lines).unwrap();
     let run = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_vigil")).arg("hunt").arg(&events).arg("--rules").arg(&rules).args(["--format", "ndjson"]).args(extra).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .arg("hunt")
+            .arg(&events)
+            .arg("--rules")
+            .arg(&rules)
+            .args(["--format", "ndjson"])
+            .args(extra)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
         let alerts: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         (alerts.iter().map(|a| a["rule"]["name"].as_str().unwrap().to_string()).collect::<Vec<_>>(), text(&out.stderr))

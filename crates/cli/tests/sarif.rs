@@ -118,7 +118,14 @@ fn hunt_sarif_carries_correlation_alerts() {
     std::fs::write(dir.join("r.yml"), rules).unwrap();
     let events: String = (0..4).map(|i| format!("{{\"EventID\":4625,\"User\":\"bob\",\"@timestamp\":\"2024-01-01T00:00:0{i}Z\"}}\n")).collect();
     std::fs::write(dir.join("e.ndjson"), events).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigil")).arg("hunt").arg(dir.join("e.ndjson")).arg("--rules").arg(dir.join("r.yml")).args(["--format", "sarif"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("hunt")
+        .arg(dir.join("e.ndjson"))
+        .arg("--rules")
+        .arg(dir.join("r.yml"))
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let log: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_valid(&validator(), &log);
