@@ -80,7 +80,9 @@ pub fn run(args: &CheckArgs, paint: Paint, out: &mut impl Write) -> anyhow::Resu
         file_diagnostic(&mut loaded, d);
     }
     let rejected = loaded.rejected + rejected_by_engine;
-    let loaded_rules = (selection.rules.len() + loaded.filters.len()).saturating_sub(rejected_by_engine + not_runnable);
+    // Rules kept only as inputs of selected correlations count as left out, as in `hunt`.
+    let selected = selection.rules.len().saturating_sub(selection.inputs_only.len());
+    let loaded_rules = (selected + loaded.filters.len()).saturating_sub(rejected_by_engine + not_runnable);
     let unreadable = loaded.files.iter().filter(|f| f.errors.iter().any(|d| d.code.starts_with("io::"))).count();
     let counts = Counts { loaded: loaded_rules, rejected, not_runnable, left_out, unreadable };
     // The diagnostics to show, each with the text of its file.

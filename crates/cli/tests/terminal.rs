@@ -125,7 +125,11 @@ fn matching_events(count: usize) -> Vec<u8> {
 /// stops reading its input (it exits while the writer of its input still has most to write).
 fn stops_at_a_broken_pipe(threads: &str) {
     let dir = scratch(&format!("pipe-{threads}"));
-    std::fs::write(dir.join("r.yml"), "title: cmd\nlevel: low\nlogsource: {product: test}\ndetection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n  condition: sel\n").unwrap();
+    std::fs::write(
+        dir.join("r.yml"),
+        "title: cmd\nlevel: low\nlogsource: {product: test}\ndetection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n  condition: sel\n",
+    )
+    .unwrap();
     const TOTAL: usize = 2_000_000;
     let events = matching_events(TOTAL);
     let total_bytes = events.len();
