@@ -115,9 +115,9 @@ pub fn run(args: &CheckArgs, paint: Paint, out: &mut impl Write) -> anyhow::Resu
                 let level = severity_name(d.severity);
                 log.rule(d.code, || json!({"name": d.code, "shortDescription": {"text": d.code}, "defaultConfiguration": {"level": level}}));
                 let at = Location { path: &d.source, line: u64::from(d.span.line), column: u64::from(d.span.col) };
-                log.result(d.code, level, message_with_hint(d), &at, None);
+                log.result(out, d.code, level, message_with_hint(d), &at, None)?;
             }
-            log.write(out)?;
+            log.finish(out)?;
         }
     }
     Ok(if unreadable > 0 {

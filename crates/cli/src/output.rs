@@ -1,5 +1,5 @@
 //! Alerts and their formats: table (for people), NDJSON and CSV (for machines), SARIF 2.1.0
-//! (for CI: one log, written by [`AlertWriter::finish`] when the run ends).
+//! (for CI: one log, closed by [`AlertWriter::finish`] when the run ends).
 //!
 //! Every alert names the rule (id, title, level, author — the Detection Rule License asks
 //! for the author — and ATT&CK ids), where the event came from (file and line/record) and
@@ -128,8 +128,7 @@ impl<W: Write> AlertWriter<W> {
                 let id = rule.meta.handle();
                 self.sarif.rule(id, || sarif_rule(rule));
                 let message = format!("{} ({source}:{line})", rule.meta.title);
-                self.sarif.result(id, sarif::level_of(rule.meta.level), message, &Location { path: source, line, column: 0 }, None);
-                Ok(())
+                self.sarif.result(&mut self.out, id, sarif::level_of(rule.meta.level), message, &Location { path: source, line, column: 0 }, None)
             }
             Format::Ndjson => {
                 // The event was validated when it was read, so it is embedded as written
@@ -175,8 +174,7 @@ impl<W: Write> AlertWriter<W> {
                 let (path, line) = alert.events.first().map(|e| (&*e.source, e.line)).unwrap_or(("", 0));
                 let events: Vec<String> = alert.events.iter().map(|e| format!("{}:{}", e.source, e.line)).collect();
                 let properties = json!({"correlation": kind, "value": alert.value, "events": events});
-                self.sarif.result(id, sarif::level_of(rule.meta.level), message, &Location { path, line, column: 0 }, Some(properties));
-                Ok(())
+                self.sarif.result(&mut self.out, id, sarif::level_of(rule.meta.level), message, &Location { path, line, column: 0 }, Some(properties))
             }
             Format::Ndjson => {
                 let events: Vec<Value> = alert.events.iter().map(|e| json!({"path": &*e.source, "line": e.line})).collect();
@@ -192,10 +190,10 @@ impl<W: Write> AlertWriter<W> {
         }
     }
 
-    /// Ends the output: writes the SARIF log (format `sarif`), then flushes.
+    /// Ends the output: closes the SARIF log (format `sarif`), then flushes.
     pub fn finish(&mut self) -> io::Result<()> {
         if self.format == Format::Sarif {
-            self.sarif.write(&mut self.out)?;
+            self.sarif.finish(&mut self.out)?;
         }
         self.out.flush()
     }

@@ -4,8 +4,9 @@
 //! A log holds one run of the tool `vigil`: `tool.driver.rules` describes each rule (a
 //! diagnostic code for `check`, a Sigma rule for `hunt`) once, and every result points at
 //! its rule by id and index, with the file (a URI reference: the path as given, with
-//! characters URIs do not allow percent-encoded) and line where it was found. The whole log
-//! is one JSON document, so it is written when the command ends.
+//! characters URIs do not allow percent-encoded) and line where it was found. Results are
+//! written as they come (one per line, so a run with millions of alerts holds only its rule
+//! descriptors); the `tool` object, which lists the rules seen, closes the log at the end.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -69,12 +70,15 @@ pub struct Location<'a> {
     pub column: u64,
 }
 
-/// A SARIF log being built.
+/// A SARIF log being written.
 #[derive(Default)]
 pub struct SarifLog {
     rules: Vec<Value>,
     index: HashMap<String, usize>,
-    results: Vec<Value>,
+    /// True once the opening of the log and the `results` array are written.
+    started: bool,
+    /// Results written so far.
+    results: usize,
 }
 
 impl SarifLog {
@@ -92,8 +96,17 @@ impl SarifLog {
         self.rules.len() - 1
     }
 
-    /// Adds a result of rule `id` (already described with [`SarifLog::rule`]).
-    pub fn result(&mut self, id: &str, level: &str, message: String, at: &Location, properties: Option<Value>) {
+    /// Writes the opening of the log, once.
+    fn start(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            write!(out, "{{\"$schema\":\"{SCHEMA}\",\"version\":\"2.1.0\",\"runs\":[{{\"results\":[")?;
+        }
+        Ok(())
+    }
+
+    /// Writes a result of rule `id` (already described with [`SarifLog::rule`]).
+    pub fn result(&mut self, out: &mut impl Write, id: &str, level: &str, message: String, at: &Location, properties: Option<Value>) -> io::Result<()> {
         let index = self.index.get(id).copied().unwrap_or(0);
         let mut physical = json!({"artifactLocation": {"uri": uri_of(at.path)}});
         if at.line > 0 {
@@ -113,25 +126,20 @@ impl SarifLog {
         if let Some(p) = properties {
             result["properties"] = p;
         }
-        self.results.push(result);
+        self.start(out)?;
+        out.write_all(if self.results == 0 { b"\n" } else { b",\n" })?;
+        self.results += 1;
+        serde_json::to_writer(&mut *out, &result)?;
+        Ok(())
     }
 
-    /// Writes the log as one JSON document and a newline.
-    pub fn write(&mut self, out: &mut impl Write) -> io::Result<()> {
-        let log = json!({
-            "$schema": SCHEMA,
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "vigil",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": std::mem::take(&mut self.rules),
-                }},
-                "results": std::mem::take(&mut self.results),
-            }],
-        });
-        serde_json::to_writer_pretty(&mut *out, &log)?;
-        writeln!(out)
+    /// Ends the log: the `tool` object with every rule seen, and a newline.
+    pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        self.start(out)?;
+        let tool = json!({"driver": {"name": "vigil", "version": env!("CARGO_PKG_VERSION"), "rules": std::mem::take(&mut self.rules)}});
+        write!(out, "\n],\"tool\":")?;
+        serde_json::to_writer(&mut *out, &tool)?;
+        writeln!(out, "}}]}}")
     }
 }
 
@@ -152,12 +160,20 @@ mod tests {
         assert_eq!(log.rule("a", || json!({"name": "A"})), 0);
         assert_eq!(log.rule("b", || json!({})), 1);
         assert_eq!(log.rule("a", || json!({"name": "changed"})), 0);
-        log.result("b", "note", "m".into(), &Location { path: "f", line: 0, column: 0 }, None);
         let mut out = Vec::new();
-        log.write(&mut out).unwrap_or_default();
+        log.result(&mut out, "b", "note", "m".into(), &Location { path: "f", line: 0, column: 0 }, None).unwrap_or_default();
+        log.result(&mut out, "a", "note", "n".into(), &Location { path: "f", line: 3, column: 0 }, None).unwrap_or_default();
+        log.finish(&mut out).unwrap_or_default();
         let value: Value = serde_json::from_slice(&out).unwrap_or_default();
         assert_eq!(value["runs"][0]["tool"]["driver"]["rules"][0]["name"], "A");
         assert_eq!(value["runs"][0]["results"][0]["ruleIndex"], 1);
         assert!(value["runs"][0]["results"][0]["locations"][0]["physicalLocation"].get("region").is_none());
+        assert_eq!(value["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+        assert_eq!(value["version"], "2.1.0");
+        // An empty log is a log.
+        let mut empty = Vec::new();
+        SarifLog::default().finish(&mut empty).unwrap_or_default();
+        let value: Value = serde_json::from_slice(&empty).unwrap_or_default();
+        assert_eq!(value["runs"][0]["results"].as_array().map(Vec::len), Some(0));
     }
 }
