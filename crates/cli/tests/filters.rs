@@ -132,7 +132,7 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 }
 
 #[test]
-fn status_and_rule_id_filters_on_list_and_check() {
+fn status_and_rule_id_filters_on_hunt_list_and_check() {
     let dir = scratch("status");
     let rules = dir.join("rules.yml");
     std::fs::write(&rules, RULES).unwrap();
@@ -147,6 +147,26 @@ fn status_and_rule_id_filters_on_list_and_check() {
     assert_eq!(titles(&list_rules(&[&rules], &["--rule-id", "test_one,00000000-0000-0000-0000-000000000001"])), set(&["stable one", "test one"]));
     assert_eq!(titles(&list_rules(&[&rules], &["--min-level", "medium", "--exclude-status", "deprecated"])), set(&["test one", "no status"]));
     assert_eq!(titles(&list_rules(&[&rules], &["--include-tag", "persistence", "--include-tag", "execution"])), set(&["stable one", "test one"]));
+    // hunt selects the same way: one event per rule, each filter keeps its rules' alerts.
+    let events = dir.join("e.ndjson");
+    std::fs::write(&events, ["a", "b", "c", "d"].iter().map(|x| format!("{{\"Image\":\"C:\\\\{x}.exe\"}}\n")).collect::<String>()).unwrap();
+    let hunt = |extra: &[&str]| -> BTreeSet<String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .arg("hunt")
+            .arg(&events)
+            .arg("--rules")
+            .arg(&rules)
+            .args(["--format", "ndjson"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["rule"]["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(hunt(&[]), set(&["stable one", "test one", "no status", "deprecated one"]));
+    assert_eq!(hunt(&["--rule-id", "test_one"]), set(&["test one"]));
+    assert_eq!(hunt(&["--status", "stable"]), set(&["stable one"]));
+    assert_eq!(hunt(&["--exclude-status", "deprecated,test"]), set(&["stable one", "no status"]));
     // check counts what the filters left out.
     let out = Command::new(env!("CARGO_BIN_EXE_vigil")).arg("check").arg(&rules).args(["--status", "stable"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
