@@ -1,4 +1,10 @@
 //! `vigil hunt`: run a rule set over event sources and print the alerts.
+//!
+//! Rule filters select the rules before compile (see `filter.rs`). The run stops at the
+//! first write to a closed stdout (`vigil hunt … | head`): reading stops, the summary still
+//! goes to stderr, and the exit code is what the run so far gives. The summary ends with the
+//! alerts by level, coloured on a terminal. Exit codes: 2 an input could not be read; else 1
+//! with `--fail-on-detection` when an alert was raised; else 0.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,7 +17,9 @@ use vigil_events::Input;
 use vigil_ir::CorrelationKind;
 use vigil_sigma::LoadOptions;
 
+use crate::color::Paint;
 use crate::content;
+use crate::filter::RuleFilter;
 use crate::output::{AlertWriter, Format};
 use crate::pipelines::load_pipeline;
 use crate::rules::{link, load_files, load_text, LoadedRules};
@@ -25,6 +33,8 @@ pub struct HuntArgs {
     pub format: Format,
     pub threads: Option<usize>,
     pub logsource: Option<String>,
+    pub fail_on_detection: bool,
+    pub filter: RuleFilter,
 }
 
 /// Parses `product=windows,service=sysmon`.
@@ -61,13 +71,32 @@ fn kind_name(kind: &CorrelationKind) -> &'static str {
     }
 }
 
+/// Alerts per rule, by handle: title, level, count.
+type PerRule = BTreeMap<String, (String, Option<vigil_ir::Level>, u64)>;
+
 /// Counts one alert of a rule, by handle, for the run summary.
-fn count_alert(per_rule: &mut BTreeMap<String, (String, u64)>, meta: &vigil_ir::RuleMeta) {
-    per_rule.entry(meta.handle().to_string()).or_insert_with(|| (meta.title.clone(), 0)).1 += 1;
+fn count_alert(per_rule: &mut PerRule, meta: &vigil_ir::RuleMeta) {
+    per_rule.entry(meta.handle().to_string()).or_insert_with(|| (meta.title.clone(), meta.level, 0)).2 += 1;
+}
+
+/// The levels of the summary, most severe first; rules without a level count as informational.
+const LEVELS: [vigil_ir::Level; 5] =
+    [vigil_ir::Level::Critical, vigil_ir::Level::High, vigil_ir::Level::Medium, vigil_ir::Level::Low, vigil_ir::Level::Informational];
+
+/// The summary by level (as Hayabusa ends its runs): per level, alerts and distinct rules
+/// that fired, in the level's colour.
+fn write_levels(per_rule: &PerRule, paint: Paint, err: &mut impl Write) -> std::io::Result<()> {
+    for level in LEVELS {
+        let (alerts, rules) =
+            per_rule.values().filter(|(_, l, _)| l.unwrap_or(vigil_ir::Level::Informational) == level).fold((0u64, 0usize), |(a, r), (_, _, n)| (a + n, r + 1));
+        let line = format!("  {:<13} {alerts:>7} alert(s) from {rules} rule(s)", level.as_str());
+        writeln!(err, "{}", paint.level(Some(level), &line))?;
+    }
+    Ok(())
 }
 
 /// Runs `vigil hunt`; returns the exit code.
-pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<i32> {
+pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<i32> {
     let started = Instant::now();
     let bundled = args.paths.is_empty();
     let pipeline_name = args.pipeline.clone().unwrap_or_else(|| if bundled { "ecs-windows".into() } else { "none".into() });
@@ -97,8 +126,11 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
             unreadable_rules += 1;
         }
     }
-    // The pipeline stage maps every rule to the data source; the engine compiles the result.
-    let compiled = crate::pipelines::compile(&loaded.rules, &pipeline);
+    // Filters select rules (and the inputs of selected correlations); then the pipeline stage
+    // maps them to the data source and the engine compiles the result.
+    let selection = args.filter.apply(std::mem::take(&mut loaded.rules));
+    let mut compiled = crate::pipelines::compile(&selection.rules, &pipeline);
+    selection.silence_inputs(&mut compiled.program);
     for d in &compiled.rejected {
         writeln!(err, "rule rejected: {d}")?;
     }
@@ -107,6 +139,9 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     }
     let program = compiled.program;
     if program.rules.is_empty() && program.correlations.is_empty() {
+        if selection.left_out > 0 {
+            bail!("no rule left to run: the filters left out {} rule(s)", selection.left_out);
+        }
         bail!("no rule could be loaded");
     }
 
@@ -143,26 +178,23 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
 
     let mut writer = AlertWriter::new(out, args.format);
     let mut correlator = Correlator::new(&program.correlations);
-    let mut per_rule: BTreeMap<String, (String, u64)> = BTreeMap::new();
+    let mut per_rule: PerRule = BTreeMap::new();
     let (mut events, mut bad, mut alerts) = (0u64, 0u64, 0u64);
     let mut write_error: Option<std::io::Error> = None;
     let mut corr_out: Vec<CorrelationAlert> = Vec::new();
-    let emit_correlations = |corr_out: &mut Vec<CorrelationAlert>,
-                             writer: &mut AlertWriter<&mut _>,
-                             per_rule: &mut BTreeMap<String, (String, u64)>,
-                             alerts: &mut u64|
-     -> std::io::Result<()> {
-        for alert in corr_out.drain(..) {
-            let Some(spec) = program.correlations.specs.get(alert.spec as usize) else { continue };
-            if !spec.emits {
-                continue;
+    let emit_correlations =
+        |corr_out: &mut Vec<CorrelationAlert>, writer: &mut AlertWriter<&mut _>, per_rule: &mut PerRule, alerts: &mut u64| -> std::io::Result<()> {
+            for alert in corr_out.drain(..) {
+                let Some(spec) = program.correlations.specs.get(alert.spec as usize) else { continue };
+                if !spec.emits {
+                    continue;
+                }
+                *alerts += 1;
+                count_alert(per_rule, &spec.rule.meta);
+                writer.correlation(&spec.rule, kind_name(&spec.correlation.kind), &alert)?;
             }
-            *alerts += 1;
-            count_alert(per_rule, &spec.rule.meta);
-            writer.correlation(&spec.rule, kind_name(&spec.correlation.kind), &alert)?;
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     let mut bad_printed = 0usize;
     let (mut bad_values, mut bad_values_printed) = (0u64, 0usize);
 
@@ -204,11 +236,21 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
                 }
             }
         }
+        // Output that can no longer be written (a closed pipe, a full disk) stops the run.
+        write_error.is_none()
     };
     run(&program, routed.as_ref(), &inputs, threads, &mut sink, &mut source_errors);
-    correlator.finish(&mut corr_out);
+    let stopped = write_error.is_some();
+    if !stopped {
+        correlator.finish(&mut corr_out);
+    }
     if write_error.is_none() {
         if let Err(e) = emit_correlations(&mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
+            write_error = Some(e);
+        }
+    }
+    if write_error.is_none() {
+        if let Err(e) = writer.finish() {
             write_error = Some(e);
         }
     }
@@ -217,7 +259,6 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
             return Err(e.into());
         }
     }
-    writer.flush().ok();
 
     // Summary.
     let elapsed = started.elapsed().as_secs_f64();
@@ -232,6 +273,9 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
     }
     let stats = correlator.stats;
     writeln!(err, "---")?;
+    if stopped {
+        writeln!(err, "stopped early: the output was closed; the counts below are of what was read until then")?;
+    }
     writeln!(
         err,
         "events: {events} read, {bad} skipped, {bad_values} bad value(s), from {} source(s), {} unreadable; {:.2} s ({:.0} events/s, {threads} thread(s))",
@@ -240,10 +284,11 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
         elapsed,
         events as f64 / elapsed.max(1e-9)
     )?;
+    let left_out = if selection.left_out > 0 { format!(", {} left out by filters", selection.left_out) } else { String::new() };
     writeln!(
         err,
-        "rules: {} loaded, {} rejected, {} not runnable with pipeline `{pipeline_name}`; {} correlation(s); {} evaluated on every event (no literal to index)",
-        (loaded.rules.len() + loaded.filters.len()).saturating_sub(compiled.rejected.len() + compiled.not_runnable.len()),
+        "rules: {} loaded, {} rejected, {} not runnable with pipeline `{pipeline_name}`{left_out}; {} correlation(s); {} evaluated on every event (no literal to index)",
+        (selection.rules.len().saturating_sub(selection.inputs_only.len()) + loaded.filters.len()).saturating_sub(compiled.rejected.len() + compiled.not_runnable.len()),
         loaded.rejected + compiled.rejected.len(),
         compiled.not_runnable.len(),
         program.correlations.specs.len(),
@@ -262,14 +307,22 @@ pub fn run_hunt(args: HuntArgs, out: &mut impl Write, err: &mut impl Write) -> a
             stats.peak_bytes as f64 / 1e6
         )?;
     }
-    writeln!(err, "alerts: {alerts}")?;
+    writeln!(err, "alerts: {}", paint.bold(&alerts.to_string()))?;
     let unreadable = !source_errors.is_empty() || unreadable_rules > 0;
-    let mut counts: Vec<_> = per_rule.into_iter().collect();
-    counts.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
-    for (_, (title, n)) in counts {
-        writeln!(err, "  {n:>6}  {title}")?;
+    let mut counts: Vec<_> = per_rule.iter().collect();
+    counts.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then(a.0.cmp(b.0)));
+    for (_, (title, level, n)) in counts {
+        writeln!(err, "  {n:>6}  {}", paint.level(*level, title))?;
     }
+    writeln!(err, "by level:")?;
+    write_levels(&per_rule, paint, err)?;
     // An input that could not be read at all is an I/O error of the run (the other inputs
-    // were still processed).
-    Ok(if unreadable { 2 } else { 0 })
+    // were still processed); findings count only when asked for.
+    Ok(if unreadable {
+        2
+    } else if args.fail_on_detection && alerts > 0 {
+        1
+    } else {
+        0
+    })
 }

@@ -1,25 +1,38 @@
 //! The `vigil` command line.
 //!
-//! Exit codes: 0 success; 1 `check` rejected a rule; 2 a usage or I/O error (for `hunt`: an
-//! input that could not be read, the others are still processed; for `check`: a path that
-//! could not be read, the others are still checked).
+//! Exit codes, the same for every command: 0 success; 1 findings (`check`: a rule was
+//! rejected; `hunt --fail-on-detection`: an alert was raised); 2 a usage or I/O error (for
+//! `hunt`: an input that could not be read, the others are still processed; for `check`: a
+//! path that could not be read, the others are still checked). An I/O error wins over
+//! findings.
 
 mod check;
+mod color;
 mod content;
+mod filter;
 mod hunt;
+mod list;
 mod output;
 mod pipelines;
 mod rules;
 mod runner;
+mod sarif;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// The exit codes, documented in `--help` and the man page.
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 findings (check: a rule was rejected; hunt --fail-on-detection: an alert was raised); 2 a usage or I/O error (an I/O error wins over findings).";
 
 #[derive(Parser)]
-#[command(name = "vigil", version, about = "Detection engineering: load, check and run detection rules over logs.")]
+#[command(name = "vigil", version, about = "Detection engineering: load, check and run detection rules over logs.", after_help = EXIT_CODES)]
 struct Cli {
+    /// When to colour the output: auto (when the stream written to is a terminal and NO_COLOR
+    /// is not set), always, never.
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    color: color::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,11 +47,11 @@ enum Command {
         /// Sigma rule files or directories (default: the built-in pack).
         #[arg(long, short)]
         rules: Vec<PathBuf>,
-        /// Field mapping: a built-in name (none, ecs-windows, evtx) or a pySigma pipeline YAML
-        /// file. Default: ecs-windows for the bundled samples, none for your files.
+        /// Field mapping: a built-in name (see `vigil list pipelines`) or a pySigma pipeline
+        /// YAML file. Default: ecs-windows for the bundled samples, none for your files.
         #[arg(long, short)]
         pipeline: Option<String>,
-        /// Output format.
+        /// Output format (sarif: one SARIF 2.1.0 log written when the run ends).
         #[arg(long, short, value_enum, default_value = "table")]
         format: output::Format,
         /// Worker threads (default: all cores).
@@ -48,6 +61,11 @@ enum Command {
         /// whose log source fits are run (logsource routing). Default: every rule.
         #[arg(long, value_name = "KEY=VALUE,...")]
         logsource: Option<String>,
+        /// Exit 1 when any alert was raised (for CI).
+        #[arg(long)]
+        fail_on_detection: bool,
+        #[command(flatten)]
+        filter: filter::RuleFilter,
     },
     /// Load and compile rules and print every diagnostic; exits 1 when a rule is rejected, 2
     /// when a path cannot be read.
@@ -55,30 +73,94 @@ enum Command {
         /// Rule files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Field mapping the rules are compiled with, as for `hunt`: a built-in name (none,
-        /// ecs-windows, evtx) or a pySigma pipeline YAML file.
+        /// Field mapping the rules are compiled with, as for `hunt`: a built-in name (see
+        /// `vigil list pipelines`) or a pySigma pipeline YAML file.
         #[arg(long, short, default_value = "none")]
         pipeline: String,
         /// Do not print warnings.
         #[arg(long)]
         quiet: bool,
+        /// Output format: text (rustc-style), json (one object), sarif (SARIF 2.1.0).
+        #[arg(long, short, value_enum, default_value = "text")]
+        format: check::CheckFormat,
+        #[command(flatten)]
+        filter: filter::RuleFilter,
     },
+    /// List the built-in pipelines, or the rules of a rule set after the filters.
+    List {
+        #[command(subcommand)]
+        what: list::What,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `vigil man > vigil.1`; `vigil man hunt` prints the
+    /// page of a command (vigil-hunt(1)).
+    Man {
+        /// The command whose page to print (default: the main page).
+        command: Option<String>,
+    },
+}
+
+/// Writes the man page of `vigil`, or of one of its commands, generated from the clap definitions.
+fn man_page(command: Option<&str>, out: &mut impl std::io::Write) -> anyhow::Result<i32> {
+    let mut top = Cli::command();
+    // Building propagates the global flags (`--color`) into every command's definition.
+    top.build();
+    let page = match command {
+        None => top,
+        Some(name) => match top.find_subcommand(name) {
+            Some(sub) => {
+                let full = format!("vigil-{}", sub.get_name());
+                sub.clone().display_name(full).bin_name(format!("vigil {}", sub.get_name())).version(env!("CARGO_PKG_VERSION"))
+            }
+            None => {
+                let names: Vec<&str> = top.get_subcommands().map(|s| s.get_name()).collect();
+                anyhow::bail!("no man page for `{name}`: use one of {}", names.join(", "))
+            }
+        },
+    };
+    clap_mangen::Man::new(page).render(out)?;
+    Ok(0)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
+    let paint = color::Paint::choose(cli.color, std::io::IsTerminal::is_terminal(&stdout));
+    let paint_err = color::Paint::choose(cli.color, std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
-        Command::Check { paths, pipeline, quiet } => check::run(&paths, &pipeline, quiet, &mut out),
-        Command::Hunt { paths, rules, pipeline, format, threads, logsource } => {
-            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource };
-            hunt::run_hunt(args, &mut out, &mut std::io::stderr())
+        Command::Check { paths, pipeline, quiet, format, filter } => {
+            let args = check::CheckArgs { paths, pipeline, quiet, format, filter };
+            check::run(&args, paint, &mut out)
         }
+        Command::Hunt { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter } => {
+            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter };
+            hunt::run_hunt(args, paint_err, &mut out, &mut std::io::stderr())
+        }
+        Command::List { what } => list::run(what, &mut out),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "vigil", &mut out);
+            Ok(0)
+        }
+        Command::Man { command } => man_page(command.as_deref(), &mut out),
     };
-    match result {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
-        Err(e) => {
+    let flushed = std::io::Write::flush(&mut out);
+    match (result, flushed) {
+        (Ok(code), Ok(())) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+        // A reader that went away (`vigil … | head`) is not an error of the run.
+        (Ok(code), Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+        (Ok(_), Err(e)) => {
+            eprintln!("vigil: {e}");
+            ExitCode::from(2)
+        }
+        (Err(e), _) => {
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::from(0);
+            }
             eprintln!("vigil: {e:#}");
             ExitCode::from(2)
         }

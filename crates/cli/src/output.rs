@@ -1,4 +1,5 @@
-//! Alerts and their formats: table (for people), NDJSON and CSV (for machines).
+//! Alerts and their formats: table (for people), NDJSON and CSV (for machines), SARIF 2.1.0
+//! (for CI: one log, closed by [`AlertWriter::finish`] when the run ends).
 //!
 //! Every alert names the rule (id, title, level, author — the Detection Rule License asks
 //! for the author — and ATT&CK ids), where the event came from (file and line/record) and
@@ -10,12 +11,15 @@ use serde_json::{json, Value};
 use vigil_engine::CorrelationAlert;
 use vigil_ir::{AttackTag, Rule};
 
+use crate::sarif::{self, Location, SarifLog};
+
 /// Output format of `vigil hunt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Ndjson,
     Csv,
+    Sarif,
 }
 
 fn rule_json(rule: &Rule) -> Value {
@@ -64,11 +68,34 @@ pub struct AlertWriter<W: Write> {
     header_done: bool,
     /// Serialised `rule` objects, by rule address: a rule's part of an alert never changes.
     rules: std::collections::HashMap<usize, String>,
+    /// The SARIF log being built (format `sarif` only).
+    sarif: SarifLog,
+}
+
+/// A rule as a SARIF reporting descriptor.
+fn sarif_rule(rule: &Rule) -> Value {
+    let mut properties = json!({"tags": rule.meta.tags, "file": &*rule.source});
+    if let Some(level) = rule.meta.level {
+        properties["sigma-level"] = json!(level.as_str());
+    }
+    if let Some(author) = &rule.meta.author {
+        properties["author"] = json!(author);
+    }
+    let mut descriptor = json!({
+        "name": rule.meta.title,
+        "shortDescription": {"text": rule.meta.title},
+        "defaultConfiguration": {"level": sarif::level_of(rule.meta.level)},
+        "properties": properties,
+    });
+    if let Some(description) = &rule.meta.description {
+        descriptor["fullDescription"] = json!({"text": description});
+    }
+    descriptor
 }
 
 impl<W: Write> AlertWriter<W> {
     pub fn new(out: W, format: Format) -> AlertWriter<W> {
-        AlertWriter { out, format, header_done: false, rules: std::collections::HashMap::new() }
+        AlertWriter { out, format, header_done: false, rules: std::collections::HashMap::new(), sarif: SarifLog::default() }
     }
 
     fn header(&mut self) -> io::Result<()> {
@@ -79,7 +106,7 @@ impl<W: Write> AlertWriter<W> {
         match self.format {
             Format::Table => writeln!(self.out, "{:<9} {:<12} {:<58} SOURCE", "LEVEL", "ATT&CK", "RULE"),
             Format::Csv => writeln!(self.out, "rule_id,rule_name,level,techniques,source,line,event"),
-            Format::Ndjson => Ok(()),
+            Format::Ndjson | Format::Sarif => Ok(()),
         }
     }
 
@@ -97,6 +124,12 @@ impl<W: Write> AlertWriter<W> {
         match self.format {
             Format::Table => writeln!(self.out, "{:<9} {} {} {source}:{line}", level, fit(&techniques, 12), fit(&rule.meta.title, 58)),
             Format::Csv => self.csv_row(rule, &techniques, source, line, event),
+            Format::Sarif => {
+                let id = rule.meta.handle();
+                self.sarif.rule(id, || sarif_rule(rule));
+                let message = format!("{} ({source}:{line})", rule.meta.title);
+                self.sarif.result(&mut self.out, id, sarif::level_of(rule.meta.level), message, &Location { path: source, line, column: 0 }, None)
+            }
             Format::Ndjson => {
                 // The event was validated when it was read, so it is embedded as written
                 // (one line: NDJSON records are single lines; other records are compacted).
@@ -134,6 +167,15 @@ impl<W: Write> AlertWriter<W> {
                 alert.events.first().map(|e| e.line).unwrap_or(0),
                 &format!("{kind} value={} {}", alert.value, group.join(" ")),
             ),
+            Format::Sarif => {
+                let id = rule.meta.handle();
+                self.sarif.rule(id, || sarif_rule(rule));
+                let message = format!("{}: {kind} value {} for {}", rule.meta.title, alert.value, group.join(" "));
+                let (path, line) = alert.events.first().map(|e| (&*e.source, e.line)).unwrap_or(("", 0));
+                let events: Vec<String> = alert.events.iter().map(|e| format!("{}:{}", e.source, e.line)).collect();
+                let properties = json!({"correlation": kind, "value": alert.value, "events": events});
+                self.sarif.result(&mut self.out, id, sarif::level_of(rule.meta.level), message, &Location { path, line, column: 0 }, Some(properties))
+            }
             Format::Ndjson => {
                 let events: Vec<Value> = alert.events.iter().map(|e| json!({"path": &*e.source, "line": e.line})).collect();
                 let group: serde_json::Map<String, Value> = alert.group.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
@@ -148,7 +190,11 @@ impl<W: Write> AlertWriter<W> {
         }
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
+    /// Ends the output: closes the SARIF log (format `sarif`), then flushes.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if self.format == Format::Sarif {
+            self.sarif.finish(&mut self.out)?;
+        }
         self.out.flush()
     }
 }

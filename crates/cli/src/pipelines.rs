@@ -7,6 +7,14 @@ use std::sync::Arc;
 use anyhow::{bail, Context as _};
 use vigil_pipeline::{builtin, parse_pipeline, Pipeline, BUILTIN_NAMES};
 
+/// One line on each built-in pipeline, for `vigil list pipelines` (a test checks that every
+/// built-in has one).
+pub const BUILTIN_DESCRIPTIONS: &[(&str, &str)] = &[
+    ("none", "no mapping: events already use the rules' field names (e.g. flattened EVTX EventData); no log-source conditions"),
+    ("ecs-windows", "ECS as Winlogbeat / Elastic Agent write it; unknown fields under winlog.event_data.; log-source conditions on event.*"),
+    ("evtx", "EVTX records as JSON from the evtx crate (Event.System.*, Event.EventData.*); Channel/EventID log-source conditions"),
+];
+
 /// A built-in pipeline by name (`none`, `ecs-windows`, `evtx`), or a pySigma pipeline file.
 pub fn load_pipeline(name: &str) -> anyhow::Result<Pipeline> {
     if let Some(result) = builtin(name) {
@@ -47,4 +55,13 @@ pub fn compile(rules: &[vigil_ir::Rule], pipeline: &Pipeline) -> Compiled {
         }
     }
     Compiled { program, rejected, not_runnable }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_builtin_pipeline_is_described_once() {
+        let described: Vec<&str> = super::BUILTIN_DESCRIPTIONS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(described, vigil_pipeline::BUILTIN_NAMES);
+    }
 }

@@ -3,8 +3,10 @@
 //! A reader thread splits sources into chunks; worker threads extract and evaluate events;
 //! results are merged back in input order, so output and correlation state are the same
 //! whatever the thread count. With one thread everything runs inline on the caller's thread.
+//! The sink may stop the run (its output went away): reading stops at the next chunk.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -93,12 +95,14 @@ const IN_FLIGHT_BYTES: usize = 64 << 20;
 struct Budget {
     used: Mutex<usize>,
     freed: Condvar,
+    /// Set when the sink stopped the run: nothing waits any more.
+    stopped: AtomicBool,
 }
 
 impl Budget {
     fn take(&self, bytes: usize) {
         let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        while *used > 0 && *used + bytes > IN_FLIGHT_BYTES {
+        while *used > 0 && *used + bytes > IN_FLIGHT_BYTES && !self.stopped.load(Ordering::Relaxed) {
             used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
         }
         *used += bytes;
@@ -107,6 +111,12 @@ impl Budget {
     fn give(&self, bytes: usize) {
         let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
         *used = used.saturating_sub(bytes);
+        self.freed.notify_all();
+    }
+
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        let _guard = self.used.lock().unwrap_or_else(|e| e.into_inner());
         self.freed.notify_all();
     }
 }
@@ -118,17 +128,28 @@ pub struct SourceError {
 }
 
 /// Runs `program` over `inputs` with `threads` workers, calling `sink` with every chunk's
-/// result in input order.
-pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], threads: usize, sink: &mut dyn FnMut(ChunkResult), errors: &mut Vec<SourceError>) {
+/// result in input order, until `sink` returns false (then the run stops reading and returns).
+pub fn run(
+    program: &Program,
+    source: Option<&LogSource>,
+    inputs: &[Input],
+    threads: usize,
+    sink: &mut dyn FnMut(ChunkResult) -> bool,
+    errors: &mut Vec<SourceError>,
+) {
     let describe = |input: &Input| input.display_name();
     if threads <= 1 {
+        let mut going = true;
         for input in inputs {
             let r = read_source(input, &mut |chunk| {
-                sink(process(program, source, chunk));
-                true
+                going = sink(process(program, source, chunk));
+                going
             });
             if let Err(e) = r {
                 errors.push(SourceError { source: describe(input), message: e.to_string() });
+            }
+            if !going {
+                break;
             }
         }
         return;
@@ -142,10 +163,10 @@ pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], thre
         let reader = scope.spawn(move || {
             let mut read_errors = Vec::new();
             let mut seq = 0u64;
-            for input in inputs {
+            for input in inputs.iter().take_while(|_| !budget.stopped.load(Ordering::Relaxed)) {
                 let r = read_source(input, &mut |chunk| {
                     budget.take(chunk.data.len());
-                    let ok = chunk_tx.send((seq, chunk)).is_ok();
+                    let ok = !budget.stopped.load(Ordering::Relaxed) && chunk_tx.send((seq, chunk)).is_ok();
                     seq += 1;
                     ok
                 });
@@ -170,22 +191,38 @@ pub fn run(program: &Program, source: Option<&LogSource>, inputs: &[Input], thre
             });
         }
         drop(result_tx);
+        // Only the workers hold the chunk receiver now: when they are gone, the reader's
+        // sends fail and it stops.
+        drop(chunk_rx);
         // Merge in input order.
         let mut pending: BTreeMap<u64, ChunkResult> = BTreeMap::new();
         let mut next = 0u64;
-        for (seq, result) in result_rx {
+        let mut going = true;
+        'merge: while let Ok((seq, result)) = result_rx.recv() {
             pending.insert(seq, result);
             while let Some(r) = pending.remove(&next) {
                 let bytes = r.chunk.data.len();
-                sink(r);
+                going = sink(r);
                 budget.give(bytes);
                 next += 1;
+                if !going {
+                    break 'merge;
+                }
             }
         }
-        for (_, r) in std::mem::take(&mut pending) {
-            let bytes = r.chunk.data.len();
-            sink(r);
-            budget.give(bytes);
+        if going {
+            for (_, r) in std::mem::take(&mut pending) {
+                let bytes = r.chunk.data.len();
+                going = sink(r);
+                budget.give(bytes);
+                if !going {
+                    break;
+                }
+            }
+        } else {
+            // Unblock the reader (waiting for budget) and the workers (sending results).
+            budget.stop();
+            drop(result_rx);
         }
         if let Ok(mut read_errors) = reader.join() {
             errors.append(&mut read_errors);
