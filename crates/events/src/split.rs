@@ -233,7 +233,8 @@ impl Splitter<'_> {
     }
 
     fn newline(&mut self, at: usize, byte: u8) {
-        if byte == b'\n' && self.after_cr {
+        // Only an LF right after the CR completes a CRLF (the line then starts at the LF).
+        if byte == b'\n' && self.after_cr && at as isize == self.line_start {
             self.after_cr = false;
             self.line_start = at as isize + 1;
             self.at_line_start = true;

@@ -153,3 +153,11 @@ fn unclosed_records_cost_only_themselves_at_any_block_size() {
         }
     }
 }
+
+#[test]
+fn mixed_line_ends_count_every_break() {
+    // A CR-only break, then LF breaks (structural mode: the LF after other bytes is a break
+    // of its own, not the second half of a CRLF).
+    let want: Vec<(u64, String)> = vec![(1, "{\"a\":1}".into()), (2, "{\"a\":2}".into()), (3, "{\"a\":3}".into())];
+    splits_to("{\"a\":1}\r{\"a\":2}\n{\"a\":3}\n", &want);
+}
