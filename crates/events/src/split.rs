@@ -13,7 +13,8 @@
 //!   printers indent a record's contents), so an unclosed record costs only itself. Each of
 //!   these makes the record bad, reported with its line.
 //! - **lines** (NDJSON): entered when the first record is an object that opens and closes on
-//!   its line; from then on every non-blank line is a record, found with `memchr`.
+//!   its line; from then on every non-blank line is a record, found with `memchr` (LF, CRLF
+//!   and a lone CR each end a line: a raw CR cannot be inside a valid JSON record).
 //!
 //! A record longer than [`Limits::max_record`] is reported and skipped while the splitter
 //! streams past it. Records are validated later by the JSON scanner; what the splitter
@@ -192,11 +193,19 @@ impl Splitter<'_> {
         }
     }
 
-    /// Line mode: every line break ends a record.
+    /// Line mode: every line break (LF, CRLF or a lone CR) ends a record.
     fn scan_lines(&mut self) {
         let from = self.pos;
-        let ends: Vec<usize> = memchr::memchr_iter(b'\n', self.buf.get(from..).unwrap_or(&[])).map(|i| from + i).collect();
+        let ends: Vec<usize> = memchr::memchr2_iter(b'\n', b'\r', self.buf.get(from..).unwrap_or(&[])).map(|i| from + i).collect();
         for end in ends {
+            let byte = self.buf.get(end).copied();
+            if byte == Some(b'\n') && self.after_cr && end == self.line_begin {
+                // The LF of a CRLF: the line already ended at the CR.
+                self.after_cr = false;
+                self.line_begin = end + 1;
+                continue;
+            }
+            self.after_cr = byte == Some(b'\r');
             self.end_line(end);
             self.line += 1;
             self.line_begin = end + 1;

@@ -160,4 +160,8 @@ fn mixed_line_ends_count_every_break() {
     // of its own, not the second half of a CRLF).
     let want: Vec<(u64, String)> = vec![(1, "{\"a\":1}".into()), (2, "{\"a\":2}".into()), (3, "{\"a\":3}".into())];
     splits_to("{\"a\":1}\r{\"a\":2}\n{\"a\":3}\n", &want);
+    // LF breaks first (line mode), then a CR-only break and a CRLF: still one record a line.
+    splits_to("{\"a\":1}\n{\"a\":2}\r{\"a\":3}\r\n", &want);
+    splits_to("{\"a\":1}\n{\"a\":2}\r\n{\"a\":3}\r", &want);
+    splits_to("{\"a\":1}\n\r\n{\"a\":2}\r\r{\"a\":3}\n", &[(1, "{\"a\":1}".into()), (3, "{\"a\":2}".into()), (5, "{\"a\":3}".into())]);
 }
