@@ -303,6 +303,11 @@ fn thresholds_above_the_window_limit_are_refused_at_the_condition() {
     let value = format!("{BASE}---\ntitle: corr\ncorrelation:\n  type: value_count\n  rules: [failed]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 15000, field: src}}\n");
     assert_eq!(refusals(&value)[0].code, "engine::correlation-limit");
     assert!(refusals(&value.replace("gte: 15000", "gt: 9999")).is_empty());
+    // Bounds that contradict each other: the hint is about the bounds, not the window limit.
+    let contradiction = refusals(&value.replace("gte: 15000", "gte: 10, lt: 10"));
+    assert_eq!(contradiction[0].code, "engine::correlation-limit");
+    assert!(contradiction[0].message.contains("no count satisfies"), "{}", contradiction[0].message);
+    assert!(contradiction[0].hint.as_deref().is_some_and(|h| !h.contains("max_entries")), "{:?}", contradiction[0].hint);
     // `temporal` counts distinct rules: three can never come from two.
     let temporal = format!(
         "{BASE}---\ntitle: corr\ncorrelation:\n  type: temporal\n  rules: [failed, success]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 3}}\n"
