@@ -410,3 +410,21 @@ fn a_correlation_referring_to_itself_is_diagnosed_at_the_reference() {
     assert_eq!(d[0].code, "sigma::correlation-cycle");
     assert_eq!((d[0].span.line, d[0].span.col), (21, 11));
 }
+
+#[test]
+fn deep_shared_correlation_chains_load_without_exponential_work() {
+    // 40 levels of two correlations, each referring to both of the level below: 2^40 paths
+    // down, 80 rules. Cycle detection must visit each rule once, not each path.
+    let mut docs = vec!["title: a\nname: l0a\nlogsource: {product: test}\ndetection:\n  sel:\n    action: a\n  condition: sel\n".to_string()];
+    docs.push("title: b\nname: l0b\nlogsource: {product: test}\ndetection:\n  sel:\n    action: b\n  condition: sel\n".to_string());
+    for level in 1..40 {
+        for side in ["a", "b"] {
+            let below = level - 1;
+            docs.push(format!(
+                "title: c{level}{side}\nname: l{level}{side}\ncorrelation:\n  type: event_count\n  rules: [l{below}a, l{below}b]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 1}}\n"
+            ));
+        }
+    }
+    let rules = vigil_conformance::rules(&docs.join("---\n"));
+    assert_eq!(rules.len(), 80);
+}

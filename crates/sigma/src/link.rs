@@ -36,7 +36,7 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
             // A cycle is reported at the reference that starts it.
             let cycle = c.rules.iter().find_map(|r| {
                 let next = handles.get(r.name.as_str())?;
-                (next == index || reaches(rules, &handles, next, index, 0)).then_some((r, next == index))
+                (next == index || reaches(rules, &handles, next, index)).then_some((r, next == index))
             });
             if let Some((reference, itself)) = cycle {
                 let message = if itself {
@@ -92,11 +92,22 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
     diagnostics
 }
 
-/// True when correlation `from` (transitively) refers to rule `target`.
-fn reaches(rules: &[Rule], handles: &HandleIndex, from: usize, target: usize, depth: usize) -> bool {
-    if depth > rules.len() {
-        return true;
+/// True when correlation `from` (transitively) refers to rule `target`. Each rule is
+/// visited once, so shared sub-chains (a diamond of correlations) cost linear time.
+fn reaches(rules: &[Rule], handles: &HandleIndex, from: usize, target: usize) -> bool {
+    let mut seen = vec![false; rules.len()];
+    let mut stack = vec![from];
+    while let Some(at) = stack.pop() {
+        if at == target {
+            return true;
+        }
+        match seen.get_mut(at) {
+            Some(s) if !*s => *s = true,
+            _ => continue,
+        }
+        if let Some(RuleBody::Correlation(c)) = rules.get(at).map(|r| &r.body) {
+            stack.extend(c.rules.iter().filter_map(|r| handles.get(&r.name)));
+        }
     }
-    let Some(RuleBody::Correlation(c)) = rules.get(from).map(|r| &r.body) else { return false };
-    c.rules.iter().filter_map(|r| handles.get(&r.name)).any(|next| next == target || reaches(rules, handles, next, target, depth + 1))
+    false
 }
