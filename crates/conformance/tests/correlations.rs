@@ -409,6 +409,11 @@ fn a_correlation_referring_to_itself_is_diagnosed_at_the_reference() {
     let d = vigil_conformance::diagnostics(&cycle);
     assert_eq!(d[0].code, "sigma::correlation-cycle");
     assert_eq!((d[0].span.line, d[0].span.col), (21, 11));
+    // The other member of the cycle is refused too, saying why: its reference was refused,
+    // not missing.
+    assert_eq!(d.len(), 2);
+    assert_eq!((d[1].span.line, d[1].span.col), (29, 11));
+    assert!(d[1].message.contains("`a`, which was refused"), "{}", d[1].message);
 }
 
 #[test]

@@ -14,6 +14,8 @@ use crate::filter::Filter;
 /// Returns the diagnostics; errors name rules that were removed.
 pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
+    // Handles of the rules removed here: a reference to one of them is not "missing".
+    let mut refused: Vec<String> = Vec::new();
     // Rules are removed until every remaining correlation resolves (removing one may break another).
     loop {
         let handles = HandleIndex::new(rules.iter());
@@ -22,13 +24,18 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
             let RuleBody::Correlation(c) = &rule.body else { continue };
             for reference in &c.rules {
                 if !handles.contains(&reference.name) {
+                    let (why, hint) = if refused.contains(&reference.name) {
+                        ("which was refused (see its error)", "fix the rule it refers to")
+                    } else {
+                        ("which is not a loaded rule", "load the referenced rule too (same file or directory), or fix its id/name")
+                    };
                     let d = Diagnostic::error(
                         "sigma::unknown-rule",
                         rule.source.clone(),
                         reference.span,
-                        format!("correlation refers to `{}`, which is not a loaded rule", reference.name),
+                        format!("correlation refers to `{}`, {why}", reference.name),
                     )
-                    .with_hint("load the referenced rule too (same file or directory), or fix its id/name");
+                    .with_hint(hint);
                     bad = Some((index, d));
                     break 'rules;
                 }
@@ -53,7 +60,8 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
         match bad {
             Some((index, d)) => {
                 diagnostics.push(d);
-                rules.remove(index);
+                let removed = rules.remove(index);
+                refused.extend(removed.meta.handles().map(str::to_string));
             }
             None => break,
         }
