@@ -433,3 +433,23 @@ fn deep_shared_correlation_chains_load_without_exponential_work() {
     let rules = vigil_conformance::rules(&docs.join("---\n"));
     assert_eq!(rules.len(), 80);
 }
+
+#[test]
+fn a_long_chain_of_correlations_fires_level_by_level_without_deep_recursion() {
+    // Each correlation fires on one alert of the one below: one event sets off the whole
+    // chain. Feeding an alert downstream must not take stack per level.
+    let levels = 3000;
+    let mut yaml = BASE.to_string();
+    for level in 1..=levels {
+        let below = if level == 1 { "failed".to_string() } else { format!("c{}", level - 1) };
+        yaml.push_str(&format!(
+            "---\ntitle: c{level}\nname: c{level}\ncorrelation:\n  type: event_count\n  rules: [{below}]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 1}}\n"
+        ));
+    }
+    let alerts = correlate(&yaml, &[&ev(0, "fail", "bob", "")]);
+    assert_eq!(alerts.len(), levels);
+    let mut titles: Vec<String> = alerts.into_iter().map(|(t, _)| t).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), levels);
+}
