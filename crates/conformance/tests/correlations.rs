@@ -303,6 +303,11 @@ fn thresholds_above_the_window_limit_are_refused_at_the_condition() {
     let value = format!("{BASE}---\ntitle: corr\ncorrelation:\n  type: value_count\n  rules: [failed]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 15000, field: src}}\n");
     assert_eq!(refusals(&value)[0].code, "engine::correlation-limit");
     assert!(refusals(&value.replace("gte: 15000", "gt: 9999")).is_empty());
+    // Bounds that contradict each other: the hint is about the bounds, not the window limit.
+    let contradiction = refusals(&value.replace("gte: 15000", "gte: 10, lt: 10"));
+    assert_eq!(contradiction[0].code, "engine::correlation-limit");
+    assert!(contradiction[0].message.contains("no count satisfies"), "{}", contradiction[0].message);
+    assert!(contradiction[0].hint.as_deref().is_some_and(|h| !h.contains("max_entries")), "{:?}", contradiction[0].hint);
     // `temporal` counts distinct rules: three can never come from two.
     let temporal = format!(
         "{BASE}---\ntitle: corr\ncorrelation:\n  type: temporal\n  rules: [failed, success]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 3}}\n"
@@ -404,4 +409,47 @@ fn a_correlation_referring_to_itself_is_diagnosed_at_the_reference() {
     let d = vigil_conformance::diagnostics(&cycle);
     assert_eq!(d[0].code, "sigma::correlation-cycle");
     assert_eq!((d[0].span.line, d[0].span.col), (21, 11));
+    // The other member of the cycle is refused too, saying why: its reference was refused,
+    // not missing.
+    assert_eq!(d.len(), 2);
+    assert_eq!((d[1].span.line, d[1].span.col), (29, 11));
+    assert!(d[1].message.contains("`a`, which was refused"), "{}", d[1].message);
+}
+
+#[test]
+fn deep_shared_correlation_chains_load_without_exponential_work() {
+    // 40 levels of two correlations, each referring to both of the level below: 2^40 paths
+    // down, 80 rules. Cycle detection must visit each rule once, not each path.
+    let mut docs = vec!["title: a\nname: l0a\nlogsource: {product: test}\ndetection:\n  sel:\n    action: a\n  condition: sel\n".to_string()];
+    docs.push("title: b\nname: l0b\nlogsource: {product: test}\ndetection:\n  sel:\n    action: b\n  condition: sel\n".to_string());
+    for level in 1..40 {
+        for side in ["a", "b"] {
+            let below = level - 1;
+            docs.push(format!(
+                "title: c{level}{side}\nname: l{level}{side}\ncorrelation:\n  type: event_count\n  rules: [l{below}a, l{below}b]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 1}}\n"
+            ));
+        }
+    }
+    let rules = vigil_conformance::rules(&docs.join("---\n"));
+    assert_eq!(rules.len(), 80);
+}
+
+#[test]
+fn a_long_chain_of_correlations_fires_level_by_level_without_deep_recursion() {
+    // Each correlation fires on one alert of the one below: one event sets off the whole
+    // chain. Feeding an alert downstream must not take stack per level.
+    let levels = 3000;
+    let mut yaml = BASE.to_string();
+    for level in 1..=levels {
+        let below = if level == 1 { "failed".to_string() } else { format!("c{}", level - 1) };
+        yaml.push_str(&format!(
+            "---\ntitle: c{level}\nname: c{level}\ncorrelation:\n  type: event_count\n  rules: [{below}]\n  group-by: [user]\n  timespan: 1h\n  condition: {{gte: 1}}\n"
+        ));
+    }
+    let alerts = correlate(&yaml, &[&ev(0, "fail", "bob", "")]);
+    assert_eq!(alerts.len(), levels);
+    let mut titles: Vec<String> = alerts.into_iter().map(|(t, _)| t).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), levels);
 }

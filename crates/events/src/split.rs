@@ -13,7 +13,8 @@
 //!   printers indent a record's contents), so an unclosed record costs only itself. Each of
 //!   these makes the record bad, reported with its line.
 //! - **lines** (NDJSON): entered when the first record is an object that opens and closes on
-//!   its line; from then on every non-blank line is a record, found with `memchr`.
+//!   its line; from then on every non-blank line is a record, found with `memchr` (LF, CRLF
+//!   and a lone CR each end a line: a raw CR cannot be inside a valid JSON record).
 //!
 //! A record longer than [`Limits::max_record`] is reported and skipped while the splitter
 //! streams past it. Records are validated later by the JSON scanner; what the splitter
@@ -90,7 +91,6 @@ struct Splitter<'s> {
     /// The first record was a one-line object: switch to line mode at the next line break
     /// if nothing else is on this line.
     probe: bool,
-    seen_record: bool,
     /// Line mode: start of the current line, and whether it is being skipped as too long.
     line_begin: usize,
     skipping: bool,
@@ -119,7 +119,6 @@ pub fn split(name: Arc<str>, reader: &mut dyn Read, limits: Limits, sink: &mut d
         level: Level::Top,
         open: None,
         probe: false,
-        seen_record: false,
         line_begin: 0,
         skipping: false,
         sink,
@@ -184,24 +183,55 @@ impl Splitter<'_> {
     }
 
     fn scan(&mut self) {
-        if !self.lines {
-            self.scan_structural();
-        }
-        if self.lines {
-            self.scan_lines();
+        loop {
+            if !self.lines {
+                self.scan_structural();
+            }
+            // Line mode hands back to structural mode at a record spread over lines.
+            if !self.lines || self.scan_lines() {
+                return;
+            }
         }
     }
 
-    /// Line mode: every line break ends a record.
-    fn scan_lines(&mut self) {
+    /// Line mode: every line break (LF, CRLF or a lone CR) ends a record. A line that opens
+    /// a record it does not close (`{` or `[` first, no matching closer last) goes back to
+    /// structural mode from its start: returns false then, true when the block is done.
+    fn scan_lines(&mut self) -> bool {
         let from = self.pos;
-        let ends: Vec<usize> = memchr::memchr_iter(b'\n', self.buf.get(from..).unwrap_or(&[])).map(|i| from + i).collect();
+        let ends: Vec<usize> = memchr::memchr2_iter(b'\n', b'\r', self.buf.get(from..).unwrap_or(&[])).map(|i| from + i).collect();
         for end in ends {
+            let byte = self.buf.get(end).copied();
+            if byte == Some(b'\n') && self.after_cr && end == self.line_begin {
+                // The LF of a CRLF: the line already ended at the CR.
+                self.after_cr = false;
+                self.line_begin = end + 1;
+                continue;
+            }
+            if !self.skipping && self.opens_multiline(end) {
+                self.lines = false;
+                self.pos = self.line_begin;
+                self.line_start = self.line_begin as isize;
+                self.at_line_start = true;
+                self.after_cr = false;
+                self.probe = false;
+                return false;
+            }
+            self.after_cr = byte == Some(b'\r');
             self.end_line(end);
             self.line += 1;
             self.line_begin = end + 1;
         }
         self.pos = self.buf.len();
+        true
+    }
+
+    /// True when the line from `line_begin` to `end` opens a record it does not close.
+    fn opens_multiline(&self, end: usize) -> bool {
+        let Some(body) = self.buf.get(self.line_begin..end) else { return false };
+        let (lead, stop) = trim(body);
+        let (first, last) = (body.get(lead).copied(), body.get(stop.wrapping_sub(1)).copied());
+        matches!((first, last), (Some(b'{'), Some(l)) if l != b'}') || matches!((first, last), (Some(b'['), Some(l)) if l != b']')
     }
 
     fn end_line(&mut self, end: usize) {
@@ -233,7 +263,8 @@ impl Splitter<'_> {
     }
 
     fn newline(&mut self, at: usize, byte: u8) {
-        if byte == b'\n' && self.after_cr {
+        // Only an LF right after the CR completes a CRLF (the line then starts at the LF).
+        if byte == b'\n' && self.after_cr && at as isize == self.line_start {
             self.after_cr = false;
             self.line_start = at as isize + 1;
             self.at_line_start = true;
@@ -273,10 +304,9 @@ impl Splitter<'_> {
         if let Level::Array { line, .. } = self.level {
             self.level = Level::Array { line, expect: false };
         }
-        if !self.seen_record {
-            self.seen_record = true;
-            self.probe = one_line && open.is_object && self.level == Level::Top;
-        }
+        // A one-line object alone on its line (the first record, or one after a record
+        // spread over lines) switches to line mode at the line break.
+        self.probe = one_line && open.is_object && self.level == Level::Top;
     }
 
     fn scan_structural(&mut self) {

@@ -153,3 +153,33 @@ fn unclosed_records_cost_only_themselves_at_any_block_size() {
         }
     }
 }
+
+#[test]
+fn mixed_line_ends_count_every_break() {
+    // A CR-only break, then LF breaks (structural mode: the LF after other bytes is a break
+    // of its own, not the second half of a CRLF).
+    let want: Vec<(u64, String)> = vec![(1, "{\"a\":1}".into()), (2, "{\"a\":2}".into()), (3, "{\"a\":3}".into())];
+    splits_to("{\"a\":1}\r{\"a\":2}\n{\"a\":3}\n", &want);
+    // LF breaks first (line mode), then a CR-only break and a CRLF: still one record a line.
+    splits_to("{\"a\":1}\n{\"a\":2}\r{\"a\":3}\r\n", &want);
+    splits_to("{\"a\":1}\n{\"a\":2}\r\n{\"a\":3}\r", &want);
+    splits_to("{\"a\":1}\n\r\n{\"a\":2}\r\r{\"a\":3}\n", &[(1, "{\"a\":1}".into()), (3, "{\"a\":2}".into()), (5, "{\"a\":3}".into())]);
+}
+
+#[test]
+fn a_pretty_record_after_one_line_records_is_read_whole() {
+    // The first record fits on its line (line mode), then a record spread over lines, an
+    // array element's trailing comma, a pretty array: every record is still read whole.
+    let text = "{\"a\":1}\n{\n  \"a\": 2\n}\n{\"a\":3}\n{\"a\":4}\r\n{\r\n \"a\": 5}\r\n[\n{\"a\":6},\n{\"a\":7}\n]\n{\"a\":8}\n";
+    let want: Vec<(u64, String)> = vec![
+        (1, "{\"a\":1}".into()),
+        (2, "{\n  \"a\": 2\n}".into()),
+        (5, "{\"a\":3}".into()),
+        (6, "{\"a\":4}".into()),
+        (7, "{\r\n \"a\": 5}".into()),
+        (10, "{\"a\":6}".into()),
+        (11, "{\"a\":7}".into()),
+        (13, "{\"a\":8}".into()),
+    ];
+    splits_to(text, &want);
+}

@@ -14,6 +14,8 @@ use crate::filter::Filter;
 /// Returns the diagnostics; errors name rules that were removed.
 pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
+    // Handles of the rules removed here: a reference to one of them is not "missing".
+    let mut refused: Vec<String> = Vec::new();
     // Rules are removed until every remaining correlation resolves (removing one may break another).
     loop {
         let handles = HandleIndex::new(rules.iter());
@@ -22,13 +24,18 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
             let RuleBody::Correlation(c) = &rule.body else { continue };
             for reference in &c.rules {
                 if !handles.contains(&reference.name) {
+                    let (why, hint) = if refused.contains(&reference.name) {
+                        ("which was refused (see its error)", "fix the rule it refers to")
+                    } else {
+                        ("which is not a loaded rule", "load the referenced rule too (same file or directory), or fix its id/name")
+                    };
                     let d = Diagnostic::error(
                         "sigma::unknown-rule",
                         rule.source.clone(),
                         reference.span,
-                        format!("correlation refers to `{}`, which is not a loaded rule", reference.name),
+                        format!("correlation refers to `{}`, {why}", reference.name),
                     )
-                    .with_hint("load the referenced rule too (same file or directory), or fix its id/name");
+                    .with_hint(hint);
                     bad = Some((index, d));
                     break 'rules;
                 }
@@ -36,7 +43,7 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
             // A cycle is reported at the reference that starts it.
             let cycle = c.rules.iter().find_map(|r| {
                 let next = handles.get(r.name.as_str())?;
-                (next == index || reaches(rules, &handles, next, index, 0)).then_some((r, next == index))
+                (next == index || reaches(rules, &handles, next, index)).then_some((r, next == index))
             });
             if let Some((reference, itself)) = cycle {
                 let message = if itself {
@@ -53,7 +60,8 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
         match bad {
             Some((index, d)) => {
                 diagnostics.push(d);
-                rules.remove(index);
+                let removed = rules.remove(index);
+                refused.extend(removed.meta.handles().map(str::to_string));
             }
             None => break,
         }
@@ -92,11 +100,22 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
     diagnostics
 }
 
-/// True when correlation `from` (transitively) refers to rule `target`.
-fn reaches(rules: &[Rule], handles: &HandleIndex, from: usize, target: usize, depth: usize) -> bool {
-    if depth > rules.len() {
-        return true;
+/// True when correlation `from` (transitively) refers to rule `target`. Each rule is
+/// visited once, so shared sub-chains (a diamond of correlations) cost linear time.
+fn reaches(rules: &[Rule], handles: &HandleIndex, from: usize, target: usize) -> bool {
+    let mut seen = vec![false; rules.len()];
+    let mut stack = vec![from];
+    while let Some(at) = stack.pop() {
+        if at == target {
+            return true;
+        }
+        match seen.get_mut(at) {
+            Some(s) if !*s => *s = true,
+            _ => continue,
+        }
+        if let Some(RuleBody::Correlation(c)) = rules.get(at).map(|r| &r.body) {
+            stack.extend(c.rules.iter().filter_map(|r| handles.get(&r.name)));
+        }
     }
-    let Some(RuleBody::Correlation(c)) = rules.get(from).map(|r| &r.body) else { return false };
-    c.rules.iter().filter_map(|r| handles.get(&r.name)).any(|next| next == target || reaches(rules, handles, next, target, depth + 1))
+    false
 }

@@ -93,10 +93,13 @@ pub fn check(rule: &Rule, limits: &Limits) -> Option<Diagnostic> {
     if satisfiable(&c.condition, min, max) {
         return None;
     }
-    let message = if satisfiable(&c.condition, min, u64::MAX >> 11) {
-        format!("this condition can never be met: {why}")
+    let (message, hint) = if satisfiable(&c.condition, min, u64::MAX >> 11) {
+        (format!("this condition can never be met: {why}"), hint)
     } else {
-        "this condition can never be met: no count satisfies all its bounds".to_string()
+        (
+            "this condition can never be met: no count satisfies all its bounds".to_string(),
+            format!("the bounds contradict each other (a count is a whole number of at least {min}); loosen one of them"),
+        )
     };
     Some(Diagnostic::error("engine::correlation-limit", rule.source.clone(), c.condition_span, message).with_hint(hint))
 }

@@ -184,7 +184,9 @@ impl<'p> Correlator<'p> {
         for alert in fired {
             self.emit(alert, out);
         }
-        self.add(feed.spec, feed.input, feed.group, feed.value, ts, Some(event), out);
+        for alert in self.add(feed.spec, feed.input, feed.group, feed.value, ts, Some(event)) {
+            self.emit(alert, out);
+        }
     }
 
     /// Closes (tumbling) or drops (sliding) expired groups at the front of correlation `si`.
@@ -243,16 +245,18 @@ impl<'p> Correlator<'p> {
         }
     }
 
+    /// Adds one event (or upstream alert) to its group; returns the alerts that fired,
+    /// which the caller hands to [`Correlator::emit`].
     #[allow(clippy::too_many_arguments)]
-    fn add(&mut self, si: u32, input: u32, key: Vec<String>, value: Option<String>, ts: i64, event: Option<EventRef>, out: &mut Vec<CorrelationAlert>) {
+    fn add(&mut self, si: u32, input: u32, key: Vec<String>, value: Option<String>, ts: i64, event: Option<EventRef>) -> Vec<CorrelationAlert> {
         let plan = self.plan;
-        let Some(spec) = plan.specs.get(si as usize) else { return };
+        let Some(spec) = plan.specs.get(si as usize) else { return Vec::new() };
         let current = si as usize;
         let limits = self.limits;
         let mut fired = Vec::new();
         // The key is hashed once per event (long group values make hashing the main cost):
         // every lookup below reuses the hash.
-        let Some(hash) = self.states.get(current).map(|state| state.groups.hasher().hash_one(&key)) else { return };
+        let Some(hash) = self.states.get(current).map(|state| state.groups.hasher().hash_one(&key)) else { return fired };
         let known = self.states.get_mut(current).is_some_and(|state| match state.groups.raw_entry_mut().from_key_hashed_nocheck(hash, &key) {
             RawEntryMut::Occupied(mut entry) => {
                 entry.to_back();
@@ -267,15 +271,15 @@ impl<'p> Correlator<'p> {
                 self.evict_front(current, &mut fired);
             }
             self.make_room(current, cost, false, &mut fired);
-            let Some(state) = self.states.get_mut(current) else { return };
+            let Some(state) = self.states.get_mut(current) else { return fired };
             if let RawEntryMut::Vacant(entry) = state.groups.raw_entry_mut().from_key_hashed_nocheck(hash, &key) {
                 entry.insert_hashed_nocheck(hash, key.clone(), group);
             }
             state.bytes += cost;
             self.bytes += cost;
         }
-        let Some(state) = self.states.get_mut(current) else { return };
-        let RawEntryMut::Occupied(entry) = state.groups.raw_entry_mut().from_key_hashed_nocheck(hash, &key) else { return };
+        let Some(state) = self.states.get_mut(current) else { return fired };
+        let RawEntryMut::Occupied(entry) = state.groups.raw_entry_mut().from_key_hashed_nocheck(hash, &key) else { return fired };
         let group = entry.into_mut();
         let before = group.bytes(&key);
         let span = spec.correlation.timespan_ms;
@@ -322,19 +326,46 @@ impl<'p> Correlator<'p> {
             }
         }
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes as u64);
-        for alert in fired {
-            self.emit(alert, out);
-        }
+        fired
     }
 
+    /// Hands an alert to the correlations built on it, then to `out`, after the alerts it
+    /// sets off downstream (depth first). Iterative: a chain of correlations as long as the
+    /// rule set costs heap, not stack.
     fn emit(&mut self, alert: CorrelationAlert, out: &mut Vec<CorrelationAlert>) {
-        let downstream = self.plan.by_correlation.get(alert.spec as usize).cloned().unwrap_or_default();
-        for (spec, input) in downstream {
-            let Some(inp) = self.plan.specs.get(spec as usize).and_then(|s| s.inputs.get(input as usize)) else { continue };
-            let key = inp.group_names.iter().map(|n| alert.group.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default()).collect();
-            self.add(spec, input, key, None, alert.last_ts, alert.events.first().cloned(), out);
+        struct Frame {
+            alert: CorrelationAlert,
+            downstream: Vec<(u32, u32)>,
+            next: usize,
+            /// Alerts the last downstream feed set off, not yet emitted.
+            fired: std::vec::IntoIter<CorrelationAlert>,
         }
-        out.push(alert);
+        let frame = |plan: &CorrelationPlan, alert: CorrelationAlert| Frame {
+            downstream: plan.by_correlation.get(alert.spec as usize).cloned().unwrap_or_default(),
+            alert,
+            next: 0,
+            fired: Vec::new().into_iter(),
+        };
+        let plan = self.plan;
+        let mut stack = vec![frame(plan, alert)];
+        while let Some(top) = stack.last_mut() {
+            if let Some(next) = top.fired.next() {
+                stack.push(frame(plan, next));
+                continue;
+            }
+            if let Some(&(spec, input)) = top.downstream.get(top.next) {
+                top.next += 1;
+                let Some(inp) = plan.specs.get(spec as usize).and_then(|s| s.inputs.get(input as usize)) else { continue };
+                let alert = &top.alert;
+                let key = inp.group_names.iter().map(|n| alert.group.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default()).collect();
+                let (ts, first) = (alert.last_ts, alert.events.first().cloned());
+                top.fired = self.add(spec, input, key, None, ts, first).into_iter();
+                continue;
+            }
+            if let Some(done) = stack.pop() {
+                out.push(done.alert);
+            }
+        }
     }
 
     /// Ends the input: closes every open tumbling window, in group order.
