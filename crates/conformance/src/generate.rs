@@ -39,7 +39,8 @@ pub fn events_for(expr: &Expr) -> Vec<Assignment> {
 
 /// Values a character away from `v`, and `v` in other cases and spellings.
 fn variants(v: &str) -> Vec<String> {
-    let mut out = vec![format!("x{v}"), format!("{v}x"), v.to_uppercase(), v.to_lowercase(), format!(" {v} "), format!("0{v}"), format!("{v}.0"), format!("+{v}")];
+    let mut out =
+        vec![format!("x{v}"), format!("{v}x"), v.to_uppercase(), v.to_lowercase(), format!(" {v} "), format!("0{v}"), format!("{v}.0"), format!("+{v}")];
     let mut chars = v.chars();
     chars.next();
     out.push(chars.as_str().to_string());

@@ -14,18 +14,25 @@ pub struct Table {
     pub rows: Vec<Vec<Option<String>>>,
 }
 
-/// The driver: builds the table (a hidden first column `__row` numbers the rows), runs each
-/// query and prints, per query, the `__row` of every returned row or the error.
+/// The driver: loads the first `shared` rows (a hidden first column `__row` numbers the
+/// rows), then for each query adds the rows only it is to see, runs it and prints the `__row`
+/// of every returned row, or the error.
 const DRIVER: &str = r#"
 import json, sqlite3, sys
 spec = json.load(sys.stdin)
 db = sqlite3.connect(":memory:")
 q = lambda n: '"' + n.replace('"', '""') + '"'
-db.execute("CREATE TABLE %s (__row INTEGER, %s)" % (q(spec["name"]), ", ".join(q(c) + " TEXT" for c in spec["columns"])))
 marks = ", ".join("?" * (len(spec["columns"]) + 1))
-db.executemany("INSERT INTO %s VALUES (%s)" % (q(spec["name"]), marks), ([i] + r for i, r in enumerate(spec["rows"])))
+rows = spec["rows"]
+table = q(spec["name"])
+db.execute("CREATE TABLE %s (__row INTEGER, %s)" % (table, ", ".join(q(c) + " TEXT" for c in spec["columns"])))
+insert = "INSERT INTO %s VALUES (%s)" % (table, marks)
+shared = spec["shared"]
+db.executemany(insert, ([i] + rows[i] for i in range(shared)))
 out = []
-for query in spec["queries"]:
+for query, include in zip(spec["queries"], spec["include"]):
+    db.execute("DELETE FROM %s WHERE __row >= ?" % table, (shared,))
+    db.executemany(insert, ([i] + rows[i] for i in include))
     try:
         out.append({"rows": sorted(r[0] for r in db.execute(query))})
     except Exception as e:
@@ -39,9 +46,12 @@ pub struct Answers {
     pub results: Vec<Result<Vec<usize>, String>>,
 }
 
-/// Runs `queries` over `table` in SQLite.
-pub fn run(table: &Table, queries: &[String]) -> Answers {
-    let spec = serde_json::json!({ "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries });
+/// Runs each query over the first `shared` rows of `table` and the rows its `include` list
+/// names, in SQLite.
+pub fn run(table: &Table, shared: usize, queries: &[(String, Vec<usize>)]) -> Answers {
+    let (queries, include): (Vec<&String>, Vec<&Vec<usize>>) = queries.iter().map(|(q, i)| (q, i)).unzip();
+    let spec =
+        serde_json::json!({ "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries, "include": include, "shared": shared });
     let mut child = Command::new("python3")
         .args(["-c", DRIVER])
         .stdin(Stdio::piped())

@@ -40,6 +40,8 @@ pub enum Construct {
     UnicodeCase,
     /// Text the target's literals cannot hold (a NUL character).
     Text,
+    /// A field name the target cannot address (a `*` path segment from a pipeline).
+    FieldPattern,
     /// A correlation rule.
     Correlation,
 }
@@ -62,6 +64,7 @@ macro_rules! refusal_codes {
                 C::Placeholder => concat!("emit::", $target, "::placeholder"),
                 C::UnicodeCase => concat!("emit::", $target, "::unicode-case"),
                 C::Text => concat!("emit::", $target, "::text"),
+                C::FieldPattern => concat!("emit::", $target, "::field-pattern"),
                 C::Correlation => concat!("emit::", $target, "::correlation"),
             }
         }
@@ -96,6 +99,9 @@ pub enum Precedence {
     Atom,
 }
 
+/// The longest run of one infix operator printed without grouping.
+pub const MAX_CHAIN: usize = 64;
+
 /// Emitted text and how tightly it binds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Emitted {
@@ -109,12 +115,29 @@ impl Emitted {
     }
 
     /// Alternatives joined with the target's `or` (one alternative stays as it is).
-    pub fn any(dialect: &(impl Dialect + ?Sized), mut parts: Vec<Emitted>) -> Emitted {
+    pub fn any(dialect: &(impl Dialect + ?Sized), parts: Vec<Emitted>) -> Emitted {
+        Emitted::join(parts, dialect.or(), Precedence::Or)
+    }
+
+    /// `parts` joined with the infix `op` of `precedence`. Long chains are grouped in
+    /// parenthesised runs of at most [`MAX_CHAIN`] (recursively), so parsers that build
+    /// one tree level per operator (SQLite refuses trees deeper than 1,000) see a depth
+    /// that grows with the logarithm of the length.
+    pub fn join(mut parts: Vec<Emitted>, op: &str, precedence: Precedence) -> Emitted {
         if parts.len() == 1 {
             return parts.remove(0);
         }
-        let text = parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(dialect.or());
-        Emitted { text, precedence: Precedence::Or }
+        while parts.len() > MAX_CHAIN {
+            parts = parts
+                .chunks(MAX_CHAIN)
+                .map(|run| {
+                    let texts: Vec<String> = run.iter().map(|p| p.at(precedence)).collect();
+                    Emitted::atom(format!("({})", texts.join(op)))
+                })
+                .collect();
+        }
+        let texts: Vec<String> = parts.iter().map(|p| p.at(precedence)).collect();
+        Emitted { text: texts.join(op), precedence }
     }
 
     /// The text, in parentheses when it binds more loosely than `needed`.

@@ -16,7 +16,7 @@ pub mod sql_number;
 pub mod sql_text;
 pub mod target;
 
-pub use dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal};
+pub use dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal, MAX_CHAIN};
 pub use printer::emit_rule;
 pub use target::Target;
 

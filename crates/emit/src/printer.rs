@@ -58,12 +58,19 @@ fn join(items: &[Expr], d: &dyn Dialect, ctx: Context, op: &str, precedence: Pre
     if let [only] = items {
         return print(only, d, ctx);
     }
-    let parts = items.iter().map(|e| print(e, d, ctx).map(|p| p.at(precedence))).collect::<Result<Vec<_>, _>>()?;
-    Ok(Emitted { text: parts.join(op), precedence })
+    let parts = items.iter().map(|e| print(e, d, ctx)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Emitted::join(parts, op, precedence))
 }
 
 fn predicate(p: &Predicate, d: &dyn Dialect, ctx: Context) -> Result<Emitted, Refusal> {
     let field = match &p.field {
+        Field::Named(name) if name.split('.').any(|segment| segment == "*") => {
+            return Err(Refusal::new(
+                Construct::FieldPattern,
+                format!("field `{name}` has a `*` path segment (any child), which names no single column or field"),
+            )
+            .with_hint("use a pipeline that maps the field to concrete names"));
+        }
         Field::Named(name) => name.as_str(),
         Field::Keyword => {
             return match &p.test {
