@@ -6,6 +6,7 @@
 
 mod check;
 mod content;
+mod convert;
 mod hunt;
 mod output;
 mod pipelines;
@@ -63,6 +64,25 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Print each rule as a query of another engine (`--target sql`: SQLite), or say why it
+    /// cannot be; exits 1 when a rule is refused or rejected.
+    Convert {
+        /// Rule files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The query language: sql.
+        #[arg(long, short)]
+        target: String,
+        /// Field mapping applied before printing: a built-in name or a pipeline YAML file.
+        #[arg(long, short, default_value = "none")]
+        pipeline: String,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value = "text")]
+        format: convert::ConvertFormat,
+        /// The table (SQL) the statements read.
+        #[arg(long, default_value = "events")]
+        table: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -74,6 +94,9 @@ fn main() -> ExitCode {
         Command::Hunt { paths, rules, pipeline, format, threads, logsource } => {
             let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource };
             hunt::run_hunt(args, &mut out, &mut std::io::stderr())
+        }
+        Command::Convert { paths, target, pipeline, format, table } => {
+            convert::run(convert::ConvertArgs { target, pipeline, format, table, paths }, &mut out, &mut std::io::stderr())
         }
     };
     match result {

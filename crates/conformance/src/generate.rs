@@ -48,8 +48,8 @@ fn variants(v: &str) -> Vec<String> {
     chars.next_back();
     out.push(chars.as_str().to_string());
     // Characters whose Unicode lower case is ASCII: Sigma folds them, SQLite's LIKE does not.
-    out.push(v.replace('k', "\u{212A}").replace('K', "\u{212A}"));
-    out.push(v.replace('i', "\u{0130}").replace('I', "\u{0130}"));
+    out.push(v.replace(['k', 'K'], "\u{212A}"));
+    out.push(v.replace(['i', 'I'], "\u{0130}"));
     out.retain(|x| x != v);
     out
 }

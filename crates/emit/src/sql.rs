@@ -79,7 +79,7 @@ impl Dialect for Sqlite {
                     }
                     let (like, escaped) = like_pattern(&lowered, prefix_any, suffix_any);
                     let escape = if escaped { " ESCAPE '\\'" } else { "" };
-                    format!("{} LIKE {}{escape}", folded_value(&column, &lowered), literal(&like))
+                    format!("{} LIKE {}{escape}", folded_value(&column, &like), literal(&like))
                 }
             }));
         }

@@ -57,17 +57,22 @@ pub fn folds_alone(c: char) -> bool {
     c.is_ascii() || !lower_case_targets().contains(&c)
 }
 
-/// The value expression `LIKE` must see for `pattern` (lower-cased): the column, with the
-/// [`VALUE_FOLDS`] characters replaced when the pattern could tell them apart (it holds
-/// their lower case, or a `?` that counts characters).
-pub fn folded_value(column: &str, pattern: &StrPattern) -> String {
+/// The value expression `LIKE` must see for the `LIKE` pattern `like` (built from the
+/// lower-cased Sigma pattern): the column, with a [`VALUE_FOLDS`] character replaced by its
+/// lower case when the pattern could tell the difference. KELVIN SIGN matters wherever the
+/// pattern holds `k`. CAPITAL I WITH DOT ABOVE lowers to `i` and a combining dot, which
+/// matters only where an `i` is followed by a wildcard or the pattern's end (a literal
+/// after the `i` can never be the combining dot: it would have been refused), or where a
+/// `_` counts characters.
+pub fn folded_value(column: &str, like: &str) -> String {
     let mut out = column.to_string();
     for (upper, lower) in VALUE_FOLDS {
-        let relevant = pattern.pieces().iter().any(|p| match p {
-            Piece::Lit(t) => lower.chars().any(|l| t.contains(l)),
-            Piece::AnyChar => lower.chars().count() > 1,
-            _ => false,
-        });
+        let relevant = if lower.chars().count() > 1 {
+            let first = lower.chars().next().unwrap_or_default();
+            like.contains('_') || like.ends_with(first) || like.contains(&format!("{first}%"))
+        } else {
+            lower.chars().any(|l| like.contains(l))
+        };
         if relevant {
             out = format!("replace({out}, {}, {})", char_call(&upper.to_string()), char_call(lower));
         }
@@ -181,8 +186,10 @@ mod tests {
 
     #[test]
     fn the_value_is_folded_only_when_the_pattern_can_tell() {
-        assert_eq!(folded_value("\"x\"", &StrPattern::literal("cmd")), "\"x\"");
-        assert_eq!(folded_value("\"x\"", &StrPattern::literal("link")), "replace(replace(\"x\", char(304), char(105, 775)), char(8490), 'k')");
-        assert_eq!(folded_value("\"x\"", &StrPattern::parse_wildcards("a?")), "replace(\"x\", char(304), char(105, 775))");
+        assert_eq!(folded_value("\"x\"", "cmd"), "\"x\"");
+        assert_eq!(folded_value("\"x\"", "%link%"), "replace(\"x\", char(8490), 'k')");
+        assert_eq!(folded_value("\"x\"", "%li%"), "replace(\"x\", char(304), char(105, 775))");
+        assert_eq!(folded_value("\"x\"", "%a_"), "replace(\"x\", char(304), char(105, 775))");
+        assert_eq!(folded_value("\"x\"", "%\\ki"), "replace(replace(\"x\", char(304), char(105, 775)), char(8490), 'k')");
     }
 }
