@@ -65,13 +65,26 @@ pub fn folds_alone(c: char) -> bool {
 /// after the `i` can never be the combining dot: it would have been refused), or where a
 /// `_` counts characters.
 pub fn folded_value(column: &str, like: &str) -> String {
+    // The pattern as (character, is a wildcard) pairs, escapes removed.
+    let mut tokens = Vec::new();
+    let mut chars = like.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => tokens.extend(chars.next().map(|e| (e, false))),
+            '%' | '_' => tokens.push((c, true)),
+            _ => tokens.push((c, false)),
+        }
+    }
     let mut out = column.to_string();
     for (upper, lower) in VALUE_FOLDS {
-        let relevant = if lower.chars().count() > 1 {
-            let first = lower.chars().next().unwrap_or_default();
-            like.contains('_') || like.ends_with(first) || like.contains(&format!("{first}%"))
+        let mut lower_chars = lower.chars();
+        let first = lower_chars.next().unwrap_or_default();
+        let relevant = if lower_chars.next().is_some() {
+            tokens.iter().any(|&(c, wild)| wild && c == '_')
+                || tokens.windows(2).any(|w| matches!(w, [(a, false), (_, true)] if *a == first))
+                || tokens.last() == Some(&(first, false))
         } else {
-            lower.chars().any(|l| like.contains(l))
+            tokens.contains(&(first, false))
         };
         if relevant {
             out = format!("replace({out}, {}, {})", char_call(&upper.to_string()), char_call(lower));
