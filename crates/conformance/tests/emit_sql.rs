@@ -129,7 +129,7 @@ struct Report {
     events: usize,
     arrays_dropped: usize,
     case_collisions: usize,
-    case_excluded: usize,
+    layers: usize,
     mismatches: Vec<String>,
 }
 
@@ -144,20 +144,34 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>) ->
         }
     }
     report.emitted = emitted.len();
+    // SQLite's column names ignore case, so rules that spell one field in two cases cannot
+    // share a table: they are compared in successive tables (layers).
+    let mut rest = emitted;
+    while !rest.is_empty() {
+        rest = compare(rest, pipeline, &real_events, &mut report);
+        report.layers += 1;
+    }
+    (report, converted)
+}
+
+/// Compares the rules of `emitted` whose field spellings agree (the first spelling of each
+/// field wins) over one table; returns the others.
+fn compare(mut emitted: Vec<(Rule, String)>, pipeline: &Pipeline, real_events: &[Value], report: &mut Report) -> Vec<(Rule, String)> {
     // Events: the real ones, then those generated from each emitted rule.
     // SQLite's column names ignore case: a field spelled differently from a column already
     // there (the rules' spelling first) cannot be a column of its own; it is dropped from
     // the event on both sides and counted.
-    // Rules that spell a field another rule spells in another case read the same SQLite
-    // column: they are not compared (counted), the first spelling is kept.
+    // Rules that spell a field another rule spells in another case would read the same
+    // SQLite column: they wait for the next layer.
+    let mut later = Vec::new();
     let mut canonical: HashMap<String, String> = HashMap::new();
     let mut columns: BTreeSet<String> = BTreeSet::new();
-    emitted.retain(|(rule, _)| {
+    emitted.retain(|(rule, query)| {
         let mut fields = Vec::new();
         rule.detection().unwrap().for_each_predicate(&mut |p| fields.extend(p.field.name().map(str::to_string)));
         let clash = fields.iter().any(|f| canonical.get(&f.to_lowercase()).is_some_and(|c| c != f));
         if clash {
-            report.case_excluded += 1;
+            later.push((rule.clone(), query.clone()));
         } else {
             for f in fields {
                 canonical.entry(f.to_lowercase()).or_insert_with(|| f.clone());
@@ -168,7 +182,7 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>) ->
     });
     // Each rule sees the real events and its own generated ones.
     let shared = real_events.len();
-    let mut events = real_events;
+    let mut events = real_events.to_vec();
     let mut own: Vec<std::ops::Range<usize>> = Vec::new();
     for (rule, _) in &emitted {
         let start = events.len();
@@ -195,7 +209,7 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>) ->
         rows.push(row);
         texts.push(e.to_string());
     }
-    report.events = rows.len();
+    report.events += rows.len();
     let columns: Vec<String> = columns.into_iter().collect();
     let table = Table { name: "events".into(), rows: rows.iter().map(|r| columns.iter().map(|c| r.get(c).cloned().flatten()).collect()).collect(), columns };
     let queries: Vec<(String, Vec<usize>)> = emitted.iter().zip(&own).map(|((_, q), range)| (q.clone(), range.clone().collect())).collect();
@@ -247,18 +261,18 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>) ->
             }
         }
     }
-    (report, converted)
+    later
 }
 
 fn summary(name: &str, r: &Report) {
     eprintln!(
-        "{name}: {} rules emitted, {} refused; {} events ({} array values and {} case-colliding fields dropped); {} rules not compared (a field spelled in another case by an earlier rule); {} rules compared, {} with at least one matching event, {} agree",
+        "{name}: {} rules emitted, {} refused; {} events ({} array values and {} case-colliding fields dropped); {} tables (rules spelling a field in two cases need two); {} rules compared, {} with at least one matching event, {} agree",
         r.emitted,
         r.refused.len(),
         r.events,
         r.arrays_dropped,
         r.case_collisions,
-        r.case_excluded,
+        r.layers,
         r.compared,
         r.with_matches,
         r.agreements
