@@ -9,6 +9,7 @@
 mod check;
 mod color;
 mod content;
+mod convert;
 mod filter;
 mod hunt;
 mod list;
@@ -86,6 +87,25 @@ enum Command {
         #[command(flatten)]
         filter: filter::RuleFilter,
     },
+    /// Print each rule as a query of another engine (`--target sql`: SQLite), or say why it
+    /// cannot be; exits 1 when a rule is refused or rejected.
+    Convert {
+        /// Rule files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The query language: sql.
+        #[arg(long, short)]
+        target: String,
+        /// Field mapping applied before printing: a built-in name or a pipeline YAML file.
+        #[arg(long, short, default_value = "none")]
+        pipeline: String,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value = "text")]
+        format: convert::ConvertFormat,
+        /// The table (SQL) the statements read.
+        #[arg(long, default_value = "events")]
+        table: String,
+    },
     /// List the built-in pipelines, or the rules of a rule set after the filters.
     List {
         #[command(subcommand)]
@@ -147,6 +167,9 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Command::Man { command } => man_page(command.as_deref(), &mut out),
+        Command::Convert { paths, target, pipeline, format, table } => {
+            convert::run(convert::ConvertArgs { target, pipeline, format, table, paths }, &mut out, &mut std::io::stderr())
+        }
     };
     let flushed = std::io::Write::flush(&mut out);
     match (result, flushed) {

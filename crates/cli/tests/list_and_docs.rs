@@ -73,7 +73,7 @@ fn list_rules_shows_the_rules_hunt_runs() {
 fn completions_cover_every_command_and_flag_in_every_shell() {
     let help = stdout(&["--help"]);
     let commands = commands_in_help(&help);
-    assert_eq!(commands, ["hunt", "check", "list", "completions", "man"]);
+    assert_eq!(commands, ["hunt", "check", "convert", "list", "completions", "man"]);
     let hunt_flags = flags_in_help(&stdout(&["hunt", "--help"]));
     assert!(hunt_flags.contains("min-level") && hunt_flags.contains("fail-on-detection") && hunt_flags.contains("include-tag"), "{hunt_flags:?}");
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {

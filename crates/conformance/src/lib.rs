@@ -3,6 +3,9 @@
 //! in the shared directory when it is there).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
 
+pub mod generate;
+pub mod sqlite;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -32,3 +32,13 @@ fn the_ir_depends_on_no_parser_and_no_serialisation_crate() {
     let deps = deps.split("\n[").next().unwrap_or("");
     assert!(deps.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')), "vigil-ir must have no dependencies:\n{deps}");
 }
+
+#[test]
+fn emit_depends_only_on_the_ir_and_the_pipeline_layer() {
+    let manifest = std::fs::read_to_string(root().join("crates/emit/Cargo.toml")).unwrap();
+    let deps = manifest.split("[dependencies]").nth(1).unwrap_or("");
+    let deps = deps.split("\n[").next().unwrap_or("");
+    let names: Vec<&str> =
+        deps.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(|l| l.split(['.', ' ', '=']).next()).collect();
+    assert_eq!(names, ["vigil-ir", "vigil-pipeline"], "vigil-emit may depend on vigil-ir and vigil-pipeline only");
+}

@@ -1,0 +1,100 @@
+//! `vigil convert`: load rules, map them through a pipeline and print each one as a query
+//! of another engine (`vigil-emit`), or say why it cannot be.
+//!
+//! Queries go to stdout: one line per rule (`text`) or one JSON object per rule
+//! (`ndjson`: `rule.id`, `rule.name`, `target`, and `query` or `error`). Diagnostics (rules
+//! that do not load, rules the target refuses) and a summary line go to stderr. Exit codes:
+//! 0 every rule converted; 1 a rule was rejected or refused; 2 a usage or I/O error.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use vigil_emit::{convert_all, Options, Target};
+use vigil_sigma::LoadOptions;
+
+use crate::pipelines::load_pipeline;
+use crate::rules::{link, load_files};
+
+/// How converted rules are printed.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ConvertFormat {
+    /// One query per line.
+    Text,
+    /// One JSON object per rule.
+    Ndjson,
+}
+
+/// The arguments of `vigil convert`.
+pub struct ConvertArgs {
+    pub target: String,
+    pub pipeline: String,
+    pub format: ConvertFormat,
+    pub table: String,
+    pub paths: Vec<PathBuf>,
+}
+
+/// Runs `vigil convert`; returns the process exit code.
+pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<i32> {
+    let started = std::time::Instant::now();
+    let target = Target::parse(&args.target).ok_or_else(|| {
+        let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+        anyhow!("unknown target `{}`; targets: {}", args.target, names.join(", "))
+    })?;
+    let pipeline = load_pipeline(&args.pipeline)?;
+    let mut loaded = load_files(&args.paths, &LoadOptions::default())?;
+    link(&mut loaded);
+    let mut unreadable = false;
+    for file in &loaded.files {
+        for d in &file.errors {
+            write!(err, "{}", d.render(Some(&file.text)))?;
+        }
+        unreadable |= file.errors.iter().any(|d| d.code.starts_with("io::"));
+    }
+    let options = Options { table: args.table };
+    let converted = convert_all(&loaded.rules, &pipeline, target, &options);
+    let mut refused = 0usize;
+    for c in &converted {
+        let meta = &c.rule.meta;
+        match args.format {
+            ConvertFormat::Text => {
+                if let Ok(q) = &c.query {
+                    writeln!(out, "{q}")?;
+                }
+            }
+            ConvertFormat::Ndjson => {
+                let mut object = serde_json::json!({
+                    "rule": { "id": meta.id, "name": meta.title },
+                    "target": target.name(),
+                });
+                match &c.query {
+                    Ok(q) => object["query"] = q.as_str().into(),
+                    Err(d) => object["error"] = format!("[{}] {}", d.code, d.message).into(),
+                }
+                writeln!(out, "{object}")?;
+            }
+        }
+        if let Err(d) = &c.query {
+            refused += 1;
+            let text = loaded.files.iter().find(|f| *f.path == *d.source).map(|f| &*f.text);
+            write!(err, "{}", d.render(text))?;
+        }
+    }
+    out.flush()?;
+    writeln!(
+        err,
+        "converted: {} of {} rules to {}, {refused} refused, {} rejected when loading ({:.3} s)",
+        converted.len() - refused,
+        converted.len(),
+        target.name(),
+        loaded.rejected,
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(if unreadable {
+        2
+    } else if refused > 0 || loaded.rejected > 0 {
+        1
+    } else {
+        0
+    })
+}

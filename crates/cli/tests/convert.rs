@@ -1,0 +1,65 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
+//! `vigil convert`: text and NDJSON output, refusals with their diagnostic and exit code,
+//! `--table`, and usage errors.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn vigil() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+}
+
+/// A directory of rule files for one test.
+fn rules_dir(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vigil-convert-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
+const PLAIN: &str = "title: Plain\nid: 11111111-1111-1111-1111-111111111111\nlogsource: {product: windows}\ndetection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n    EventID: 1\n  filter:\n    User: SYSTEM\n  condition: sel and not filter\n";
+const REGEX: &str =
+    "title: Regex\nid: 22222222-2222-2222-2222-222222222222\nlogsource: {product: windows}\ndetection:\n  sel:\n    CommandLine|re: 'a+b'\n  condition: sel\n";
+
+#[test]
+fn text_prints_one_statement_per_rule() {
+    let dir = rules_dir("text", &[("a.yml", PLAIN)]);
+    let out = vigil().args(["convert", "--target", "sql", "--table", "proc"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(stdout.starts_with("SELECT * FROM \"proc\" WHERE "), "{stdout}");
+    assert!(stdout.contains("\"Image\" LIKE '%\\\\cmd.exe' ESCAPE '\\'"), "{stdout}");
+    assert!(stdout.contains("NOT (\"User\" IS NOT NULL AND \"User\" LIKE 'system')"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("converted: 1 of 1 rules to sql, 0 refused"));
+}
+
+#[test]
+fn ndjson_carries_the_query_or_the_refusal() {
+    let dir = rules_dir("ndjson", &[("a.yml", PLAIN), ("b.yml", REGEX)]);
+    let out = vigil().args(["convert", "-t", "sql", "-f", "ndjson"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a refused rule makes the run exit 1");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["rule"]["id"], "11111111-1111-1111-1111-111111111111");
+    assert_eq!(lines[0]["rule"]["name"], "Plain");
+    assert_eq!(lines[0]["target"], "sql");
+    assert!(lines[0]["query"].as_str().unwrap().starts_with("SELECT * FROM \"events\""));
+    assert!(lines[0].get("error").is_none());
+    assert!(lines[1].get("query").is_none());
+    assert!(lines[1]["error"].as_str().unwrap().starts_with("[emit::sql::regex]"), "{}", lines[1]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error[emit::sql::regex]: rule `Regex`"), "{stderr}");
+    assert!(stderr.contains("b.yml:6:"), "the diagnostic points at the detection item: {stderr}");
+}
+
+#[test]
+fn an_unknown_target_is_a_usage_error() {
+    let dir = rules_dir("usage", &[("a.yml", PLAIN)]);
+    let out = vigil().args(["convert", "--target", "cobol"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql"));
+}

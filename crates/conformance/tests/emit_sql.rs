@@ -1,0 +1,445 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // tests: a failed expectation is a test failure
+//! Proof by meaning for the `sql` target: every SigmaHQ rule vigil can convert is run as
+//! SQL in a real SQLite (Python's `sqlite3`) over a table of events, and must return
+//! exactly the events vigil's own evaluation matches. The events are SigmaHQ's regression
+//! events (flattened to one row of Sigma field names each, pipeline `none`) and events
+//! generated from each rule's IR, positive and narrowly negative (each rule sees the real
+//! events and its own generated ones); a second run does the same for the content pack over its samples
+//! (`ecs-windows`). Refusals are listed in `testdata/emit-sql-refusals.tsv` (and, for the
+//! whole corpus, an ignored test's `emit-sql-refusals-corpus.tsv`; `VIGIL_BLESS=1` rewrites
+//! them), and the text of ~50 representative rules is compared with
+//! `testdata/emit-sql-snapshots.txt` (same variable).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+use vigil_conformance::generate::{events_for, Assignment};
+use vigil_conformance::sqlite::{self, Table};
+use vigil_conformance::{files_with_extension, pipeline, root, sigma_data, sigma_testdata, SigmaData};
+use vigil_emit::{convert_all, Converted, Options, Target};
+use vigil_engine::{Program, Scratch};
+use vigil_events::{read_source, Input};
+use vigil_ir::{Expr, Rule};
+use vigil_pipeline::Pipeline;
+use vigil_sigma::{link, load_str, LoadOptions};
+
+/// At most this many generated events per rule (evenly spread), to keep the suite fast.
+const PER_RULE: usize = 40;
+
+/// Loads and links every rule file under `dir` (files that fail to load are skipped: the
+/// corpus suite accounts for them).
+fn load_rules(dir: &std::path::Path) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    let mut filters = Vec::new();
+    for path in files_with_extension(dir, "yml") {
+        let rel = path.strip_prefix(dir).unwrap().display().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut loaded = load_str(Arc::from(rel.as_str()), &text, &LoadOptions::default());
+        if loaded.errors.is_empty() {
+            rules.append(&mut loaded.rules);
+            filters.append(&mut loaded.filters);
+        }
+    }
+    let _ = link(&mut rules, &filters);
+    rules
+}
+
+/// Every record of the JSON files under `dir` (or the file `dir`).
+fn read_events(path: &std::path::Path, extension: &str) -> Vec<Value> {
+    let files = if path.is_dir() { files_with_extension(path, extension) } else { vec![path.to_path_buf()] };
+    let mut out = Vec::new();
+    for f in files {
+        read_source(&Input::Path(f.clone()), &mut |chunk| {
+            assert!(chunk.errors.is_empty(), "{}: {:?}", f.display(), chunk.errors);
+            out.extend(chunk.records.iter().map(|s| serde_json::from_slice::<Value>(chunk.record(s)).unwrap()));
+            true
+        })
+        .unwrap();
+    }
+    out
+}
+
+/// Drops array values (the `sql` target's table has scalar columns only; native evaluation
+/// sees the same event), counting them.
+fn without_arrays(v: &mut Value, dropped: &mut usize) {
+    if let Value::Object(map) = v {
+        let before = map.len();
+        map.retain(|_, x| !x.is_array());
+        *dropped += before - map.len();
+        map.values_mut().for_each(|x| without_arrays(x, dropped));
+    }
+}
+
+/// Removes the value at the dotted `path` (dots inside keys are not told apart: such keys
+/// are not in the test data).
+fn remove_path(v: &mut Value, path: &str) {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, path),
+    };
+    let mut node = v;
+    for part in parent.into_iter().flat_map(|p| p.split('.')) {
+        let Some(next) = node.get_mut(part) else { return };
+        node = next;
+    }
+    if let Some(map) = node.as_object_mut() {
+        map.remove(last);
+    }
+}
+
+/// The event as one row: nested keys joined with dots, values as text, null as NULL.
+fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, Option<String>>) {
+    match v {
+        Value::Object(map) => map.iter().for_each(|(k, x)| flatten(x, &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, out)),
+        Value::Null => drop(out.insert(prefix.into(), None)),
+        Value::String(s) => drop(out.insert(prefix.into(), Some(s.clone()))),
+        other => drop(out.insert(prefix.into(), Some(other.to_string()))),
+    }
+}
+
+/// A generated assignment as a nested JSON event; `None` when two fields collide (`a` and
+/// `a.b`).
+fn nest(a: &Assignment) -> Option<Value> {
+    let mut root = serde_json::Map::new();
+    for (field, value) in a {
+        let Some(value) = value else { continue };
+        let parts: Vec<&str> = field.split('.').collect();
+        let (last, path) = parts.split_last()?;
+        let mut map = &mut root;
+        for p in path {
+            map = map.entry(p.to_string()).or_insert_with(|| Value::Object(Default::default())).as_object_mut()?;
+        }
+        if map.contains_key(*last) {
+            return None;
+        }
+        map.insert(last.to_string(), Value::String(value.clone()));
+    }
+    Some(Value::Object(root))
+}
+
+/// The outcome of one differential run.
+#[derive(Debug, Default)]
+struct Report {
+    emitted: usize,
+    refused: BTreeMap<String, String>,
+    compared: usize,
+    with_matches: usize,
+    agreements: usize,
+    events: usize,
+    arrays_dropped: usize,
+    case_collisions: usize,
+    layers: usize,
+    mismatches: Vec<String>,
+}
+
+fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>) -> (Report, Vec<Converted>) {
+    let converted = convert_all(rules, pipeline, Target::Sql, &Options::default());
+    let mut report = Report::default();
+    let mut emitted: Vec<(Rule, String)> = Vec::new();
+    for c in &converted {
+        match &c.query {
+            Ok(q) => emitted.push((c.rule.clone(), q.clone())),
+            Err(d) => drop(report.refused.insert(format!("{}\t{}", c.rule.source, c.rule.meta.handle()), d.code.to_string())),
+        }
+    }
+    report.emitted = emitted.len();
+    // SQLite's column names ignore case, so rules that spell one field in two cases cannot
+    // share a table: they are compared in successive tables (layers).
+    let mut rest = emitted;
+    while !rest.is_empty() {
+        rest = compare(rest, pipeline, &real_events, &mut report);
+        report.layers += 1;
+    }
+    (report, converted)
+}
+
+/// Compares the rules of `emitted` whose field spellings agree (the first spelling of each
+/// field wins) over one table; returns the others.
+fn compare(mut emitted: Vec<(Rule, String)>, pipeline: &Pipeline, real_events: &[Value], report: &mut Report) -> Vec<(Rule, String)> {
+    // Events: the real ones, then those generated from each emitted rule.
+    // SQLite's column names ignore case: a field spelled differently from a column already
+    // there (the rules' spelling first) cannot be a column of its own; it is dropped from
+    // the event on both sides and counted.
+    // Rules that spell a field another rule spells in another case would read the same
+    // SQLite column: they wait for the next layer.
+    let mut later = Vec::new();
+    let mut canonical: HashMap<String, String> = HashMap::new();
+    let mut columns: BTreeSet<String> = BTreeSet::new();
+    emitted.retain(|(rule, query)| {
+        let mut fields = Vec::new();
+        rule.detection().unwrap().for_each_predicate(&mut |p| fields.extend(p.field.name().map(str::to_string)));
+        let clash = fields.iter().any(|f| canonical.get(&f.to_lowercase()).is_some_and(|c| c != f));
+        if clash {
+            later.push((rule.clone(), query.clone()));
+        } else {
+            for f in fields {
+                canonical.entry(f.to_lowercase()).or_insert_with(|| f.clone());
+                columns.insert(f);
+            }
+        }
+        !clash
+    });
+    // Each rule sees the real events and its own generated ones.
+    let shared = real_events.len();
+    let mut events = real_events.to_vec();
+    let mut own: Vec<std::ops::Range<usize>> = Vec::new();
+    for (rule, _) in &emitted {
+        let start = events.len();
+        let generated: Vec<Value> = events_for(rule.detection().unwrap()).iter().filter_map(nest).collect();
+        let stride = generated.len().div_ceil(PER_RULE).max(1);
+        events.extend(generated.into_iter().step_by(stride));
+        own.push(start..events.len());
+    }
+    let mut rows: Vec<BTreeMap<String, Option<String>>> = Vec::new();
+    let mut texts = Vec::new();
+    for mut e in events {
+        without_arrays(&mut e, &mut report.arrays_dropped);
+        let mut row = BTreeMap::new();
+        flatten(&e, "", &mut row);
+        for key in row.keys() {
+            let spelling = canonical.entry(key.to_lowercase()).or_insert_with(|| key.clone());
+            if spelling != key {
+                remove_path(&mut e, key);
+                report.case_collisions += 1;
+            }
+        }
+        row.retain(|k, _| canonical.get(&k.to_lowercase()) == Some(k));
+        columns.extend(row.keys().cloned());
+        rows.push(row);
+        texts.push(e.to_string());
+    }
+    report.events += rows.len();
+    let columns: Vec<String> = columns.into_iter().collect();
+    let table = Table { name: "events".into(), rows: rows.iter().map(|r| columns.iter().map(|c| r.get(c).cloned().flatten()).collect()).collect(), columns };
+    let queries: Vec<(String, Vec<usize>)> = emitted.iter().zip(&own).map(|((_, q), range)| (q.clone(), range.clone().collect())).collect();
+    let started = std::time::Instant::now();
+    let answers = sqlite::run(&table, shared, &queries);
+    eprintln!("SQLite {}: {:.1} s", answers.version, started.elapsed().as_secs_f64());
+    // Native: the same mapped rules, compiled and evaluated over the same events.
+    let (program, compiled) = Program::compile(emitted.iter().map(|(r, _)| r.clone()).collect(), &pipeline.timestamp_fields);
+    assert!(compiled.refused.is_empty(), "{:?}", compiled.refused);
+    let index: HashMap<(String, String), usize> =
+        emitted.iter().enumerate().map(|(i, (r, _))| ((r.source.to_string(), r.meta.handle().to_string()), i)).collect();
+    assert_eq!(index.len(), emitted.len(), "rule handles are unique per file");
+    let mut native: Vec<Vec<usize>> = vec![Vec::new(); emitted.len()];
+    let sees = |rule: usize, row: usize| row < shared || own[rule].contains(&row);
+    let mut view = program.new_view();
+    let mut scratch = Scratch::default();
+    for (row, text) in texts.iter().enumerate() {
+        view.clear();
+        vigil_events::extract(text.as_bytes(), &program.fields, &mut view).unwrap();
+        let mut out = Vec::new();
+        program.matches(&view, None, &mut scratch, &mut out);
+        for r in out {
+            let rule = &program.rules[r as usize].rule;
+            let i = index[&(rule.source.to_string(), rule.meta.handle().to_string())];
+            if sees(i, row) {
+                native[i].push(row);
+            }
+        }
+    }
+    for (i, ((rule, query), answer)) in emitted.iter().zip(&answers.results).enumerate() {
+        report.compared += 1;
+        match answer {
+            Err(e) => report.mismatches.push(format!("{} ({}): SQLite error {e}\n  {query}", rule.source, rule.meta.handle())),
+            Ok(got) if *got == native[i] => {
+                report.agreements += 1;
+                report.with_matches += usize::from(!got.is_empty());
+            }
+            Ok(got) => {
+                let only_sql: Vec<&usize> = got.iter().filter(|r| !native[i].contains(r)).collect();
+                let only_native: Vec<&usize> = native[i].iter().filter(|r| !got.contains(r)).collect();
+                let first = only_sql.first().or(only_native.first()).map(|&&r| texts[r].as_str()).unwrap_or("");
+                report.mismatches.push(format!(
+                    "{} ({}): {} events only in SQL, {} only native; first: {first}\n  {query}",
+                    rule.source,
+                    rule.meta.handle(),
+                    only_sql.len(),
+                    only_native.len()
+                ));
+            }
+        }
+    }
+    later
+}
+
+fn summary(name: &str, r: &Report) {
+    eprintln!(
+        "{name}: {} rules emitted, {} refused; {} events ({} array values and {} case-colliding fields dropped); {} tables (rules spelling a field in two cases need two); {} rules compared, {} with at least one matching event, {} agree",
+        r.emitted,
+        r.refused.len(),
+        r.events,
+        r.arrays_dropped,
+        r.case_collisions,
+        r.layers,
+        r.compared,
+        r.with_matches,
+        r.agreements
+    );
+}
+
+/// Compares `actual` with the checked-in file, or rewrites it under `VIGIL_BLESS=1`.
+fn expect_file(name: &str, actual: &str) {
+    let path = root().join("testdata").join(name);
+    if std::env::var_os("VIGIL_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != actual {
+        let diff: Vec<String> = actual.lines().filter(|l| !expected.lines().any(|e| e == *l)).take(20).map(|l| format!("+ {l}")).collect();
+        panic!("testdata/{name} differs (VIGIL_BLESS=1 rewrites it):\n{}", diff.join("\n"));
+    }
+}
+
+/// An EVTX record (the `evtx` crate's JSON) as one flat row of Sigma field names, as a
+/// table built for SQL holds it: `EventData` and `UserData` values by their names, and the
+/// system fields rules use (`EventID`, `Channel`, `Provider_Name`, `Computer`, ...).
+fn sigma_row(record: &Value) -> Value {
+    let mut row = serde_json::Map::new();
+    let system = &record["Event"]["System"];
+    for key in ["EventID", "Channel", "Computer", "Level", "Task", "Keywords", "EventRecordID"] {
+        if let Some(v) = system.get(key).filter(|v| !v.is_object()) {
+            row.insert(key.to_string(), v.clone());
+        }
+    }
+    if let Some(name) = system["Provider"]["#attributes"].get("Name") {
+        row.insert("Provider_Name".into(), name.clone());
+    }
+    let mut data: Vec<(&String, &Value)> = Vec::new();
+    if let Some(map) = record["Event"]["EventData"].as_object() {
+        data.extend(map.iter());
+    }
+    if let Some(map) = record["Event"]["UserData"].as_object() {
+        data.extend(map.values().filter_map(Value::as_object).flat_map(|m| m.iter()));
+    }
+    for (k, v) in data {
+        if !k.starts_with('#') && !v.is_object() {
+            row.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    Value::Object(row)
+}
+
+fn sigmahq(data: &SigmaData) -> (Report, Vec<Converted>) {
+    let rules = load_rules(&data.rules);
+    let events = read_events(&data.regression.join("regression_data"), "json").iter().map(sigma_row).collect();
+    differential(&rules, &pipeline("none"), events)
+}
+
+fn refusal_table(name: &str, report: &Report) -> String {
+    let mut table = format!("# Rules of {name} the sql target refuses, with the refusal's code.\n# VIGIL_BLESS=1 cargo test -p vigil-conformance --test emit_sql -- --include-ignored rewrites it.\nfile\thandle\tcode\n");
+    for (rule, code) in &report.refused {
+        table.push_str(&format!("{rule}\t{code}\n"));
+    }
+    table
+}
+
+#[test]
+fn sql_agrees_with_native_evaluation_on_sigmahq_rules() {
+    let data = sigma_testdata();
+    let (report, converted) = sigmahq(&data);
+    summary(&data.name, &report);
+    assert!(report.mismatches.is_empty(), "{} of {} rules disagree:\n{}", report.mismatches.len(), report.compared, report.mismatches.join("\n"));
+    // Real counts on the project's own data, so the test cannot pass on nothing.
+    assert!(report.emitted >= 500, "{report:?}");
+    assert!(report.with_matches >= 400, "{}", report.with_matches);
+    expect_file("emit-sql-refusals.tsv", &refusal_table(&data.name, &report));
+    expect_file("emit-sql-snapshots.txt", &snapshots(&converted));
+}
+
+/// The whole SigmaHQ corpus of the shared directory (about three minutes in a debug build):
+/// `VIGIL_SHARED=… cargo test -p vigil-conformance --test emit_sql -- --ignored`.
+#[test]
+#[ignore]
+fn sql_agrees_with_native_evaluation_on_the_whole_sigmahq_corpus() {
+    let all = sigma_data();
+    let data = all.iter().find(|d| d.name != "testdata/sigmahq").expect("the shared directory with the SigmaHQ corpus (set VIGIL_SHARED)");
+    let (report, _) = sigmahq(data);
+    summary(&data.name, &report);
+    assert!(report.mismatches.is_empty(), "{} of {} rules disagree:\n{}", report.mismatches.len(), report.compared, report.mismatches.join("\n"));
+    assert!(report.emitted >= 3400, "{report:?}");
+    expect_file("emit-sql-refusals-corpus.tsv", &refusal_table("the SigmaHQ corpus", &report));
+}
+
+#[test]
+fn sql_agrees_with_native_evaluation_on_the_content_pack() {
+    let rules = load_rules(&root().join("content/rules"));
+    let events = read_events(&root().join("content/samples"), "ndjson");
+    let (report, _) = differential(&rules, &pipeline("ecs-windows"), events);
+    summary("content", &report);
+    assert!(report.mismatches.is_empty(), "{}", report.mismatches.join("\n"));
+    assert!(report.emitted >= 15 && report.with_matches >= 9, "{report:?}");
+}
+
+/// The features of a rule's emitted text, for picking representative rules.
+fn features(c: &Converted) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    match &c.query {
+        Err(d) => {
+            out.insert(d.code.to_string());
+        }
+        Ok(q) => {
+            for word in ["LIKE", "GLOB", "ESCAPE", "NOT (", "IS NULL", "IS NOT NULL", "EXISTS", "replace(", " = ", " OR ", "TRUE", "FALSE"] {
+                if q.contains(word) {
+                    out.insert(word.to_string());
+                }
+            }
+        }
+    }
+    if let Some(e) = c.rule.detection() {
+        let mut depth_not = false;
+        walk(e, &mut |x| depth_not |= matches!(x, Expr::Not(_)));
+        if depth_not {
+            out.insert("not".into());
+        }
+        e.for_each_predicate(&mut |p| {
+            let kind = format!("{:?}", p.test);
+            out.insert(kind.split([' ', '(', '{']).next().unwrap_or_default().to_string());
+        });
+    }
+    out
+}
+
+fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::And(items) | Expr::Or(items) => items.iter().for_each(|x| walk(x, f)),
+        Expr::Not(inner) | Expr::Named { expr: inner, .. } => walk(inner, f),
+        _ => {}
+    }
+}
+
+/// About 50 rules: first those that bring a feature no earlier pick has, then evenly spread.
+fn snapshots(converted: &[Converted]) -> String {
+    let mut picked: Vec<usize> = Vec::new();
+    let mut covered = BTreeSet::new();
+    for (i, c) in converted.iter().enumerate() {
+        let f = features(c);
+        if !f.is_subset(&covered) {
+            covered.extend(f);
+            picked.push(i);
+        }
+    }
+    let stride = (converted.len() / 50).max(1);
+    for i in (0..converted.len()).step_by(stride) {
+        if picked.len() >= 50 {
+            break;
+        }
+        if !picked.contains(&i) {
+            picked.push(i);
+        }
+    }
+    picked.sort_unstable();
+    let mut out = String::from("# The sql target's text for representative rules of testdata/sigmahq (VIGIL_BLESS=1 rewrites it).\n");
+    for i in picked {
+        let c = &converted[i];
+        let text = match &c.query {
+            Ok(q) => q.clone(),
+            Err(d) => format!("refused [{}]: {}", d.code, d.message),
+        };
+        out.push_str(&format!("\n== {} ({})\n{text}\n", c.rule.source, c.rule.meta.handle()));
+    }
+    out
+}

@@ -1,0 +1,49 @@
+//! Emitters: a rule's IR printed as a query of another engine.
+//!
+//! One generic printer ([`printer`]) walks the boolean tree; each target is one small file
+//! with its capability table (a [`Dialect`]): how it spells string comparison with and
+//! without case folding, wildcards, numbers, null tests, and which constructs it cannot
+//! express. A construct a target cannot express exactly is refused with a diagnostic coded
+//! `emit::<target>::<construct>` that names the rule; nothing is printed approximately.
+//!
+//! The emitter sees rules after the pipeline stage ([`convert_all`] applies it), so field
+//! names are the target's.
+
+pub mod dialect;
+pub mod printer;
+pub mod sql;
+pub mod sql_number;
+pub mod sql_text;
+pub mod target;
+
+pub use dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal, MAX_CHAIN};
+pub use printer::emit_rule;
+pub use target::Target;
+
+use vigil_ir::{Diagnostic, Rule};
+use vigil_pipeline::Pipeline;
+
+/// What converting one rule gave: the rule (as the pipeline mapped it) and its query or the
+/// reason it was refused.
+#[derive(Clone, Debug)]
+pub struct Converted {
+    pub rule: Rule,
+    pub query: Result<String, Diagnostic>,
+}
+
+/// Maps `rules` through `pipeline` and prints each one for `target`, in input order. A rule
+/// the pipeline cannot run on its data source (an unresolved placeholder) is returned with
+/// the pipeline's diagnostic as its refusal.
+pub fn convert_all(rules: &[Rule], pipeline: &Pipeline, target: Target, options: &Options) -> Vec<Converted> {
+    rules
+        .iter()
+        .map(|rule| {
+            let mapped = vigil_pipeline::apply(pipeline, rule);
+            let query = match mapped.unsupported {
+                Some(d) => Err(d),
+                None => emit_rule(&mapped.rule, target, options),
+            };
+            Converted { rule: mapped.rule, query }
+        })
+        .collect()
+}

@@ -1,0 +1,208 @@
+//! Text in SQLite: quoted identifiers and literals, Sigma patterns as `LIKE` (case folded)
+//! and `GLOB` (case kept) patterns, and the exact account of where SQLite's ASCII-only case
+//! folding differs from Sigma's Unicode folding.
+//!
+//! Sigma lower-cases both the value and the pattern with Unicode rules. SQLite's `LIKE`
+//! folds ASCII letters only. The two agree exactly when
+//! - every non-ASCII character of the lower-cased pattern is the lower case of no other
+//!   character ([`folds_alone`]); patterns with other non-ASCII letters (`é`, `σ`) are
+//!   refused, and
+//! - the value's two non-ASCII characters whose lower case contains ASCII, KELVIN SIGN
+//!   (U+212A → `k`) and CAPITAL I WITH DOT ABOVE (U+0130 → `i` U+0307, two characters), are
+//!   replaced by their lower case before `LIKE` sees the value ([`VALUE_FOLDS`]).
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use vigil_ir::{Piece, StrPattern};
+
+/// The non-ASCII characters whose Unicode lower case contains an ASCII character or is more
+/// than one character, with that lower case: the only value characters `LIKE` would fold
+/// differently from Sigma next to an ASCII pattern. A unit test derives the list from the
+/// Unicode tables.
+pub const VALUE_FOLDS: &[(char, &str)] = &[('\u{0130}', "i\u{0307}"), ('\u{212A}', "k")];
+
+/// A SQL string literal.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A quoted SQL identifier (a field name may hold dots, spaces or keywords).
+pub fn identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Characters that are the lower case of some other character (found once from the Unicode
+/// tables `char::to_lowercase` uses), plus final sigma, which `str::to_lowercase` produces.
+fn lower_case_targets() -> &'static HashSet<char> {
+    static TARGETS: OnceLock<HashSet<char>> = OnceLock::new();
+    TARGETS.get_or_init(|| {
+        let mut set = HashSet::new();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut lower = c.to_lowercase();
+            if lower.len() == 1 && lower.next() == Some(c) {
+                continue;
+            }
+            set.extend(c.to_lowercase());
+        }
+        set.insert('\u{03C2}');
+        set
+    })
+}
+
+/// True when `c`, in a lower-cased pattern, can be matched by `LIKE` exactly as Sigma does:
+/// an ASCII character (folded by `LIKE`, with [`VALUE_FOLDS`] applied to the value), or a
+/// non-ASCII one that is the lower case of no other character.
+pub fn folds_alone(c: char) -> bool {
+    c.is_ascii() || !lower_case_targets().contains(&c)
+}
+
+/// The value expression `LIKE` must see for the `LIKE` pattern `like` (built from the
+/// lower-cased Sigma pattern): the column, with a [`VALUE_FOLDS`] character replaced by its
+/// lower case when the pattern could tell the difference. KELVIN SIGN matters wherever the
+/// pattern holds `k`. CAPITAL I WITH DOT ABOVE lowers to `i` and a combining dot, which
+/// matters only where an `i` is followed by a wildcard or the pattern's end (a literal
+/// after the `i` can never be the combining dot: it would have been refused), or where a
+/// `_` counts characters.
+pub fn folded_value(column: &str, like: &str) -> String {
+    // The pattern as (character, is a wildcard) pairs, escapes removed.
+    let mut tokens = Vec::new();
+    let mut chars = like.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => tokens.extend(chars.next().map(|e| (e, false))),
+            '%' | '_' => tokens.push((c, true)),
+            _ => tokens.push((c, false)),
+        }
+    }
+    let mut out = column.to_string();
+    for (upper, lower) in VALUE_FOLDS {
+        let mut lower_chars = lower.chars();
+        let first = lower_chars.next().unwrap_or_default();
+        let relevant = if lower_chars.next().is_some() {
+            tokens.iter().any(|&(c, wild)| wild && c == '_')
+                || tokens.windows(2).any(|w| matches!(w, [(a, false), (_, true)] if *a == first))
+                || tokens.last() == Some(&(first, false))
+        } else {
+            tokens.contains(&(first, false))
+        };
+        if relevant {
+            out = format!("replace({out}, {}, {})", char_call(&upper.to_string()), char_call(lower));
+        }
+    }
+    out
+}
+
+/// Text as `char(…)` code points, or a plain literal when it is ASCII: keeps the emitted
+/// SQL ASCII and readable.
+fn char_call(text: &str) -> String {
+    if text.is_ascii() {
+        return literal(text);
+    }
+    let codes: Vec<String> = text.chars().map(|c| u32::from(c).to_string()).collect();
+    format!("char({})", codes.join(", "))
+}
+
+/// A `LIKE` pattern (escape character `\`) for `pattern`, and whether it needed escapes.
+/// `*` is `%`, `?` is `_`; `%`, `_` and `\` in literals are escaped.
+pub fn like_pattern(pattern: &StrPattern, prefix_any: bool, suffix_any: bool) -> (String, bool) {
+    let mut out = String::new();
+    let mut escaped = false;
+    if prefix_any {
+        out.push('%');
+    }
+    for piece in pattern.pieces() {
+        match piece {
+            Piece::Lit(t) => {
+                for c in t.chars() {
+                    if matches!(c, '%' | '_' | '\\') {
+                        out.push('\\');
+                        escaped = true;
+                    }
+                    out.push(c);
+                }
+            }
+            Piece::AnyRun => out.push('%'),
+            Piece::AnyChar => out.push('_'),
+            Piece::Placeholder(_) => {}
+        }
+    }
+    if suffix_any {
+        out.push('%');
+    }
+    (out, escaped)
+}
+
+/// A `GLOB` pattern (case-sensitive) for `pattern`: `*` and `?` stay, literal `*`, `?` and
+/// `[` become one-character classes.
+pub fn glob_pattern(pattern: &StrPattern, prefix_any: bool, suffix_any: bool) -> String {
+    let mut out = String::new();
+    if prefix_any {
+        out.push('*');
+    }
+    for piece in pattern.pieces() {
+        match piece {
+            Piece::Lit(t) => {
+                for c in t.chars() {
+                    match c {
+                        '*' => out.push_str("[*]"),
+                        '?' => out.push_str("[?]"),
+                        '[' => out.push_str("[[]"),
+                        _ => out.push(c),
+                    }
+                }
+            }
+            Piece::AnyRun => out.push('*'),
+            Piece::AnyChar => out.push('?'),
+            Piece::Placeholder(_) => {}
+        }
+    }
+    if suffix_any {
+        out.push('*');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_folds_are_exactly_the_characters_like_would_miss() {
+        let mut found = Vec::new();
+        for c in (0x80..=0x10FFFFu32).filter_map(char::from_u32) {
+            let lower: String = c.to_lowercase().collect();
+            if lower.chars().count() != 1 || lower.chars().any(|l| l.is_ascii()) {
+                found.push((c, lower));
+            }
+        }
+        let expected: Vec<(char, String)> = VALUE_FOLDS.iter().map(|(c, l)| (*c, l.to_string())).collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn non_ascii_letters_with_an_upper_case_do_not_fold_alone() {
+        assert!(folds_alone('a') && folds_alone('\\') && folds_alone('€') && folds_alone('→'));
+        for c in ['é', 'σ', 'ς', 'ж', '\u{0307}'] {
+            assert!(!folds_alone(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn patterns_escape_their_metacharacters() {
+        let p = StrPattern::parse_wildcards(r"50%_a\*b*c?\\d[e]");
+        assert_eq!(like_pattern(&p, true, false), (r"%50\%\_a*b%c_\\d[e]".to_string(), true));
+        assert_eq!(glob_pattern(&p, false, true), r"50%_a[*]b*c?\d[[]e]*");
+        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(identifier("a\"b.c"), "\"a\"\"b.c\"");
+    }
+
+    #[test]
+    fn the_value_is_folded_only_when_the_pattern_can_tell() {
+        assert_eq!(folded_value("\"x\"", "cmd"), "\"x\"");
+        assert_eq!(folded_value("\"x\"", "%link%"), "replace(\"x\", char(8490), 'k')");
+        assert_eq!(folded_value("\"x\"", "%li%"), "replace(\"x\", char(304), char(105, 775))");
+        assert_eq!(folded_value("\"x\"", "%a_"), "replace(\"x\", char(304), char(105, 775))");
+        assert_eq!(folded_value("\"x\"", "%\\ki"), "replace(replace(\"x\", char(304), char(105, 775)), char(8490), 'k')");
+    }
+}

@@ -1,0 +1,32 @@
+//! The registry of targets: one line per target, naming its dialect.
+
+use crate::dialect::Dialect;
+
+/// A query language vigil can print rules in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// SQLite: `SELECT * FROM "events" WHERE …` over a table with one column per field.
+    Sql,
+}
+
+impl Target {
+    /// Every target, in the order `--help` lists them.
+    pub const ALL: &'static [Target] = &[Target::Sql];
+
+    /// The target's name, as `--target` spells it.
+    pub fn name(self) -> &'static str {
+        self.dialect().name()
+    }
+
+    /// The target named `name`.
+    pub fn parse(name: &str) -> Option<Target> {
+        Target::ALL.iter().copied().find(|t| t.name() == name)
+    }
+
+    /// The target's capability table.
+    pub fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            Target::Sql => &crate::sql::Sqlite,
+        }
+    }
+}
