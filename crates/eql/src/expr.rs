@@ -157,6 +157,20 @@ impl Parser<'_> {
     fn predicated(&mut self) -> Result<Expr, Diagnostic> {
         let start = self.span();
         let operand = self.primary()?;
+        if self.is_keyword(Keyword::Not) {
+            let op = match self.peek_at(1) {
+                Tok::Keyword(k @ (Keyword::Like | Keyword::LikeInsensitive | Keyword::Regex | Keyword::RegexInsensitive)) => {
+                    Some(crate::parser::keyword_text(*k))
+                }
+                Tok::Punct(Punct::Colon) => Some(":"),
+                _ => None,
+            };
+            if let Some(op) = op {
+                return Err(self
+                    .error(code::SYNTAX, self.span(), format!("`not` cannot stand before `{op}`"))
+                    .with_hint(format!("only `in` has a `not in` form; write `not field {op} …` to negate the whole test")));
+            }
+        }
         let negated = self.is_keyword(Keyword::Not) && matches!(self.peek_at(1), Tok::Keyword(Keyword::In | Keyword::InInsensitive));
         if negated {
             self.bump();

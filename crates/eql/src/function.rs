@@ -104,8 +104,13 @@ fn check_call(source: &SourceId, e: &Expr, name: &str, insensitive: bool, count:
             Some(max) => format!("{} to {max}", f.min_args),
             None => format!("at least {}", f.min_args),
         };
-        return Err(Diagnostic::error(code::FUNCTION, source.clone(), span, format!("`{}` takes {expected} arguments, found {count}", f.name))
-            .with_hint(format!("see the `{}` reference in the Elasticsearch EQL function docs", f.name)));
+        return Err(Diagnostic::error(
+            code::FUNCTION,
+            source.clone(),
+            span,
+            format!("`{}` takes {expected} argument{}, found {count}", f.name, if expected == "1" { "" } else { "s" }),
+        )
+        .with_hint(format!("see the `{}` reference in the Elasticsearch EQL function docs", f.name)));
     }
     Ok(())
 }

@@ -200,7 +200,7 @@ impl Lexer<'_> {
                     self.bump();
                     let _ = self.single_quoted(start);
                     return Err(self
-                        .error(code::STRING, self.span_from(start), "`?\"…\"` raw strings are not EQL as Elasticsearch accepts it")
+                        .error(code::STRING, self.span_from(start), "`?\"…\"` raw strings are not supported")
                         .with_hint("use triple double quotes for an unescaped string: \"\"\"C:\\path\"\"\""));
                 }
                 c if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) => self.number(start)?,
@@ -441,7 +441,7 @@ impl Lexer<'_> {
                 self.bump();
             }
         }
-        self.error(code::STRING, self.span_from(start), "single-quoted strings are not EQL as Elasticsearch accepts it")
+        self.error(code::STRING, self.span_from(start), "single-quoted strings are not supported")
             .with_hint("use double quotes [\"] for string literals, not single quotes [']")
     }
 

@@ -86,6 +86,9 @@ impl Parser<'_> {
         d.hint = Some(match self.peek() {
             Tok::Punct(Punct::Assign) => "`=` is not an EQL operator: use `==` (case-sensitive) or `:` (case-insensitive, wildcards)".into(),
             Tok::Keyword(k) => format!("`{}` is a keyword; back-quote it to use it as a name", keyword_text(*k)),
+            Tok::Ident(w) if crate::lexer::KEYWORDS.iter().any(|(k, _)| *k == w.to_lowercase()) => {
+                format!("keywords are lower case: write `{}`", w.to_lowercase())
+            }
             Tok::Eof => "the query ends too early".into(),
             _ => format!("write {what} here"),
         });
@@ -335,6 +338,9 @@ impl Parser<'_> {
     fn pipe(&mut self) -> Result<Pipe, Diagnostic> {
         let start = self.bump().span;
         let name_at = self.span();
+        if self.is_punct(Punct::Pipe) {
+            return Err(self.error(code::SYNTAX, self.since(start), "`||` is not an EQL operator").with_hint("write `or`"));
+        }
         let kind = match self.peek().clone() {
             Tok::Ident(name) if name == "head" => PipeKind::Head,
             Tok::Ident(name) if name == "tail" => PipeKind::Tail,
