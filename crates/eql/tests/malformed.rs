@@ -58,3 +58,50 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
     let ast = parse_checked(&source, &wide).unwrap();
     assert_eq!(vigil_eql::parse(&source, &ast.to_string()).unwrap(), ast);
 }
+
+/// Every prefix of a spread of real rule queries, and byte-level edits of them: the parser
+/// answers each with a tree or a diagnostic, and every tree it accepts round-trips.
+#[test]
+fn prefixes_and_edits_of_real_queries_never_panic() {
+    let text = std::fs::read_to_string(root().join("testdata/eql/elastic-rules.jsonl")).unwrap();
+    let queries: Vec<String> =
+        text.lines().step_by(108).map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["query"].as_str().unwrap().to_string()).collect();
+    assert_eq!(queries.len(), 11);
+    let source: SourceId = Arc::from("edit.eql");
+    let check = |q: &str| -> bool {
+        let Ok(ast) = parse_checked(&source, q) else { return false };
+        let printed = ast.to_string();
+        assert_eq!(parse_checked(&source, &printed).as_ref(), Ok(&ast), "{q}\n---\n{printed}");
+        true
+    };
+    let mut accepted_prefixes = 0;
+    for q in &queries {
+        for (i, _) in q.char_indices().step_by(3) {
+            accepted_prefixes += usize::from(check(&q[..i]));
+        }
+    }
+    // Some prefixes are whole queries (`… and a` cut before `and b`).
+    assert!(accepted_prefixes > 0);
+    // Deterministic edits: delete a byte, or insert one of the characters EQL gives meaning to.
+    let inserts = b"()[]\"'`\\|:=!<>~?*/ \n";
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..4_000 {
+        let q = queries[round % queries.len()].as_bytes();
+        let at = (next() as usize) % (q.len() + 1);
+        let mut edited = q.to_vec();
+        if round % 2 == 0 && at < q.len() {
+            edited.remove(at);
+        } else {
+            edited.insert(at, inserts[(next() as usize) % inserts.len()]);
+        }
+        if let Ok(s) = std::str::from_utf8(&edited) {
+            check(s);
+        }
+    }
+}
