@@ -18,6 +18,8 @@ pub mod code {
     pub const UNSUPPORTED: &str = "eql::unsupported";
     /// A call to a function Elasticsearch does not have, or with the wrong arguments.
     pub const FUNCTION: &str = "eql::function";
+    /// A valid query using a construct the IR cannot express exactly yet (`lower.rs`).
+    pub const NOT_LOWERED: &str = "eql::not-lowered";
     /// Nesting deeper than `vigil_ir::MAX_NESTING`.
     pub const TOO_DEEP: &str = "eql::too-deep";
 }

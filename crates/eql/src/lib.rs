@@ -5,6 +5,7 @@
 //!   `expr.rs` expressions, with Elasticsearch's precedence,
 //! - `ast.rs` is the tree, `print.rs` prints it back as EQL (`parse(print(t)) == t`),
 //! - `function.rs` is the registry of Elasticsearch's EQL functions and checks calls,
+//! - `lower.rs` lowers event queries into the IR where the IR expresses them exactly,
 //! - `diagnostics.rs` holds the diagnostic codes.
 //!
 //! Everything Elasticsearch refuses at parse time (Endgame pipes, `join`, lineage, `=`,
@@ -16,6 +17,7 @@ pub mod diagnostics;
 mod expr;
 pub mod function;
 pub mod lexer;
+pub mod lower;
 mod parser;
 mod print;
 
