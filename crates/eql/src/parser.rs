@@ -190,6 +190,7 @@ impl Parser<'_> {
         }
         let until = if self.eat_keyword(Keyword::Until) { Some(self.sequence_term()?) } else { None };
         let span = self.since(start);
+        consistent_keys(self, terms.iter().chain(&until).map(|t| (t.by.len(), t.span.0)))?;
         let stages: u32 = terms.iter().map(|t| t.runs.unwrap_or(1)).sum();
         if stages < 2 {
             return Err(self
@@ -234,6 +235,9 @@ impl Parser<'_> {
             }
             _ => return Err(self.expected("a whole number for maxspan")),
         };
+        if value == 0 {
+            return Err(self.error(code::NUMBER, start, "maxspan must be positive").with_hint("write a maxspan above zero, as in `1s`"));
+        }
         let unit = match self.peek().clone() {
             Tok::Ident(unit) => {
                 let at = self.bump().span;
@@ -326,6 +330,7 @@ impl Parser<'_> {
         if self.is_keyword(Keyword::Until) {
             return Err(self.error(code::SYNTAX, self.span(), "`sample` takes no `until`").with_hint("remove the `until` term"));
         }
+        consistent_keys(self, terms.iter().map(|t| (t.by.len(), t.span.0)))?;
         if terms.len() < 2 {
             return Err(self
                 .error(code::SYNTAX, self.since(start), format!("a sample needs at least 2 queries, found {}", terms.len()))
@@ -361,6 +366,18 @@ impl Parser<'_> {
             _ => return Err(self.expected("a whole number").with_hint("write the number of results, as in `| head 10`")),
         };
         Ok(Pipe { kind, count, span: Loc(self.since(start)) })
+    }
+}
+
+/// Every term of a sequence or sample must add the same number of keys to the shared ones,
+/// since keys are compared by position.
+fn consistent_keys(parser: &Parser<'_>, mut terms: impl Iterator<Item = (usize, Span)>) -> Result<(), Diagnostic> {
+    let Some((first, _)) = terms.next() else { return Ok(()) };
+    match terms.find(|(n, _)| *n != first) {
+        Some((n, span)) => Err(parser
+            .error(code::SYNTAX, span, format!("inconsistent number of join keys: expected {first}, found {n}"))
+            .with_hint("give every term the same number of `by` keys; keys are compared by position")),
+        None => Ok(()),
     }
 }
 

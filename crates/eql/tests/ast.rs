@@ -139,7 +139,7 @@ fn categories_any_identifiers_and_strings() {
 
 #[test]
 fn sequences_keep_keys_maxspan_runs_missing_events_and_until() {
-    let s = statement("sequence by host.id with maxspan=30s [process where true] by pid with runs=2 ![file where true] [network where true] until [process where stop] by pid | head 3 | tail 1");
+    let s = statement("sequence by host.id with maxspan=30s [process where true] by pid with runs=2 ![file where true] by pid [network where true] by pid until [process where stop] by pid | head 3 | tail 1");
     let Query::Sequence(seq) = &s.query else { panic!() };
     assert_eq!(seq.by.len(), 1);
     let maxspan = seq.maxspan.as_ref().unwrap();
@@ -152,7 +152,7 @@ fn sequences_keep_keys_maxspan_runs_missing_events_and_until() {
     assert_eq!(statement(&s.to_string()), s);
     // One term repeated twice is a sequence of two stages.
     assert!(parse(&source(), "sequence [a where true] with runs=2").is_ok());
-    let Query::Sample(sample) = statement("sample by x [a where true] by y [b where true]").query else { panic!() };
+    let Query::Sample(sample) = statement("sample by x [a where true] by y [b where true] by z").query else { panic!() };
     assert_eq!((sample.by.len(), sample.terms.len(), sample.terms[0].by.len()), (1, 2, 1));
 }
 

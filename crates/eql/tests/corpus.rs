@@ -124,6 +124,7 @@ fn elasticsearch_supported_queries_parse() {
     let source: SourceId = Arc::from("queries-supported.eql");
     let mut failures = Vec::new();
     let mut joins = 0;
+    let mut inconsistent = 0;
     for (query, line) in &list {
         // The grammar test runs only the parser: unknown functions (`safe`) are refused
         // later by Elasticsearch's verifier, so the plain parser is the right comparison.
@@ -138,11 +139,15 @@ fn elasticsearch_supported_queries_parse() {
                 }
             }
             Err(d) if query.trim_start().starts_with("join") && d.code == "eql::unsupported" && d.message.contains("`join`") => joins += 1,
+            // The trailing block (one query per line, which Elasticsearch's reader never
+            // runs) has terms with different numbers of keys, which Elasticsearch's
+            // `LogicalPlanBuilder` refuses ("Inconsistent number of join keys").
+            Err(d) if *line > 700 && d.message.starts_with("inconsistent number of join keys") => inconsistent += 1,
             Err(d) => failures.push(format!("line {line}: {}", d.render(Some(query)))),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(joins, 14);
+    assert_eq!((joins, inconsistent), (14, 4));
 }
 
 #[test]

@@ -38,7 +38,7 @@ fn malformed_queries_give_located_diagnostics() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(cases, 145);
+    assert_eq!(cases, 148);
 }
 
 #[test]
