@@ -38,6 +38,8 @@ pub enum Query {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventFilter {
     pub category: Category,
+    /// Where the category (or `any`) was written.
+    pub category_span: Loc,
     pub condition: Expr,
     pub span: Loc,
 }
@@ -197,7 +199,7 @@ pub enum ExprKind {
     Match {
         operand: Box<Expr>,
         op: MatchOp,
-        patterns: Vec<Literal>,
+        patterns: Vec<Constant>,
     },
     Not(Box<Expr>),
     /// Two or more operands; nested `and`s are flattened.
@@ -216,6 +218,13 @@ pub enum Literal {
     /// A decimal literal, or an integer literal too wide for a long (as Elasticsearch reads it).
     Float(f64),
     String(String),
+}
+
+/// A literal with its own position: a pattern of `:`, `like` or `regex`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Constant {
+    pub value: Literal,
+    pub span: Loc,
 }
 
 /// A field path: `a.b.c`, `` `my-field`.b ``, `?optional.field`.

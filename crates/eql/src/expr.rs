@@ -6,7 +6,7 @@
 
 use vigil_ir::{Diagnostic, MAX_NESTING};
 
-use crate::ast::{ArithOp, CompareOp, Expr, ExprKind, Field, Literal, Loc, MatchOp, UnaryOp};
+use crate::ast::{ArithOp, CompareOp, Constant, Expr, ExprKind, Field, Literal, Loc, MatchOp, UnaryOp};
 use crate::diagnostics::code;
 use crate::lexer::{Keyword, Punct, Tok};
 use crate::parser::{describe, Parser};
@@ -214,9 +214,10 @@ impl Parser<'_> {
     }
 
     /// A constant on the right of `:`, `like` or `regex`.
-    fn constant(&mut self, op: MatchOp) -> Result<Literal, Diagnostic> {
+    fn constant(&mut self, op: MatchOp) -> Result<Constant, Diagnostic> {
+        let span = self.span();
         match self.literal()? {
-            Some(lit) => Ok(lit),
+            Some(value) => Ok(Constant { value, span: Loc(span) }),
             None => Err(self.expected(&format!("a constant after `{}`", op.symbol())).with_hint(format!(
                 "`{}` compares with literals only, as in `field {} \"value*\"`",
                 op.symbol(),

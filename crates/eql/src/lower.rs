@@ -129,7 +129,7 @@ impl Lowering<'_> {
                 let field = self.field(operand, &format!("`{}` on something other than a field", op.symbol()))?;
                 let mut out = Vec::with_capacity(patterns.len());
                 for p in patterns {
-                    match p {
+                    match &p.value {
                         Literal::String(s) => out.push(wildcards(s)),
                         _ => return Err(self.refuse(e, &format!("`{}` with a constant that is not a string", op.symbol()))),
                     }

@@ -148,6 +148,7 @@ impl Parser<'_> {
     /// `(any | category) where expression`.
     pub(crate) fn event_filter(&mut self) -> Result<EventFilter, Diagnostic> {
         let start = self.span();
+        let category_span = Loc(self.span());
         let category = match self.peek().clone() {
             Tok::Keyword(Keyword::Any) => Category::Any,
             Tok::Ident(name) | Tok::Str(name) => Category::Named(name),
@@ -158,7 +159,7 @@ impl Parser<'_> {
             return Err(self.expected("`where`"));
         }
         let condition = self.expression()?;
-        Ok(EventFilter { category, condition, span: Loc(self.since(start)) })
+        Ok(EventFilter { category, category_span, condition, span: Loc(self.since(start)) })
     }
 
     fn join_keys(&mut self) -> Result<Vec<crate::ast::Expr>, Diagnostic> {

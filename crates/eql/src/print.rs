@@ -74,14 +74,14 @@ fn write_expr(f: &mut Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
             write_expr(f, operand, PRIMARY)?;
             write!(f, " {} ", op.symbol())?;
             if let [one] = patterns.as_slice() {
-                return write!(f, "{one}");
+                return write!(f, "{}", one.value);
             }
             f.write_char('(')?;
             for (i, p) in patterns.iter().enumerate() {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                write!(f, "{p}")?;
+                write!(f, "{}", p.value)?;
             }
             f.write_char(')')
         }

@@ -73,7 +73,10 @@ fn in_not_in_and_the_insensitive_forms() {
     assert_eq!(values[2].kind, field(&["y"]));
     let ExprKind::Match { op, patterns, .. } = condition("x regex~ (\"a.*\", \"b\")").kind else { panic!() };
     assert_eq!(op, MatchOp::RegexInsensitive);
-    assert_eq!(patterns, vec![Literal::String("a.*".into()), Literal::String("b".into())]);
+    let values: Vec<&Literal> = patterns.iter().map(|p| &p.value).collect();
+    assert_eq!(values, [&Literal::String("a.*".into()), &Literal::String("b".into())]);
+    let text = "any where x regex~ (\"a.*\", \"b\")";
+    assert_eq!(patterns.iter().map(|p| &text[p.span.0.start..p.span.0.end]).collect::<Vec<_>>(), ["\"a.*\"", "\"b\""]);
 }
 
 #[test]
@@ -82,7 +85,7 @@ fn strings_escapes_and_raw_strings() {
     assert_eq!(string(&right), "C:\\Windows\\*\t\"q\" €😀");
     let ExprKind::Match { patterns, .. } = condition("a : \"\"\"C:\\path\\\"x\"\"\"\"").kind else { panic!() };
     // Up to two quotes after the closing triple belong to the content.
-    assert_eq!(patterns, vec![Literal::String(r#"C:\path\"x""#.into())]);
+    assert_eq!(patterns[0].value, Literal::String(r#"C:\path\"x""#.into()));
     // A string with a line break and a control character prints escaped and reads back.
     let e = condition(r#"a == "l1\nl2\u{01}\b\f\r""#);
     let printed = e.to_string();
@@ -160,6 +163,7 @@ fn sequences_keep_keys_maxspan_runs_missing_events_and_until() {
 fn spans_point_at_the_text_of_each_node() {
     let text = "process where\n  process.name : \"cmd.exe\" and length(x) > 3";
     let Query::Event(filter) = statement(text).query else { panic!() };
+    assert_eq!(&text[filter.category_span.0.start..filter.category_span.0.end], "process");
     let ExprKind::And(operands) = &filter.condition.kind else { panic!() };
     let at = |e: &Expr| (&text[e.span.0.start..e.span.0.end], e.span.0.line, e.span.0.col);
     assert_eq!(at(&operands[0]), ("process.name : \"cmd.exe\"", 2, 3));
