@@ -76,7 +76,7 @@ fn prefixes_and_edits_of_real_queries_never_panic() {
     };
     let mut accepted_prefixes = 0;
     for q in &queries {
-        for (i, _) in q.char_indices().step_by(3) {
+        for (i, _) in q.char_indices().step_by(5) {
             accepted_prefixes += usize::from(check(&q[..i]));
         }
     }
@@ -91,7 +91,7 @@ fn prefixes_and_edits_of_real_queries_never_panic() {
         state ^= state << 17;
         state
     };
-    for round in 0..4_000 {
+    for round in 0..2_000 {
         let q = queries[round % queries.len()].as_bytes();
         let at = (next() as usize) % (q.len() + 1);
         let mut edited = q.to_vec();
