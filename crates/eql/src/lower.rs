@@ -14,15 +14,18 @@
 //! - `f == null` / `f != null`: absent-or-null / present.
 //! - `!=`, `not`, `not in`: negation, so an event without the field satisfies it
 //!   (Elasticsearch's `must_not` over a term query).
+//! - `cidrMatch(f, "10.0.0.0/8", …)`: the IP value lies in one of the networks
+//!   (Elasticsearch runs it as a terms query on the ip field, so it negates like `==`).
 //! - `and`, `or`, `true`, `false`.
 //!
 //! Refused: `regex` (anchored Lucene syntax; the IR's regex is unanchored Rust syntax),
-//! functions, arithmetic, field-to-field comparisons, string ordering (`"a" < f`), a bare
+//! the other functions (three-valued, or translated by Elasticsearch in ways to be checked
+//! first), arithmetic, field-to-field comparisons, string ordering (`"a" < f`), a bare
 //! field as a condition, `sequence`, `sample` and pipes.
 
 use vigil_ir::{
-    Case, Diagnostic, Expr as IrExpr, Field as IrField, LogSource, NumOp, Piece, Predicate, Rule, RuleBody, RuleMeta, SourceId, Span, StrOp, StrPattern, Test,
-    MAX_NESTING,
+    Case, Diagnostic, Expr as IrExpr, Field as IrField, LogSource, Network, NumOp, Piece, Predicate, Rule, RuleBody, RuleMeta, SourceId, Span, StrOp,
+    StrPattern, Test, MAX_NESTING,
 };
 
 use crate::ast::{CompareOp, Expr, ExprKind, Field, Literal, MatchOp, Query, Statement};
@@ -138,6 +141,7 @@ impl Lowering<'_> {
             }
             ExprKind::Field(_) => Err(self.refuse(e, "a field as a condition on its own")),
             ExprKind::Literal(_) => Err(self.refuse(e, "a constant that is not `true` or `false` as a condition")),
+            ExprKind::Call { name, args, .. } if crate::function::lookup(name).is_some_and(|f| f.name == "cidrMatch") => self.cidr_match(e, args),
             ExprKind::Call { name, .. } => Err(self.refuse(e, &format!("the function `{name}`"))),
             ExprKind::Unary { .. } | ExprKind::Arith { .. } => Err(self.refuse(e, "arithmetic")),
         }
@@ -176,6 +180,23 @@ impl Lowering<'_> {
             (Literal::Null | Literal::Bool(_), _) => return Err(self.refuse(e, "an ordering comparison with `null` or a boolean")),
         };
         Ok(if negate { IrExpr::not(positive) } else { positive })
+    }
+
+    /// `cidrMatch(field, "10.0.0.0/8", …)`: Elasticsearch runs it as a terms query on the
+    /// (ip-mapped) field, so it is a plain field test, negated as `must_not`.
+    fn cidr_match(&self, e: &Expr, args: &[Expr]) -> Result<IrExpr, Diagnostic> {
+        let Some((first, rest)) = args.split_first() else { return Err(self.refuse(e, "`cidrMatch` without arguments")) };
+        let field = self.field(first, "`cidrMatch` on something other than a field")?;
+        let mut networks = Vec::with_capacity(rest.len());
+        for a in rest {
+            let ExprKind::Literal(Literal::String(text)) = &a.kind else { return Err(self.refuse(a, "a `cidrMatch` network that is not a string")) };
+            let network = Network::parse(text).ok_or_else(|| {
+                Diagnostic::error(code::FUNCTION, self.source.clone(), a.span.0, format!("`{text}` is not an IP network"))
+                    .with_hint("write an address or a CIDR block, as in \"10.0.0.0/8\" or \"::1\"")
+            })?;
+            networks.push(network);
+        }
+        Ok(self.pred(e, &field, Test::Cidr { networks }))
     }
 
     fn number(&self, e: &Expr, field: &str, op: NumOp, lit: &Literal) -> Result<IrExpr, Diagnostic> {

@@ -55,4 +55,4 @@ fn elasticsearch_qa_event_queries_that_lower_give_the_expected_events() {
 }
 
 /// ES QA event queries vigil lowers today; every one of them gives exactly the expected events.
-const PASSED: usize = 36;
+const PASSED: usize = 40;
