@@ -29,13 +29,14 @@ enum Command {
     /// Run rules over events and print the alerts. With no paths, runs the built-in rule pack
     /// over the bundled sample telemetry.
     Hunt {
-        /// Event files or directories (NDJSON, JSON arrays, concatenated JSON; gzip ok); `-` is stdin.
+        /// Event files or directories (NDJSON, JSON arrays, concatenated JSON, gzip; EVTX); `-` is stdin.
         paths: Vec<PathBuf>,
         /// Sigma rule files or directories (default: the built-in pack).
         #[arg(long, short)]
         rules: Vec<PathBuf>,
         /// Field mapping: a built-in name (none, ecs-windows, evtx) or a pySigma pipeline YAML
-        /// file. Default: ecs-windows for the bundled samples, none for your files.
+        /// file. Default: ecs-windows for the bundled samples; for your files, the inputs'
+        /// format's own (evtx for EVTX files, none for JSON or a mix).
         #[arg(long, short)]
         pipeline: Option<String>,
         /// Output format.
@@ -48,6 +49,9 @@ enum Command {
         /// whose log source fits are run (logsource routing). Default: every rule.
         #[arg(long, value_name = "KEY=VALUE,...")]
         logsource: Option<String>,
+        /// Read every input in this format (json, evtx) instead of the one its content shows.
+        #[arg(long, value_name = "NAME")]
+        format_in: Option<String>,
     },
     /// Load and compile rules and print every diagnostic; exits 1 when a rule is rejected, 2
     /// when a path cannot be read.
@@ -71,8 +75,8 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
         Command::Check { paths, pipeline, quiet } => check::run(&paths, &pipeline, quiet, &mut out),
-        Command::Hunt { paths, rules, pipeline, format, threads, logsource } => {
-            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource };
+        Command::Hunt { paths, rules, pipeline, format, threads, logsource, format_in } => {
+            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource, format_in };
             hunt::run_hunt(args, &mut out, &mut std::io::stderr())
         }
     };

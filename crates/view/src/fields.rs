@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::prefilter::FxMap;
+use crate::FxMap;
 
 /// Index of a field slot: where the values of one field of the program are collected.
 pub type Slot = u32;
