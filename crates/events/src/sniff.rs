@@ -6,7 +6,7 @@
 /// JSON text (UTF-8, or UTF-16 with or without a byte-order mark).
 pub fn unreadable_format(head: &[u8]) -> Option<&'static str> {
     const MAGIC: &[(&[u8], &str)] = &[
-        (b"ElfFile\0", "EVTX (Windows event log) inside gzip: decompress it first"),
+        (b"ElfFile\0", "EVTX (Windows event log) where JSON text was expected: give the .evtx file itself, decompressed, and not with `--format-in json`"),
         (b"ElfChnk\0", "a lone EVTX chunk (no file header): not read"),
         (b"PK\x03\x04", "a zip archive: not read; extract it first"),
         (b"PK\x05\x06", "an empty zip archive: not read"),
