@@ -48,9 +48,10 @@ impl ChunkResult {
 }
 
 /// The built-in pipeline for inputs read in `format` (or each in the format its content
-/// shows): the formats' natural one when they agree (EVTX: `evtx`), else `none`.
+/// shows): the formats' natural one when they agree (EVTX: `evtx`), else `none`. Stdin and
+/// FIFOs are not looked at beforehand; they count as JSON here.
 pub fn natural_pipeline(inputs: &[Input], format: Option<Format>) -> &'static str {
-    let mut formats = inputs.iter().map(|input| format.unwrap_or_else(|| vigil_events::sniff_format(input).unwrap_or_default()));
+    let mut formats = inputs.iter().map(|input| format.unwrap_or_else(|| vigil_events::sniff_format(input).ok().flatten().unwrap_or_default()));
     match formats.next() {
         Some(first) if formats.all(|f| f == first) => first.natural_pipeline(),
         _ => "none",

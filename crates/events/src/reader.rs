@@ -157,17 +157,20 @@ pub fn read_source_as(input: &Input, format: Option<Format>, limits: Limits, sin
     }
 }
 
-/// The format of a source from its first bytes (the JSON reader for anything unknown).
-pub fn sniff_format(input: &Input) -> io::Result<Format> {
+/// The format of a source from its first bytes (the JSON reader for anything unknown), for
+/// regular files and embedded data; `None` for stdin and special files (a FIFO), which are
+/// not opened twice: their format is found when they are read.
+pub fn sniff_format(input: &Input) -> io::Result<Option<Format>> {
     let mut head = Vec::with_capacity(8);
     match input {
-        Input::Stdin => return Ok(Format::Json),
+        Input::Stdin => return Ok(None),
+        Input::Path(p) if !p.metadata()?.is_file() => return Ok(None),
         Input::Path(p) => {
             File::open(p)?.take(8).read_to_end(&mut head)?;
         }
         Input::Embedded { data, .. } => head.extend(data.iter().take(8)),
     }
-    Ok(Format::detect(&head))
+    Ok(Some(Format::detect(&head)))
 }
 
 #[cfg(test)]
