@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
-use vigil_engine::{EventView, Feed, Program, Scratch};
+use vigil_engine::{EventView, Feed, FieldTrie, Program, Scratch};
+use vigil_events::winlog::EcsNames;
 use vigil_events::{read_source_as, BadRecord, Chunk, Format, Input, Limits, RecordSpan};
 use vigil_ir::LogSource;
 
@@ -59,8 +60,8 @@ pub fn natural_pipeline(inputs: &[Input], format: Option<Format>) -> &'static st
 }
 
 /// Evaluates one chunk.
-pub fn process(program: &Program, source: Option<&LogSource>, mut chunk: Chunk) -> ChunkResult {
-    let mut eval = Eval { program, source, view: program.new_view(), scratch: Scratch::default(), matched: Vec::new() };
+pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNames>, mut chunk: Chunk) -> ChunkResult {
+    let mut eval = Eval { program, source, trie: &program.fields, ecs: None, view: program.new_view(), scratch: Scratch::default(), matched: Vec::new() };
     let bytes = chunk.data.len();
     let mut result =
         ChunkResult { source: chunk.source.clone(), bytes, events: 0, bad: std::mem::take(&mut chunk.errors), hits: Vec::new(), chunk: Chunk::default() };
@@ -72,6 +73,11 @@ pub fn process(program: &Program, source: Option<&LogSource>, mut chunk: Chunk) 
             result.chunk = chunk;
         }
         Format::Evtx => {
+            // EVTX records are also served under ECS names when the program reads some.
+            if let Some(ecs) = ecs {
+                eval.trie = ecs.trie();
+                eval.ecs = Some(ecs);
+            }
             // Only the records that matched are kept, as JSON, for the alerts.
             let mut kept = Chunk { source: chunk.source.clone(), ..Chunk::default() };
             vigil_events::evtx::records(&mut chunk, &mut |record| match record {
@@ -97,6 +103,10 @@ pub fn process(program: &Program, source: Option<&LogSource>, mut chunk: Chunk) 
 struct Eval<'p> {
     program: &'p Program,
     source: Option<&'p LogSource>,
+    /// The trie records are extracted with: the program's, or with the EVTX fields ECS
+    /// names come from.
+    trie: &'p FieldTrie,
+    ecs: Option<&'p EcsNames>,
     view: EventView,
     scratch: Scratch,
     matched: Vec<u32>,
@@ -108,9 +118,12 @@ impl Eval<'_> {
     fn record(&mut self, record: &[u8], index: u32, line: u64, result: &mut ChunkResult) {
         let program = self.program;
         self.view.clear();
-        if let Err(e) = vigil_events::extract(record, &program.fields, &mut self.view) {
+        if let Err(e) = vigil_events::extract(record, self.trie, &mut self.view) {
             result.bad.push(BadRecord { source: result.source.clone(), line: line + e.line.saturating_sub(1) as u64, message: e.to_string() });
             return;
+        }
+        if let Some(ecs) = self.ecs {
+            ecs.fill(&mut self.view);
         }
         result.events += 1;
         self.matched.clear();
@@ -172,10 +185,12 @@ pub fn run(
     errors: &mut Vec<SourceError>,
 ) {
     let describe = |input: &Input| input.display_name();
+    let ecs = EcsNames::new(&program.fields);
+    let ecs = ecs.as_ref();
     if threads <= 1 {
         for input in inputs {
             let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
-                sink(process(program, source, chunk));
+                sink(process(program, source, ecs, chunk));
                 true
             });
             if let Err(e) = r {
@@ -215,7 +230,7 @@ pub fn run(
                     Err(_) => return,
                 };
                 let Ok((seq, chunk)) = next else { return };
-                if tx.send((seq, process(program, source, chunk))).is_err() {
+                if tx.send((seq, process(program, source, ecs, chunk))).is_err() {
                     return;
                 }
             });

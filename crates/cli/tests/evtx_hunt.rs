@@ -72,3 +72,28 @@ fn format_in_overrides_detection() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("unknown format `xml` (use json, evtx)"), "{stderr}");
 }
+
+/// (rule id, file, record) of every alert.
+fn alert_keys(stdout: &str) -> std::collections::BTreeSet<(String, String, u64)> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|a| (a["rule"]["id"].as_str().unwrap().to_string(), a["source"]["path"].as_str().unwrap().to_string(), a["source"]["line"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn evtx_records_also_carry_ecs_names() {
+    // The same Windows rules through the `ecs-windows` pipeline (Winlogbeat's names, event
+    // categories) alert on the same records as through the `evtx` pipeline.
+    let paths: Vec<PathBuf> = cases().into_iter().map(|c| c.1).collect();
+    let rules = root().join("testdata/sigmahq/sigma/rules/windows");
+    let rules = rules.to_str().unwrap();
+    let (code, evtx, stderr) = hunt(&["--rules", rules, "--format", "ndjson", "--pipeline", "evtx"], &paths);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, ecs, stderr) = hunt(&["--rules", rules, "--format", "ndjson", "--pipeline", "ecs-windows"], &paths);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (evtx, ecs) = (alert_keys(&evtx), alert_keys(&ecs));
+    assert_eq!(evtx.len(), 24);
+    assert_eq!(evtx, ecs);
+}

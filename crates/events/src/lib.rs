@@ -7,7 +7,8 @@
 //! - [`walk`]: directory walks (event files and rule files);
 //! - [`json`]: one JSON record walked along the program's field trie into an event view;
 //! - [`format`]: the input formats, by name and by content;
-//! - [`evtx`]: EVTX files cut into chunks, a chunk's records rendered as JSON.
+//! - [`evtx`]: EVTX files cut into chunks, a chunk's records rendered as JSON;
+//! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them.
 //!
 //! Adding a reader: a variant of [`Format`] (name, magic bytes, natural pipeline), a module
 //! that splits a source into [`Chunk`]s, and the worker side that fills the same
@@ -21,6 +22,7 @@ pub mod reader;
 pub mod sniff;
 pub mod split;
 pub mod walk;
+pub mod winlog;
 
 pub use format::Format;
 pub use json::{extract, JsonError};

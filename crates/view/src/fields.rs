@@ -99,6 +99,11 @@ impl FieldTrie {
         self.names.get(slot as usize).map(String::as_str).unwrap_or("?")
     }
 
+    /// Every field and its slot, in slot order (the keyword slot excluded).
+    pub fn fields(&self) -> impl Iterator<Item = (Slot, &str)> {
+        self.names.iter().enumerate().skip(1).map(|(i, n)| (i as Slot, n.as_str()))
+    }
+
     /// The slot of an existing field.
     pub fn lookup(&self, name: &str) -> Option<Slot> {
         self.by_name.get(name).copied()
