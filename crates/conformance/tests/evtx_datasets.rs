@@ -65,8 +65,11 @@ fn events_read_and_skipped_per_file_are_pinned() {
     assert!(changed.is_empty(), "events read / skipped per file changed; now:\n{}", changed.join("\n"));
 }
 
+/// Reads one file, calling the second argument with every record's JSON.
+type ReadFile<'a> = &'a dyn Fn(&Path, &mut dyn FnMut(&[u8]));
+
 /// Per rule handle, how many events of `paths` it matches, reading each file with `read`.
-fn alerts(program: &Program, paths: &[PathBuf], read: &dyn Fn(&Path, &mut dyn FnMut(&[u8]))) -> (u64, BTreeMap<String, u64>) {
+fn alerts(program: &Program, paths: &[PathBuf], read: ReadFile<'_>) -> (u64, BTreeMap<String, u64>) {
     let mut view = program.new_view();
     let mut scratch = Scratch::default();
     let mut out = Vec::new();
