@@ -35,6 +35,8 @@ pub struct HuntArgs {
     pub logsource: Option<String>,
     pub fail_on_detection: bool,
     pub filter: RuleFilter,
+    /// `--format-in`: read every input in this format instead of the one its content shows.
+    pub format_in: Option<String>,
 }
 
 /// Parses `product=windows,service=sysmon`.
@@ -99,7 +101,26 @@ fn write_levels(per_rule: &PerRule, paint: Paint, err: &mut impl Write) -> std::
 pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<i32> {
     let started = Instant::now();
     let bundled = args.paths.is_empty();
-    let pipeline_name = args.pipeline.clone().unwrap_or_else(|| if bundled { "ecs-windows".into() } else { "none".into() });
+    let format_in = match args.format_in.as_deref() {
+        None => None,
+        Some(name) => match vigil_events::Format::from_name(name) {
+            Some(f) => Some(f),
+            None => bail!("--format-in: unknown format `{name}` (use {})", vigil_events::Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")),
+        },
+    };
+    // Events: the inputs are known first, so that their format can pick the pipeline.
+    let expanded = if bundled {
+        let inputs = content::SAMPLES.iter().map(|(name, data)| Input::Embedded { name: format!("<builtin>/samples/{name}"), data: data.as_bytes() }).collect();
+        vigil_events::Expanded { inputs, ..Default::default() }
+    } else {
+        let raw: Vec<Input> = args.paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect();
+        vigil_events::expand_inputs(&raw)
+    };
+    let pipeline_name = match args.pipeline.clone() {
+        Some(name) => name,
+        None if bundled => "ecs-windows".into(),
+        None => crate::runner::natural_pipeline(&expanded.inputs, format_in).into(),
+    };
     let pipeline = load_pipeline(&pipeline_name)?;
 
     // Rules.
@@ -145,14 +166,6 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
         bail!("no rule could be loaded");
     }
 
-    // Events.
-    let expanded = if bundled {
-        let inputs = content::SAMPLES.iter().map(|(name, data)| Input::Embedded { name: format!("<builtin>/samples/{name}"), data: data.as_bytes() }).collect();
-        vigil_events::Expanded { inputs, ..Default::default() }
-    } else {
-        let raw: Vec<Input> = args.paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect();
-        vigil_events::expand_inputs(&raw)
-    };
     let inputs = expanded.inputs;
     if let Some(first) = expanded.ignored.first() {
         writeln!(
@@ -239,7 +252,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
         // Output that can no longer be written (a closed pipe, a full disk) stops the run.
         write_error.is_none()
     };
-    run(&program, routed.as_ref(), &inputs, threads, &mut sink, &mut source_errors);
+    run(&program, routed.as_ref(), &inputs, format_in, threads, &mut sink, &mut source_errors);
     let stopped = write_error.is_some();
     if !stopped {
         correlator.finish(&mut corr_out);

@@ -43,13 +43,14 @@ enum Command {
     /// Run rules over events and print the alerts. With no paths, runs the built-in rule pack
     /// over the bundled sample telemetry.
     Hunt {
-        /// Event files or directories (NDJSON, JSON arrays, concatenated JSON; gzip ok); `-` is stdin.
+        /// Event files or directories (NDJSON, JSON arrays, concatenated JSON, gzip; EVTX); `-` is stdin.
         paths: Vec<PathBuf>,
         /// Sigma rule files or directories (default: the built-in pack).
         #[arg(long, short)]
         rules: Vec<PathBuf>,
-        /// Field mapping: a built-in name (see `vigil list pipelines`) or a pySigma pipeline
-        /// YAML file. Default: ecs-windows for the bundled samples, none for your files.
+        /// Field mapping: a built-in name (none, ecs-windows, evtx) or a pySigma pipeline YAML
+        /// file. Default: ecs-windows for the bundled samples; for your files, the inputs'
+        /// format's own (evtx for EVTX files, none for JSON or a mix).
         #[arg(long, short)]
         pipeline: Option<String>,
         /// Output format (sarif: one SARIF 2.1.0 log written when the run ends).
@@ -67,6 +68,9 @@ enum Command {
         fail_on_detection: bool,
         #[command(flatten)]
         filter: filter::RuleFilter,
+        /// Read every input in this format (json, evtx) instead of the one its content shows.
+        #[arg(long, value_name = "NAME")]
+        format_in: Option<String>,
     },
     /// Load and compile rules and print every diagnostic; exits 1 when a rule is rejected, 2
     /// when a path cannot be read.
@@ -157,8 +161,8 @@ fn main() -> ExitCode {
             let args = check::CheckArgs { paths, pipeline, quiet, format, filter };
             check::run(&args, paint, &mut out)
         }
-        Command::Hunt { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter } => {
-            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter };
+        Command::Hunt { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter, format_in } => {
+            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter, format_in };
             hunt::run_hunt(args, paint_err, &mut out, &mut std::io::stderr())
         }
         Command::List { what } => list::run(what, &mut out),

@@ -1,6 +1,7 @@
 //! Running a compiled program over event sources: read, evaluate in parallel, merge in order.
 //!
-//! A reader thread splits sources into chunks; worker threads extract and evaluate events;
+//! A reader thread splits sources into chunks (JSON: about 1 MB of records; EVTX: one 64 KiB
+//! chunk of the file); worker threads parse (EVTX), extract and evaluate events;
 //! results are merged back in input order, so output and correlation state are the same
 //! whatever the thread count. With one thread everything runs inline on the caller's thread.
 //! The sink may stop the run (its output went away): reading stops at the next chunk.
@@ -10,8 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
-use vigil_engine::{Feed, Program, Scratch};
-use vigil_events::{read_source, BadRecord, Chunk, Input};
+use vigil_engine::{EventView, Feed, FieldTrie, Program, Scratch};
+use vigil_events::winlog::EcsNames;
+use vigil_events::{read_source_as, BadRecord, Chunk, Format, Input, Limits, RecordSpan};
 use vigil_ir::LogSource;
 
 /// A rule match, with what output and correlations need.
@@ -29,7 +31,11 @@ pub struct Hit {
 /// The outcome of one chunk; it keeps the chunk so alerts can quote events without copies.
 pub struct ChunkResult {
     pub source: Arc<str>,
+    /// JSON records the hits refer to: the chunk as read (JSON input) or the rendered
+    /// records that matched (EVTX).
     pub chunk: Chunk,
+    /// Bytes the chunk took when read (for the in-flight budget).
+    pub bytes: usize,
     pub events: u64,
     pub bad: Vec<BadRecord>,
     /// Values of evaluated events that could not be used (an impossible timestamp): the event
@@ -47,41 +53,109 @@ impl ChunkResult {
     }
 }
 
+/// The built-in pipeline for inputs read in `format` (or each in the format its content
+/// shows): the formats' natural one when they agree (EVTX: `evtx`), else `none`. Stdin and
+/// FIFOs are not looked at beforehand; they count as JSON here.
+pub fn natural_pipeline(inputs: &[Input], format: Option<Format>) -> &'static str {
+    let mut formats = inputs.iter().map(|input| format.unwrap_or_else(|| vigil_events::sniff_format(input).ok().flatten().unwrap_or_default()));
+    match formats.next() {
+        Some(first) if formats.all(|f| f == first) => first.natural_pipeline(),
+        _ => "none",
+    }
+}
+
 /// Evaluates one chunk.
-pub fn process(program: &Program, source: Option<&LogSource>, chunk: Chunk) -> ChunkResult {
-    let mut view = program.new_view();
-    let mut scratch = Scratch::default();
-    let mut matched = Vec::new();
-    let mut result =
-        ChunkResult { source: chunk.source.clone(), events: 0, bad: chunk.errors.clone(), bad_values: Vec::new(), hits: Vec::new(), chunk: Chunk::default() };
-    for (index, span) in chunk.records.iter().enumerate() {
-        let record = chunk.record(span);
-        view.clear();
-        if let Err(e) = vigil_events::extract(record, &program.fields, &mut view) {
-            result.bad.push(BadRecord { source: chunk.source.clone(), line: span.line + e.line.saturating_sub(1) as u64, message: e.to_string() });
-            continue;
+pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNames>, mut chunk: Chunk) -> ChunkResult {
+    let mut eval = Eval { program, source, trie: &program.fields, ecs: None, view: program.new_view(), scratch: Scratch::default(), matched: Vec::new() };
+    let bytes = chunk.data.len();
+    let mut result = ChunkResult {
+        source: chunk.source.clone(),
+        bytes,
+        events: 0,
+        bad: std::mem::take(&mut chunk.errors),
+        bad_values: Vec::new(),
+        hits: Vec::new(),
+        chunk: Chunk::default(),
+    };
+    match chunk.format {
+        Format::Json => {
+            for (index, span) in chunk.records.iter().enumerate() {
+                eval.record(chunk.record(span), index as u32, span.line, &mut result);
+            }
+            result.chunk = chunk;
+        }
+        Format::Evtx => {
+            // EVTX records are also served under ECS names when the program reads some.
+            if let Some(ecs) = ecs {
+                eval.trie = ecs.trie();
+                eval.ecs = Some(ecs);
+            }
+            // Only the records that matched are kept, as JSON, for the alerts.
+            let mut kept = Chunk { source: chunk.source.clone(), ..Chunk::default() };
+            vigil_events::evtx::records(&mut chunk, &mut |record| match record {
+                Err(bad) => result.bad.push(bad),
+                Ok(record) => {
+                    let index = kept.records.len() as u32;
+                    let hits = result.hits.len();
+                    eval.record(record.json, index, record.number, &mut result);
+                    if result.hits.len() > hits {
+                        let start = kept.data.len();
+                        kept.data.extend_from_slice(record.json);
+                        kept.records.push(RecordSpan { start, end: kept.data.len(), line: record.number });
+                    }
+                }
+            });
+            result.chunk = kept;
+        }
+    }
+    result
+}
+
+/// What evaluating records needs, reused from record to record.
+struct Eval<'p> {
+    program: &'p Program,
+    source: Option<&'p LogSource>,
+    /// The trie records are extracted with: the program's, or with the EVTX fields ECS
+    /// names come from.
+    trie: &'p FieldTrie,
+    ecs: Option<&'p EcsNames>,
+    view: EventView,
+    scratch: Scratch,
+    matched: Vec<u32>,
+}
+
+impl Eval<'_> {
+    /// Evaluates one JSON record; `index` is where the hits will find it, `line` its
+    /// line (JSON) or record number (EVTX).
+    fn record(&mut self, record: &[u8], index: u32, line: u64, result: &mut ChunkResult) {
+        let program = self.program;
+        self.view.clear();
+        if let Err(e) = vigil_events::extract(record, self.trie, &mut self.view) {
+            result.bad.push(BadRecord { source: result.source.clone(), line: line + e.line.saturating_sub(1) as u64, message: e.to_string() });
+            return;
+        }
+        if let Some(ecs) = self.ecs {
+            ecs.fill(&mut self.view);
         }
         result.events += 1;
-        matched.clear();
-        program.matches(&view, source, &mut scratch, &mut matched);
-        for &r in &matched {
+        self.matched.clear();
+        program.matches(&self.view, self.source, &mut self.scratch, &mut self.matched);
+        for &r in &self.matched {
             let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
             let mut feeds = Vec::new();
-            program.correlations.feeds(r, &view, &mut feeds);
+            program.correlations.feeds(r, &self.view, &mut feeds);
             let ts = if feeds.is_empty() {
                 None
             } else {
-                program.timestamp_checked(&view).unwrap_or_else(|text| {
+                program.timestamp_checked(&self.view).unwrap_or_else(|text| {
                     let message = format!("timestamp `{}` is not a valid time; the match was not placed in a correlation window", truncate(text, 80));
-                    result.bad_values.push(BadRecord { source: chunk.source.clone(), line: span.line, message });
+                    result.bad_values.push(BadRecord { source: result.source.clone(), line, message });
                     None
                 })
             };
-            result.hits.push(Hit { rule: r, record: index as u32, line: span.line, emits, ts, feeds });
+            result.hits.push(Hit { rule: r, record: index, line, emits, ts, feeds });
         }
     }
-    result.chunk = chunk;
-    result
 }
 
 /// Bytes of chunks read but not yet merged past which the reader waits. Without it, a worker
@@ -129,20 +203,24 @@ pub struct SourceError {
 
 /// Runs `program` over `inputs` with `threads` workers, calling `sink` with every chunk's
 /// result in input order, until `sink` returns false (then the run stops reading and returns).
+/// Each input is read in `format`, or the format its content shows.
 pub fn run(
     program: &Program,
     source: Option<&LogSource>,
     inputs: &[Input],
+    format: Option<Format>,
     threads: usize,
     sink: &mut dyn FnMut(ChunkResult) -> bool,
     errors: &mut Vec<SourceError>,
 ) {
     let describe = |input: &Input| input.display_name();
+    let ecs = EcsNames::new(&program.fields);
+    let ecs = ecs.as_ref();
     if threads <= 1 {
         let mut going = true;
         for input in inputs {
-            let r = read_source(input, &mut |chunk| {
-                going = sink(process(program, source, chunk));
+            let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
+                going = sink(process(program, source, ecs, chunk));
                 going
             });
             if let Err(e) = r {
@@ -164,7 +242,7 @@ pub fn run(
             let mut read_errors = Vec::new();
             let mut seq = 0u64;
             for input in inputs.iter().take_while(|_| !budget.stopped.load(Ordering::Relaxed)) {
-                let r = read_source(input, &mut |chunk| {
+                let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
                     budget.take(chunk.data.len());
                     let ok = !budget.stopped.load(Ordering::Relaxed) && chunk_tx.send((seq, chunk)).is_ok();
                     seq += 1;
@@ -185,7 +263,7 @@ pub fn run(
                     Err(_) => return,
                 };
                 let Ok((seq, chunk)) = next else { return };
-                if tx.send((seq, process(program, source, chunk))).is_err() {
+                if tx.send((seq, process(program, source, ecs, chunk))).is_err() {
                     return;
                 }
             });
@@ -201,7 +279,7 @@ pub fn run(
         'merge: while let Ok((seq, result)) = result_rx.recv() {
             pending.insert(seq, result);
             while let Some(r) = pending.remove(&next) {
-                let bytes = r.chunk.data.len();
+                let bytes = r.bytes;
                 going = sink(r);
                 budget.give(bytes);
                 next += 1;
@@ -212,7 +290,7 @@ pub fn run(
         }
         if going {
             for (_, r) in std::mem::take(&mut pending) {
-                let bytes = r.chunk.data.len();
+                let bytes = r.bytes;
                 going = sink(r);
                 budget.give(bytes);
                 if !going {

@@ -201,3 +201,27 @@ pub fn correlate_through(
     let stats = correlator.stats;
     (out.into_iter().map(|a| (program.correlations.specs[a.spec as usize].rule.meta.title.clone(), a)).collect(), stats)
 }
+
+/// Reads an event file in the format its content shows (JSON or EVTX) and calls `each`
+/// with every record as JSON and its line (JSON) or record number (EVTX); returns the bad
+/// records' (line, message), or the error that stopped the read.
+pub fn read_records(path: &std::path::Path, each: &mut dyn FnMut(&[u8], u64)) -> Result<Vec<(u64, String)>, String> {
+    let mut bad = Vec::new();
+    vigil_events::read_source(&vigil_events::Input::Path(path.to_path_buf()), &mut |mut chunk| {
+        bad.extend(chunk.errors.iter().map(|b| (b.line, b.message.clone())));
+        match chunk.format {
+            vigil_events::Format::Json => {
+                for span in &chunk.records {
+                    each(chunk.record(span), span.line);
+                }
+            }
+            vigil_events::Format::Evtx => vigil_events::evtx::records(&mut chunk, &mut |record| match record {
+                Ok(r) => each(r.json, r.number),
+                Err(b) => bad.push((b.line, b.message)),
+            }),
+        }
+        true
+    })
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(bad)
+}

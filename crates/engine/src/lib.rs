@@ -17,14 +17,14 @@
 //! The engine never panics on event data and touches no files.
 
 pub mod correlate;
-pub mod fields;
+pub use vigil_view::fields;
 pub mod matcher;
 pub mod number;
 pub mod predicate;
 pub mod prefilter;
 pub mod program;
 pub mod time;
-pub mod view;
+pub use vigil_view::view;
 pub mod window;
 
 pub use correlate::{CorrelationAlert, CorrelationStats, Correlator, EventRef, Feed, Limits};

@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use vigil_engine::{EventView, FieldTrie, Kind, TrieNode, KEYWORD_SLOT};
+use vigil_view::{EventView, FieldTrie, Kind, TrieNode, KEYWORD_SLOT};
 
 /// The deepest nesting of objects and arrays accepted in a record.
 pub const MAX_DEPTH: usize = 128;

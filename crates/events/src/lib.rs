@@ -5,19 +5,27 @@
 //!   ([`sniff`]);
 //! - [`split`]: decoded text split into records, streaming, in bounded memory;
 //! - [`walk`]: directory walks (event files and rule files);
-//! - [`json`]: one JSON record walked along the program's field trie into an event view.
+//! - [`json`]: one JSON record walked along the program's field trie into an event view;
+//! - [`format`]: the input formats, by name and by content;
+//! - [`evtx`]: EVTX files cut into chunks, a chunk's records rendered as JSON;
+//! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them.
 //!
-//! New formats (EVTX, auditd, CEF, Zeek) add a module that fills the same
-//! [`vigil_engine::EventView`].
+//! Adding a reader: a variant of [`Format`] (name, magic bytes, natural pipeline), a module
+//! that splits a source into [`Chunk`]s, and the worker side that fills the same
+//! [`vigil_view::EventView`] along the trie (`vigil-cli`'s `runner::process`).
 
 pub mod decode;
+pub mod evtx;
+pub mod format;
 pub mod json;
 pub mod reader;
 pub mod sniff;
 pub mod split;
 pub mod walk;
+pub mod winlog;
 
+pub use format::Format;
 pub use json::{extract, JsonError};
-pub use reader::{expand_inputs, read_source, read_source_with, BadRecord, Chunk, Expanded, Input, RecordSpan};
+pub use reader::{expand_inputs, read_source, read_source_as, read_source_with, sniff_format, BadRecord, Chunk, Expanded, Input, RecordSpan};
 pub use split::{Limits, MAX_RECORD_BYTES};
 pub use walk::{walk_dir, Skipped, Walk};

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::decode::decode;
+pub use crate::format::Format;
 use crate::split::{split, Limits};
 use crate::walk::{walk_dir, Skipped, Walk};
 
@@ -54,6 +55,11 @@ pub struct Chunk {
     pub records: Vec<RecordSpan>,
     /// Problems found while splitting (e.g. an unterminated record): reported, counted.
     pub errors: Vec<BadRecord>,
+    /// How `data` is to be read: JSON records at `records`, or one EVTX chunk (whose records
+    /// the worker finds, [`crate::evtx::records`]).
+    pub format: Format,
+    /// The EVTX chunk's number in its file.
+    pub number: u64,
 }
 
 impl Chunk {
@@ -74,7 +80,7 @@ pub struct BadRecord {
 pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// File name endings read when a directory is given.
-pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz"];
+pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz", ".evtx"];
 
 /// The inputs to read once directories are expanded, and what was left out.
 #[derive(Debug, Default)]
@@ -121,14 +127,50 @@ pub fn read_source(input: &Input, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Re
 
 /// [`read_source`] with explicit limits.
 pub fn read_source_with(input: &Input, limits: Limits, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Result<()> {
+    read_source_as(input, None, limits, sink)
+}
+
+/// [`read_source_with`] in a given format, or (`None`) the one its first bytes show.
+pub fn read_source_as(input: &Input, format: Option<Format>, limits: Limits, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Result<()> {
     let name: Arc<str> = Arc::from(input.display_name().as_str());
-    let raw: Box<dyn Read + Send> = match input {
+    let mut raw: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(io::stdin()),
         Input::Path(p) => Box::new(File::open(p)?),
         Input::Embedded { data, .. } => Box::new(io::Cursor::new(*data)),
     };
-    let mut text = decode(raw)?;
-    split(name, &mut text, limits, sink)
+    let format = match format {
+        Some(format) => format,
+        None => {
+            let mut head = Vec::with_capacity(8);
+            (&mut raw).take(8).read_to_end(&mut head)?;
+            let format = Format::detect(&head);
+            raw = Box::new(io::Cursor::new(head).chain(raw));
+            format
+        }
+    };
+    match format {
+        Format::Json => {
+            let mut text = decode(raw)?;
+            split(name, &mut text, limits, sink)
+        }
+        Format::Evtx => crate::evtx::split_evtx(name, &mut raw, sink),
+    }
+}
+
+/// The format of a source from its first bytes (the JSON reader for anything unknown), for
+/// regular files and embedded data; `None` for stdin and special files (a FIFO), which are
+/// not opened twice: their format is found when they are read.
+pub fn sniff_format(input: &Input) -> io::Result<Option<Format>> {
+    let mut head = Vec::with_capacity(8);
+    match input {
+        Input::Stdin => return Ok(None),
+        Input::Path(p) if !p.metadata()?.is_file() => return Ok(None),
+        Input::Path(p) => {
+            File::open(p)?.take(8).read_to_end(&mut head)?;
+        }
+        Input::Embedded { data, .. } => head.extend(data.iter().take(8)),
+    }
+    Ok(Some(Format::detect(&head)))
 }
 
 #[cfg(test)]

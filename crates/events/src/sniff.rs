@@ -6,8 +6,8 @@
 /// JSON text (UTF-8, or UTF-16 with or without a byte-order mark).
 pub fn unreadable_format(head: &[u8]) -> Option<&'static str> {
     const MAGIC: &[(&[u8], &str)] = &[
-        (b"ElfFile\0", "EVTX (Windows event log): not read yet; convert it to JSON first (e.g. `evtx_dump -o jsonl`)"),
-        (b"ElfChnk\0", "an EVTX chunk: not read yet"),
+        (b"ElfFile\0", "EVTX (Windows event log) where JSON text was expected: give the .evtx file itself, decompressed, and not with `--format-in json`"),
+        (b"ElfChnk\0", "a lone EVTX chunk (no file header): not read"),
         (b"PK\x03\x04", "a zip archive: not read; extract it first"),
         (b"PK\x05\x06", "an empty zip archive: not read"),
         (b"BZh", "bzip2-compressed data: not read; decompress it first"),

@@ -539,7 +539,14 @@ impl Splitter<'_> {
         if let Some(open) = self.open.as_mut() {
             open.start = open.start.saturating_sub(cut);
         }
-        let chunk = Chunk { source: self.name.clone(), data, records: std::mem::take(&mut self.records), errors: std::mem::take(&mut self.errors) };
+        let chunk = Chunk {
+            source: self.name.clone(),
+            data,
+            format: crate::Format::Json,
+            number: 0,
+            records: std::mem::take(&mut self.records),
+            errors: std::mem::take(&mut self.errors),
+        };
         if chunk.records.is_empty() && chunk.errors.is_empty() {
             return;
         }

@@ -1,6 +1,6 @@
 //! The event view: the values of the fields a program reads, filled by a reader.
 //!
-//! Readers (JSON today; EVTX, auditd, Zeek tomorrow) walk their record along the program's
+//! Readers (JSON, EVTX; auditd, Zeek tomorrow) walk their record along the program's
 //! [`FieldTrie`](crate::fields::FieldTrie) and push values here; nothing else of the record
 //! is decoded. Each string value is stored once as written and once lower-cased, because
 //! almost every comparison is case-insensitive.

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::prefilter::FxMap;
+use crate::FxMap;
 
 /// Index of a field slot: where the values of one field of the program are collected.
 pub type Slot = u32;
@@ -97,6 +97,11 @@ impl FieldTrie {
     /// The field name of a slot.
     pub fn name(&self, slot: Slot) -> &str {
         self.names.get(slot as usize).map(String::as_str).unwrap_or("?")
+    }
+
+    /// Every field and its slot, in slot order (the keyword slot excluded).
+    pub fn fields(&self) -> impl Iterator<Item = (Slot, &str)> {
+        self.names.iter().enumerate().skip(1).map(|(i, n)| (i as Slot, n.as_str()))
     }
 
     /// The slot of an existing field.

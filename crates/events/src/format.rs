@@ -1,0 +1,70 @@
+//! The input formats vigil reads, by name (`--format-in`) and by content.
+//!
+//! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]) and `evtx`
+//! ([`crate::evtx`]). A format is recognised from a source's first bytes (magic bytes), not
+//! from its file name; `--format-in` overrides that.
+
+use crate::evtx::FILE_MAGIC;
+
+/// An input format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// NDJSON, JSON arrays, concatenated JSON (gzip, UTF-16 decoded first).
+    #[default]
+    Json,
+    /// Windows event log files: chunks of binary XML records.
+    Evtx,
+}
+
+impl Format {
+    /// Every format, in the order `--format-in` lists them.
+    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx];
+
+    /// The format's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Evtx => "evtx",
+        }
+    }
+
+    /// The format named `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The format a source starting with `head` is in. Anything that is not recognised by
+    /// its magic bytes goes to the JSON reader, which names what it does not read.
+    pub fn detect(head: &[u8]) -> Format {
+        if head.starts_with(FILE_MAGIC) {
+            Format::Evtx
+        } else {
+            Format::Json
+        }
+    }
+
+    /// The built-in pipeline whose field names this format's records carry, used when the
+    /// user names none.
+    pub fn natural_pipeline(self) -> &'static str {
+        match self {
+            Format::Json => "none",
+            Format::Evtx => "evtx",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_known_by_name_and_by_content() {
+        assert_eq!(Format::from_name("EVTX"), Some(Format::Evtx));
+        assert_eq!(Format::from_name("json"), Some(Format::Json));
+        assert_eq!(Format::from_name("xml"), None);
+        assert_eq!(Format::detect(b"ElfFile\0\0\0"), Format::Evtx);
+        assert_eq!(Format::detect(b"ElfChnk\0"), Format::Json);
+        assert_eq!(Format::detect(b"{\"a\":1}"), Format::Json);
+        assert_eq!(Format::detect(b""), Format::Json);
+    }
+}
