@@ -33,12 +33,25 @@ fn the_ir_depends_on_no_parser_and_no_serialisation_crate() {
     assert!(deps.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')), "vigil-ir must have no dependencies:\n{deps}");
 }
 
-#[test]
-fn emit_depends_only_on_the_ir_and_the_pipeline_layer() {
-    let manifest = std::fs::read_to_string(root().join("crates/emit/Cargo.toml")).unwrap();
+/// The names a crate's `[dependencies]` section lists.
+fn dependencies(krate: &str) -> Vec<String> {
+    let manifest = std::fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml")).unwrap();
     let deps = manifest.split("[dependencies]").nth(1).unwrap_or("");
     let deps = deps.split("\n[").next().unwrap_or("");
-    let names: Vec<&str> =
-        deps.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(|l| l.split(['.', ' ', '=']).next()).collect();
-    assert_eq!(names, ["vigil-ir", "vigil-pipeline"], "vigil-emit may depend on vigil-ir and vigil-pipeline only");
+    deps.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(|l| l.split(['.', ' ', '=']).next()).map(String::from).collect()
+}
+
+#[test]
+fn emit_depends_only_on_the_ir_and_the_pipeline_layer() {
+    assert_eq!(dependencies("emit"), ["vigil-ir", "vigil-pipeline"], "vigil-emit may depend on vigil-ir and vigil-pipeline only");
+}
+
+#[test]
+fn readers_depend_on_the_view_not_on_the_engine_and_the_engine_not_on_pipelines() {
+    let view = dependencies("view");
+    assert!(view.iter().all(|d| !d.starts_with("vigil-") && d != "regex" && d != "aho-corasick"), "vigil-view must stay small: {view:?}");
+    let events = dependencies("events");
+    assert!(events.contains(&"vigil-view".to_string()) && !events.contains(&"vigil-engine".to_string()), "vigil-events reads through vigil-view: {events:?}");
+    let engine = dependencies("engine");
+    assert!(!engine.contains(&"vigil-pipeline".to_string()), "the engine compiles mapped rules; it must not depend on vigil-pipeline: {engine:?}");
 }
