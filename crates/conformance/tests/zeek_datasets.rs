@@ -38,8 +38,11 @@ fn sets() -> Vec<(&'static str, PathBuf, Vec<&'static str>)> {
     out
 }
 
+/// Records or skipped lines, each with its line.
+type Lines<T> = Vec<(u64, T)>;
+
 /// Every document of `path`, with its line, and the skipped lines.
-fn documents(path: &Path) -> (Vec<(u64, Value)>, Vec<(u64, String)>) {
+fn documents(path: &Path) -> (Lines<Value>, Lines<String>) {
     let mut docs = Vec::new();
     let bad = read_records(path, &mut |json, line| docs.push((line, serde_json::from_slice(json).unwrap()))).unwrap();
     (docs, bad)
