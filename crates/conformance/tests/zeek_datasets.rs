@@ -179,3 +179,19 @@ fn damaged_lines_are_reported_by_line_and_skipped() {
     assert!(bad[2].1.contains("local_resp") && bad[2].1.contains("bool"), "{}", bad[2].1);
     assert!(bad[3].1.contains("2 columns"), "{}", bad[3].1);
 }
+
+#[test]
+fn crtsh_records_carry_ecs_x509_fields() {
+    let (docs, bad) = documents(&root().join("testdata/crtsh/example.json"));
+    assert_eq!(docs.iter().map(|d| d.0).collect::<Vec<_>>(), vec![2, 3, 5]);
+    assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![4], "{bad:?}");
+    let doc = &docs[1].1;
+    assert_eq!(at(doc, "x509.subject.common_name"), &serde_json::json!(["examp1e-login.com"]));
+    assert_eq!(at(doc, "x509.issuer.organization"), &serde_json::json!(["Sectigo Limited"]));
+    assert_eq!(at(doc, "x509.issuer.country"), &serde_json::json!(["GB"]));
+    assert_eq!(at(doc, "x509.not_after"), &Value::from("2027-10-02T23:59:59Z"));
+    assert_eq!(at(doc, "x509.serial_number"), &Value::from("00C0FFEE"));
+    assert_eq!(at(doc, "event.module"), &Value::from("crtsh"));
+    assert_eq!(at(doc, "issuer_ca_id"), &Value::from(9324));
+    assert_eq!(at(&docs[0].1, "x509.alternative_names"), &serde_json::json!(["login.example.com", "www.example.com"]));
+}

@@ -1,7 +1,7 @@
 //! The input formats vigil reads, by name (`--format-in`) and by content.
 //!
 //! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]) and `evtx`
-//! ([`crate::evtx`]), `zeek` ([`crate::zeek_read`]). A format is recognised from a source's first bytes (magic bytes), not
+//! ([`crate::evtx`]), `zeek` ([`crate::zeek_read`]), `crtsh` ([`crate::crtsh`]). A format is recognised from a source's first bytes (magic bytes), not
 //! from its file name; `--format-in` overrides that.
 
 use crate::evtx::FILE_MAGIC;
@@ -21,11 +21,14 @@ pub enum Format {
     /// Zeek logs, TSV (`#separator` header) or JSON lines with `_path`, rendered as JSON
     /// records under ECS and Zeek names ([`crate::zeek_read`]).
     Zeek,
+    /// crt.sh (Certificate Transparency) JSON, rendered with ECS x509 fields
+    /// ([`crate::crtsh`]); recognised once decoded.
+    CrtSh,
 }
 
 impl Format {
     /// Every format, in the order `--format-in` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx, Format::Zeek];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx, Format::Zeek, Format::CrtSh];
 
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
@@ -33,6 +36,7 @@ impl Format {
             Format::Json => "json",
             Format::Evtx => "evtx",
             Format::Zeek => "zeek",
+            Format::CrtSh => "crtsh",
         }
     }
 
@@ -60,7 +64,7 @@ impl Format {
             Format::Json => "none",
             Format::Evtx => "evtx",
             // Zeek records carry ECS names already.
-            Format::Zeek => "none",
+            Format::Zeek | Format::CrtSh => "none",
         }
     }
 }

@@ -10,12 +10,14 @@
 //! - [`evtx`]: EVTX files cut into chunks, a chunk's records rendered as JSON;
 //! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them;
 //! - [`zeek`], [`zeek_read`], [`zeek_join`], [`zeek_ecs`]: Zeek logs (TSV and JSON) parsed,
-//!   ssl joined to x509, rendered under ECS and Zeek names.
+//!   ssl joined to x509, rendered under ECS and Zeek names;
+//! - [`crtsh`]: crt.sh Certificate Transparency JSON with ECS x509 fields.
 //!
 //! Adding a reader: a variant of [`Format`] (name, magic bytes, natural pipeline), a module
 //! that splits a source into [`Chunk`]s, and the worker side that fills the same
 //! [`vigil_view::EventView`] along the trie (`vigil-cli`'s `runner::process`).
 
+pub mod crtsh;
 pub mod decode;
 pub mod evtx;
 pub mod format;

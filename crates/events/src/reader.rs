@@ -155,9 +155,13 @@ pub fn read_source_as(input: &Input, format: Option<Format>, limits: Limits, sin
             if crate::zeek_read::looks_like_zeek(io::BufRead::fill_buf(&mut text)?) {
                 return crate::zeek_read::read_zeek(name, file_of(input), &mut text, limits, sink);
             }
+            if crate::crtsh::looks_like_crtsh(io::BufRead::fill_buf(&mut text)?) {
+                return split(name, &mut text, limits, &mut |chunk| sink(crate::crtsh::convert(chunk)));
+            }
             split(name, &mut text, limits, sink)
         }
         Format::Evtx => crate::evtx::split_evtx(name, &mut raw, sink),
+        Format::CrtSh => split(name, &mut decode(raw)?, limits, &mut |chunk| sink(crate::crtsh::convert(chunk))),
         Format::Zeek => crate::zeek_read::read_zeek(name, file_of(input), &mut io::BufReader::new(decode(raw)?), limits, sink),
     }
 }
