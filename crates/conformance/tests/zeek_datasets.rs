@@ -101,7 +101,7 @@ fn an_ssl_record_carries_its_certificate_under_ecs_names() {
         ("tls.established", true.into()),
         ("tls.resumed", false.into()),
         ("tls.next_protocol", "h2".into()),
-        ("tls.server.hash.sha256", "A1".repeat(32).into()),
+        ("tls.server.hash.sha256", "a1".repeat(32).into()),
         ("tls.server.subject", "CN=login.example.com,O=Example\\, Inc,C=US".into()),
         ("tls.server.issuer", "CN=Example Issuing CA 1,O=Example Trust,C=US".into()),
         ("tls.server.not_before", "2026-10-28T12:00:00.000000Z".into()),

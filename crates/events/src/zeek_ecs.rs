@@ -112,7 +112,7 @@ fn ssl(record: &ZeekRecord, join: Join<'_>, doc: &mut Map<String, Value>) {
     }
     // Zeek ≥ 4.2 names the chain by SHA-256 fingerprints; the first is the server's own.
     if let Some(Value::String(fp)) = record.get("cert_chain_fps").and_then(|v| v.get(0)) {
-        put(doc, "tls.server.hash.sha256", fp.to_ascii_uppercase().into());
+        put(doc, "tls.server.hash.sha256", fp.to_ascii_lowercase().into());
     }
     let note = match join {
         Join::None => return,
@@ -130,7 +130,7 @@ fn ssl(record: &ZeekRecord, join: Join<'_>, doc: &mut Map<String, Value>) {
                 put(doc, "tls.server.not_after", timestamp(v));
             }
             if let Some(Value::String(fp)) = cert.get("fingerprint") {
-                put(doc, "tls.server.hash.sha256", fp.to_ascii_uppercase().into());
+                put(doc, "tls.server.hash.sha256", fp.to_ascii_lowercase().into());
             }
             "found"
         }
