@@ -78,7 +78,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
         chunk: Chunk::default(),
     };
     match chunk.format {
-        Format::Json => {
+        Format::Json | Format::Zeek | Format::CrtSh => {
             for (index, span) in chunk.records.iter().enumerate() {
                 eval.record(chunk.record(span), index as u32, span.line, &mut result);
             }

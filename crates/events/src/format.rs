@@ -1,10 +1,14 @@
 //! The input formats vigil reads, by name (`--format-in`) and by content.
 //!
 //! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]) and `evtx`
-//! ([`crate::evtx`]). A format is recognised from a source's first bytes (magic bytes), not
+//! ([`crate::evtx`]), `zeek` ([`crate::zeek_read`]), `crtsh` ([`crate::crtsh`]). A format is recognised from a source's first bytes (magic bytes), not
 //! from its file name; `--format-in` overrides that.
 
 use crate::evtx::FILE_MAGIC;
+
+/// The first bytes of a Zeek TSV log (`#separator \\x09`). Zeek logs that are gzipped or
+/// JSON are recognised once decoded ([`crate::zeek_read::looks_like_zeek`]).
+pub const ZEEK_TSV_MAGIC: &[u8] = b"#separat";
 
 /// An input format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -14,17 +18,25 @@ pub enum Format {
     Json,
     /// Windows event log files: chunks of binary XML records.
     Evtx,
+    /// Zeek logs, TSV (`#separator` header) or JSON lines with `_path`, rendered as JSON
+    /// records under ECS and Zeek names ([`crate::zeek_read`]).
+    Zeek,
+    /// crt.sh (Certificate Transparency) JSON, rendered with ECS x509 fields
+    /// ([`crate::crtsh`]); recognised once decoded.
+    CrtSh,
 }
 
 impl Format {
     /// Every format, in the order `--format-in` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx, Format::Zeek, Format::CrtSh];
 
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Evtx => "evtx",
+            Format::Zeek => "zeek",
+            Format::CrtSh => "crtsh",
         }
     }
 
@@ -38,6 +50,8 @@ impl Format {
     pub fn detect(head: &[u8]) -> Format {
         if head.starts_with(FILE_MAGIC) {
             Format::Evtx
+        } else if head.starts_with(ZEEK_TSV_MAGIC) {
+            Format::Zeek
         } else {
             Format::Json
         }
@@ -49,6 +63,8 @@ impl Format {
         match self {
             Format::Json => "none",
             Format::Evtx => "evtx",
+            // Zeek records carry ECS names already.
+            Format::Zeek | Format::CrtSh => "none",
         }
     }
 }
@@ -66,5 +82,7 @@ mod tests {
         assert_eq!(Format::detect(b"ElfChnk\0"), Format::Json);
         assert_eq!(Format::detect(b"{\"a\":1}"), Format::Json);
         assert_eq!(Format::detect(b""), Format::Json);
+        assert_eq!(Format::detect(b"#separator \\x09"), Format::Zeek);
+        assert_eq!(Format::from_name("zeek"), Some(Format::Zeek));
     }
 }

@@ -8,12 +8,16 @@
 //! - [`json`]: one JSON record walked along the program's field trie into an event view;
 //! - [`format`]: the input formats, by name and by content;
 //! - [`evtx`]: EVTX files cut into chunks, a chunk's records rendered as JSON;
-//! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them.
+//! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them;
+//! - [`zeek`], [`zeek_read`], [`zeek_join`], [`zeek_ecs`]: Zeek logs (TSV and JSON) parsed,
+//!   ssl joined to x509, rendered under ECS and Zeek names;
+//! - [`crtsh`]: crt.sh Certificate Transparency JSON with ECS x509 fields.
 //!
 //! Adding a reader: a variant of [`Format`] (name, magic bytes, natural pipeline), a module
 //! that splits a source into [`Chunk`]s, and the worker side that fills the same
 //! [`vigil_view::EventView`] along the trie (`vigil-cli`'s `runner::process`).
 
+pub mod crtsh;
 pub mod decode;
 pub mod evtx;
 pub mod format;
@@ -23,6 +27,10 @@ pub mod sniff;
 pub mod split;
 pub mod walk;
 pub mod winlog;
+pub mod zeek;
+pub mod zeek_ecs;
+pub mod zeek_join;
+pub mod zeek_read;
 
 pub use format::Format;
 pub use json::{extract, JsonError};

@@ -80,7 +80,7 @@ pub struct BadRecord {
 pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// File name endings read when a directory is given.
-pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz", ".evtx"];
+pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz", ".evtx", ".log", ".log.gz"];
 
 /// The inputs to read once directories are expanded, and what was left out.
 #[derive(Debug, Default)]
@@ -150,10 +150,27 @@ pub fn read_source_as(input: &Input, format: Option<Format>, limits: Limits, sin
     };
     match format {
         Format::Json => {
-            let mut text = decode(raw)?;
+            // A Zeek log that is gzipped or JSON shows what it is once decoded.
+            let mut text = io::BufReader::with_capacity(1 << 16, decode(raw)?);
+            if crate::zeek_read::looks_like_zeek(io::BufRead::fill_buf(&mut text)?) {
+                return crate::zeek_read::read_zeek(name, file_of(input), &mut text, limits, sink);
+            }
+            if crate::crtsh::looks_like_crtsh(io::BufRead::fill_buf(&mut text)?) {
+                return split(name, &mut text, limits, &mut |chunk| sink(crate::crtsh::convert(chunk)));
+            }
             split(name, &mut text, limits, sink)
         }
         Format::Evtx => crate::evtx::split_evtx(name, &mut raw, sink),
+        Format::CrtSh => split(name, &mut decode(raw)?, limits, &mut |chunk| sink(crate::crtsh::convert(chunk))),
+        Format::Zeek => crate::zeek_read::read_zeek(name, file_of(input), &mut io::BufReader::new(decode(raw)?), limits, sink),
+    }
+}
+
+/// The file an input is read from, if it is one.
+fn file_of(input: &Input) -> Option<&std::path::Path> {
+    match input {
+        Input::Path(p) => Some(p),
+        _ => None,
     }
 }
 

@@ -1,0 +1,134 @@
+//! Reading a Zeek log (TSV or JSON, decoded first) into chunks of JSON records for the
+//! JSON scanner: each line parsed ([`crate::zeek`]), an ssl line joined to its certificate
+//! ([`crate::zeek_join`]), rendered under ECS and Zeek names ([`crate::zeek_ecs`]).
+//!
+//! Streaming, line by line, in memory of about one chunk plus the certificate index. Lines
+//! longer than [`Limits::max_record`] are reported and skipped, like any bad line.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::decode::decode;
+use crate::reader::{BadRecord, Chunk, RecordSpan};
+use crate::split::Limits;
+use crate::zeek::{json_record, path_from_file_name, TsvHeader, ZeekRecord};
+use crate::zeek_ecs::{render, Join};
+use crate::zeek_join::{x509_beside, X509Index};
+
+/// True when decoded text starting with `head` is a Zeek log: a TSV header, or a JSON line
+/// with a `_path` key (json-streaming-logs).
+pub fn looks_like_zeek(head: &[u8]) -> bool {
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    head.starts_with(b"#separator") || (first.starts_with(b"{") && memchr::memmem::find(first, b"\"_path\":").is_some())
+}
+
+/// Reads decoded Zeek text from `text`, calling `sink` with chunks of rendered records.
+/// `file` is the log's path on disk (for the x509 log beside an ssl log, and the log path
+/// of JSON lines without `_path`).
+pub fn read_zeek(name: Arc<str>, file: Option<&Path>, text: &mut dyn BufRead, limits: Limits, sink: &mut dyn FnMut(Chunk) -> bool) -> io::Result<()> {
+    let file_path = file.and_then(|f| f.file_name()).and_then(|n| n.to_str()).map(path_from_file_name).unwrap_or_default().to_string();
+    let mut index: Option<X509Index> = None;
+    let mut chunk = Chunk { source: name.clone(), ..Chunk::default() };
+    let mut header = TsvHeader::default();
+    let mut line_no = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let got = (&mut *text).take(limits.max_record as u64 + 1).read_until(b'\n', &mut line)?;
+        if got == 0 {
+            break;
+        }
+        line_no += 1;
+        let bad = |message: String| BadRecord { source: name.clone(), line: line_no, message };
+        if line.len() > limits.max_record && !line.ends_with(b"\n") {
+            chunk.errors.push(bad(format!("line longer than {} bytes: skipped", limits.max_record)));
+            let mut rest = Vec::new();
+            // Skip the rest of the long line, without keeping it.
+            while (&mut *text).take(1 << 16).read_until(b'\n', &mut rest)? > 0 && !rest.ends_with(b"\n") {
+                rest.clear();
+            }
+            continue;
+        }
+        let Ok(text_line) = std::str::from_utf8(&line) else {
+            chunk.errors.push(bad("line is not UTF-8".into()));
+            continue;
+        };
+        let text_line = text_line.trim_end_matches(['\n', '\r']);
+        if text_line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Result<ZeekRecord, String> = if text_line.starts_with('#') {
+            if let Err(e) = header.directive(text_line) {
+                chunk.errors.push(bad(e));
+            }
+            continue;
+        } else if text_line.starts_with('{') {
+            json_record(text_line, &file_path)
+        } else {
+            header.record(text_line)
+        };
+        let record = match parsed {
+            Ok(record) => record,
+            Err(e) => {
+                chunk.errors.push(bad(format!("Zeek line skipped: {e}")));
+                continue;
+            }
+        };
+        let join = if record.path == "ssl" {
+            let index = index.get_or_insert_with(|| load_x509(file, limits));
+            index.join(&record)
+        } else {
+            Join::None
+        };
+        let start = chunk.data.len();
+        if serde_json::to_writer(&mut chunk.data, &render(&record, join)).is_err() {
+            chunk.data.truncate(start);
+            chunk.errors.push(bad("record could not be rendered".into()));
+            continue;
+        }
+        chunk.records.push(RecordSpan { start, end: chunk.data.len(), line: line_no });
+        if chunk.data.len() >= limits.chunk {
+            let full = std::mem::replace(&mut chunk, Chunk { source: name.clone(), ..Chunk::default() });
+            if !sink(full) {
+                return Ok(());
+            }
+        }
+    }
+    if !chunk.records.is_empty() || !chunk.errors.is_empty() {
+        sink(chunk);
+    }
+    Ok(())
+}
+
+/// The certificates of the x509 log beside the ssl log `file` (empty, marked absent, when
+/// there is none or it cannot be read).
+fn load_x509(file: Option<&Path>, limits: Limits) -> X509Index {
+    let mut index = X509Index::default();
+    let Some(other) = file.and_then(x509_beside) else { return index };
+    let Ok(raw) = std::fs::File::open(&other) else { return index };
+    let Ok(decoded) = decode(Box::new(raw)) else { return index };
+    let mut text = BufReader::new(decoded);
+    let mut header = TsvHeader::default();
+    let mut line = String::new();
+    index.present = true;
+    while let Ok(n) = text.by_ref().take(limits.max_record as u64).read_line(&mut line) {
+        if n == 0 {
+            break;
+        }
+        let l = line.trim_end_matches(['\n', '\r']);
+        let record = if l.starts_with('#') {
+            let _ = header.directive(l);
+            None
+        } else if l.starts_with('{') {
+            json_record(l, "x509").ok()
+        } else {
+            header.record(l).ok()
+        };
+        if let Some(r) = record.filter(|r| r.path == "x509") {
+            index.add(r);
+        }
+        line.clear();
+    }
+    index
+}
