@@ -38,7 +38,7 @@ impl Need {
     fn for_each_witness<'a>(&'a self, f: &mut impl FnMut(&'a Witness)) {
         match self {
             Need::Any | Need::Never => {}
-            Need::Group(set) => set.iter().for_each(|w| f(w)),
+            Need::Group(set) => set.iter().for_each(&mut *f),
             Need::And(items) | Need::Or(items) => items.iter().for_each(|n| n.for_each_witness(f)),
         }
     }
