@@ -11,6 +11,8 @@
 //! - [`time`]: event timestamps;
 //! - [`prefilter`]: the candidate index (one multi-pattern scan per field picks the rules
 //!   that can match);
+//! - [`selectivity`]: which needle groups each rule's index requirement keeps, ranked
+//!   across the whole rule set;
 //! - [`program`]: compilation and stateless evaluation;
 //! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory.
 //!
@@ -23,6 +25,7 @@ pub mod number;
 pub mod predicate;
 pub mod prefilter;
 pub mod program;
+pub mod selectivity;
 pub mod time;
 pub use vigil_view::view;
 pub mod window;

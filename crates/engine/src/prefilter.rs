@@ -3,8 +3,8 @@
 //!
 //! For each rule we derive a *witness set*: needles (per field, lower-cased, with a place:
 //! the whole value, its start, its end, or anywhere) at least one of which every matching
-//! event must carry. `and` picks its most selective operand's set, `or` unions its operands'
-//! sets, and anything that can hold without a literal (`not`, null tests, a regex without a
+//! event must carry. `and` keeps its most selective operands' sets (ranked across the whole
+//! rule set by `selectivity`), `or` unions its operands' sets, and anything that can hold without a literal (`not`, null tests, a regex without a
 //! required literal) has none, so its rule is always evaluated. The index only ever
 //! over-approximates: a rule it skips cannot match.
 //!
@@ -166,45 +166,15 @@ pub(crate) type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
 /// The rules of each (place, needle) of one slot, while the index is built.
 type NeedleRules = HashMap<(Place, Box<str>), Vec<(u32, u8)>>;
 
-/// How selective a witness set is (higher is better): its weakest needle decides, anchored
-/// needles beat free ones, then fewer needles win.
-fn score(set: &[Witness]) -> (usize, std::cmp::Reverse<usize>) {
-    let weight = |(_, place, needle): &Witness| {
-        needle.len()
-            + match place {
-                Place::Exact => 16,
-                Place::Prefix | Place::Suffix => 8,
-                Place::Anywhere => 0,
-            }
-    };
-    (set.iter().map(weight).min().unwrap_or(usize::MAX), std::cmp::Reverse(set.len()))
-}
-
 /// The most witness sets a rule requires together (see [`Requirement`]).
 pub const MAX_GROUPS: usize = 2;
 
 /// What the index requires of an event before a rule is evaluated: every group (a witness
-/// set, any one of whose needles must hit). `and` collects its operands' groups and keeps the
-/// [`MAX_GROUPS`] most selective, so a rule such as "image is powershell and the command line
-/// has `-enc`" is only evaluated for events that carry both.
+/// set, any one of whose needles must hit). `and` keeps up to [`MAX_GROUPS`] of its
+/// operands' groups, the most selective across the rule set (see `selectivity`), so a rule
+/// such as "image is powershell and the command line has `-enc`" is only evaluated for
+/// events that carry both.
 pub type Requirement = Vec<Vec<Witness>>;
-
-/// Keeps the most selective groups.
-pub fn best_groups(mut groups: Requirement) -> Requirement {
-    groups.sort_by_key(|g| std::cmp::Reverse(score(g)));
-    groups.truncate(MAX_GROUPS);
-    groups
-}
-
-/// Merges the groups of `or` operands into one group: the union of each operand's best.
-pub fn union_best(operands: Vec<Requirement>) -> Option<Requirement> {
-    let mut union = Vec::new();
-    for groups in operands {
-        let best = groups.into_iter().max_by(|a, b| score(a).cmp(&score(b)))?;
-        union.extend(best);
-    }
-    Some(vec![union])
-}
 
 /// A rule and the group of its requirement a needle belongs to.
 type RuleGroup = (u32, u8);

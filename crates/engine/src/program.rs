@@ -9,7 +9,8 @@ use crate::correlate::{compile_correlations, CorrelationPlan};
 use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
 use crate::matcher::StrSet;
 use crate::predicate::{Check, CompiledPredicate};
-use crate::prefilter::{best_groups, regex_witnesses, string_witnesses, union_best, Candidates, Prefilter, Requirement};
+use crate::prefilter::{regex_witnesses, string_witnesses, Candidates, Prefilter};
+use crate::selectivity::{Need, Stats};
 use crate::view::EventView;
 
 /// A boolean expression over compiled predicates.
@@ -78,40 +79,21 @@ impl Builder {
         }
     }
 
-    /// Compiles an expression; returns the node and what the candidate index requires of
-    /// an event for it to hold (`None`: nothing usable).
-    fn node(&mut self, expr: &Expr) -> (Node, Option<Requirement>) {
+    /// Compiles an expression; returns the node and what an event needs for it to hold
+    /// (the candidate index chooses from it once every rule is compiled).
+    fn node(&mut self, expr: &Expr) -> (Node, Need) {
         match expr {
             Expr::And(items) => {
-                let mut nodes = Vec::with_capacity(items.len());
-                let mut groups = Vec::new();
-                for item in items {
-                    let (n, r) = self.node(item);
-                    nodes.push(n);
-                    groups.extend(r.unwrap_or_default());
-                }
-                let requirement = (!groups.is_empty()).then(|| best_groups(groups));
-                (Node::And(nodes), requirement)
+                let (nodes, needs): (Vec<_>, Vec<_>) = items.iter().map(|item| self.node(item)).unzip();
+                (Node::And(nodes), Need::And(needs))
             }
             Expr::Or(items) => {
-                let mut nodes = Vec::with_capacity(items.len());
-                let mut operands = Some(Vec::new());
-                for item in items {
-                    let (n, r) = self.node(item);
-                    nodes.push(n);
-                    operands = match (operands, r) {
-                        (Some(mut all), Some(r)) if !r.is_empty() => {
-                            all.push(r);
-                            Some(all)
-                        }
-                        _ => None,
-                    };
-                }
-                (Node::Or(nodes), operands.and_then(union_best))
+                let (nodes, needs): (Vec<_>, Vec<_>) = items.iter().map(|item| self.node(item)).unzip();
+                (Node::Or(nodes), Need::Or(needs))
             }
-            Expr::Not(inner) => (Node::Not(Box::new(self.node(inner).0)), None),
+            Expr::Not(inner) => (Node::Not(Box::new(self.node(inner).0)), Need::Any),
             Expr::Named { expr, .. } => self.node(expr),
-            Expr::Const(b) => (Node::Const(*b), if *b { None } else { Some(vec![Vec::new()]) }),
+            Expr::Const(b) => (Node::Const(*b), if *b { Need::Any } else { Need::Never }),
             Expr::Pred(p) => {
                 let slot = self.slot_of(&p.field);
                 let (check, witness) = match &p.test {
@@ -155,7 +137,7 @@ impl Builder {
                 };
                 let index = self.predicates.len() as u32;
                 self.predicates.push(CompiledPredicate { slot, check });
-                (Node::Pred(index), witness.map(|w| vec![w]))
+                (Node::Pred(index), witness.map_or(Need::Any, Need::Group))
             }
         }
     }
@@ -200,7 +182,10 @@ impl Program {
         };
         let handles = HandleIndex::new(compiled.iter().map(|c| c.rule.as_ref()));
         let correlations = compile_correlations(&correlations, &mut compiled, &handles, &mut b.fields, &mut refused);
-        let prefilter = Prefilter::build(&witnesses);
+        // Groups are chosen by selectivity across the whole rule set (see `selectivity`).
+        let stats = Stats::new(&witnesses);
+        let requirements: Vec<_> = witnesses.iter().map(|need| stats.requirement(need)).collect();
+        let prefilter = Prefilter::build(&requirements);
         let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, prefilter, correlations, timestamp_slots };
         (program, CompileReport { refused })
     }
@@ -243,6 +228,13 @@ impl Program {
                 }
             }
         }
+    }
+
+    /// How many rules the candidate index selects for the event in `view`, before logsource
+    /// routing: what measures the index (evaluation does not call it).
+    pub fn candidate_count(&self, view: &EventView, scratch: &mut Scratch) -> usize {
+        self.prefilter.candidates(view, &mut scratch.candidates);
+        scratch.candidates.list.len()
     }
 
     /// Evaluates every rule without the candidate index (the reference the index is
