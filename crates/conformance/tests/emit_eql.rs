@@ -175,7 +175,17 @@ fn numbered(mut rule: Rule, i: usize) -> Rule {
 }
 
 fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>) -> (Report, Vec<Converted>) {
-    let converted = convert_all(rules, pipeline, Target::Eql, &Options::default());
+    differential_with(rules, pipeline, real_events, str::to_string)
+}
+
+/// [`differential`] with the emitted text passed through `mutate` before it is parsed back.
+fn differential_with(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, mutate: fn(&str) -> String) -> (Report, Vec<Converted>) {
+    let mut converted = convert_all(rules, pipeline, Target::Eql, &Options::default());
+    for c in &mut converted {
+        if let Ok(q) = &mut c.query {
+            *q = mutate(q);
+        }
+    }
     let mut report = Report::default();
     let mut emitted: Vec<(Rule, String)> = Vec::new();
     for c in &converted {
@@ -297,6 +307,20 @@ fn eql_agrees_with_native_evaluation_on_the_content_pack() {
     summary("content", &report);
     assert!(report.mismatches.is_empty(), "{}", report.mismatches.join("\n"));
     assert!(report.emitted >= 15 && report.with_matches >= 9, "{report:?}");
+}
+
+/// The comparison is not vacuous: EQL made wrong on purpose (case-sensitive `like` for `:`;
+/// `not` dropped) disagrees with native evaluation on many rules of the content pack.
+#[test]
+fn deliberately_wrong_eql_is_caught() {
+    let rules = load_rules(&root().join("content/rules"));
+    let events = read_events(&root().join("content/samples"), "ndjson");
+    let mutations: [(&str, fn(&str) -> String); 2] = [("case", |q| q.replace(" : ", " like ")), ("not", |q| q.replace("not (", "("))];
+    for (name, mutate) in mutations {
+        let (report, _) = differential_with(&rules, &pipeline("ecs-windows"), events.clone(), mutate);
+        summary(name, &report);
+        assert!(report.mismatches.len() >= 5, "{name}: {report:?}");
+    }
 }
 
 /// The features of a rule's emitted text, for picking representative rules.
