@@ -178,8 +178,11 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>) ->
     differential_with(rules, pipeline, real_events, str::to_string)
 }
 
+/// A change made to emitted text before it is parsed back.
+type Mutation = fn(&str) -> String;
+
 /// [`differential`] with the emitted text passed through `mutate` before it is parsed back.
-fn differential_with(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, mutate: fn(&str) -> String) -> (Report, Vec<Converted>) {
+fn differential_with(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, mutate: Mutation) -> (Report, Vec<Converted>) {
     let mut converted = convert_all(rules, pipeline, Target::Eql, &Options::default());
     for c in &mut converted {
         if let Ok(q) = &mut c.query {
@@ -315,7 +318,7 @@ fn eql_agrees_with_native_evaluation_on_the_content_pack() {
 fn deliberately_wrong_eql_is_caught() {
     let rules = load_rules(&root().join("content/rules"));
     let events = read_events(&root().join("content/samples"), "ndjson");
-    let mutations: [(&str, fn(&str) -> String); 2] = [("case", |q| q.replace(" : ", " like ")), ("not", |q| q.replace("not (", "("))];
+    let mutations: [(&str, Mutation); 2] = [("case", |q| q.replace(" : ", " like ")), ("not", |q| q.replace("not (", "("))];
     for (name, mutate) in mutations {
         let (report, _) = differential_with(&rules, &pipeline("ecs-windows"), events.clone(), mutate);
         summary(name, &report);
