@@ -1,6 +1,7 @@
-//! `vigil list pipelines|rules`: what a run can use, without running it.
+//! `vigil list pipelines|targets|rules`: what a run can use, without running it.
 //!
-//! `pipelines`: each built-in pipeline's name and one line. `rules`: the rules of a rule set
+//! `pipelines`: each built-in pipeline's name and one line. `targets`: each `convert`
+//! target's name and one line. `rules`: the rules of a rule set
 //! (default: the built-in pack) after the rule filters, one per line with id, level, status
 //! and title, tab-separated so the list can be cut and sorted; rules that do not load are
 //! counted on stderr (run `vigil check` for their diagnostics).
@@ -18,6 +19,8 @@ use crate::rules::{link, load_files, load_text, LoadedRules};
 pub enum What {
     /// The built-in pipelines (for `--pipeline`), one line each.
     Pipelines,
+    /// The query languages of `vigil convert --target`, one line each.
+    Targets,
     /// The rules of a rule set after the filters: id, level, status, title (tab-separated).
     Rules {
         /// Sigma rule files or directories (default: the built-in pack).
@@ -48,6 +51,12 @@ pub fn run(what: What, out: &mut impl Write) -> anyhow::Result<i32> {
         What::Pipelines => {
             for (name, line) in crate::pipelines::BUILTIN_DESCRIPTIONS {
                 writeln!(out, "{name:<12} {line}")?;
+            }
+            Ok(0)
+        }
+        What::Targets => {
+            for target in vigil_emit::Target::ALL {
+                writeln!(out, "{:<12} {}", target.name(), target.description())?;
             }
             Ok(0)
         }

@@ -91,13 +91,13 @@ enum Command {
         #[command(flatten)]
         filter: filter::RuleFilter,
     },
-    /// Print each rule as a query of another engine (`--target sql`: SQLite), or say why it
+    /// Print each rule as a query of another engine (`--target sql|eql`; `vigil list targets`), or say why it
     /// cannot be; exits 1 when a rule is refused or rejected.
     Convert {
         /// Rule files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The query language: sql.
+        /// The query language: sql (SQLite) or eql (Elastic EQL); `vigil list targets`.
         #[arg(long, short)]
         target: String,
         /// Field mapping applied before printing: a built-in name or a pipeline YAML file.

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed expectation is a test failure
 //! `vigil convert`: text and NDJSON output, refusals with their diagnostic and exit code,
-//! `--table`, and usage errors.
+//! `--table`, the `eql` target, `vigil list targets`, and usage errors.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -61,5 +61,33 @@ fn an_unknown_target_is_a_usage_error() {
     let dir = rules_dir("usage", &[("a.yml", PLAIN)]);
     let out = vigil().args(["convert", "--target", "cobol"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql, eql"));
+}
+
+#[test]
+fn eql_prints_an_any_where_query_and_refuses_regex() {
+    let dir = rules_dir("eql", &[("a.yml", PLAIN), ("b.yml", REGEX)]);
+    let out = vigil().args(["convert", "--target", "eql"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a refused rule makes the run exit 1");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("any where Image : \"*\\\\cmd.exe\" and "), "{stdout}");
+    assert!(stdout.contains("not (User : \"SYSTEM\")"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error[emit::eql::regex]: rule `Regex`"), "{stderr}");
+    assert!(stderr.contains("converted: 1 of 2 rules to eql, 1 refused"), "{stderr}");
+}
+
+#[test]
+fn list_targets_names_every_target_and_each_name_works() {
+    let out = vigil().args(["list", "targets"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<&str> = text.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["sql", "eql"]);
+    let dir = rules_dir("targets", &[("a.yml", PLAIN)]);
+    for name in names {
+        let out = vigil().args(["convert", "--target", name]).arg(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -70,7 +70,7 @@ fn usage_errors_exit_2_for_every_command() {
         &["check", "x.yml", "--format", "xml"],
         &["check", "x.yml", "--status", "finished"],
         &["list"],
-        &["list", "targets"],
+        &["list", "no-such-list"],
         &["list", "rules", "--level", "huge"],
         &["completions"],
         &["completions", "tcsh"],
@@ -86,7 +86,9 @@ fn usage_errors_exit_2_for_every_command() {
 
 #[test]
 fn commands_that_succeed_exit_0() {
-    for args in [&["list", "pipelines"][..], &["list", "rules"], &["completions", "bash"], &["man"], &["hunt"], &["--help"], &["--version"]] {
+    for args in
+        [&["list", "pipelines"][..], &["list", "targets"], &["list", "rules"], &["completions", "bash"], &["man"], &["hunt"], &["--help"], &["--version"]]
+    {
         let out = vigil().args(args).output().unwrap();
         assert_eq!(code(&out), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(!out.stdout.is_empty(), "{args:?}");

@@ -10,6 +10,7 @@
 //! names are the target's.
 
 pub mod dialect;
+pub mod eql;
 pub mod printer;
 pub mod sql;
 pub mod sql_number;

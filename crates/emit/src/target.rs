@@ -7,15 +7,25 @@ use crate::dialect::Dialect;
 pub enum Target {
     /// SQLite: `SELECT * FROM "events" WHERE …` over a table with one column per field.
     Sql,
+    /// Elastic EQL: `any where …` over the pipeline's field names.
+    Eql,
 }
 
 impl Target {
     /// Every target, in the order `--help` lists them.
-    pub const ALL: &'static [Target] = &[Target::Sql];
+    pub const ALL: &'static [Target] = &[Target::Sql, Target::Eql];
 
     /// The target's name, as `--target` spells it.
     pub fn name(self) -> &'static str {
         self.dialect().name()
+    }
+
+    /// One line on what the target prints (for `vigil list targets`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Target::Sql => "SQLite: SELECT * FROM \"events\" WHERE … over one column per field",
+            Target::Eql => "Elastic EQL: any where … over the pipeline's field names (ECS with ecs-windows)",
+        }
     }
 
     /// The target named `name`.
@@ -27,6 +37,7 @@ impl Target {
     pub fn dialect(self) -> &'static dyn Dialect {
         match self {
             Target::Sql => &crate::sql::Sqlite,
+            Target::Eql => &crate::eql::Eql,
         }
     }
 }
