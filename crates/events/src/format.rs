@@ -1,7 +1,7 @@
 //! The input formats vigil reads, by name (`--format-in`) and by content.
 //!
 //! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]) and `evtx`
-//! ([`crate::evtx`]). A format is recognised from a source's first bytes (magic bytes), not
+//! ([`crate::evtx`]), `auditd` ([`crate::auditd`], by its first bytes `type=` or `node=`). A format is recognised from a source's first bytes (magic bytes), not
 //! from its file name; `--format-in` overrides that.
 
 use crate::evtx::FILE_MAGIC;
@@ -14,17 +14,20 @@ pub enum Format {
     Json,
     /// Windows event log files: chunks of binary XML records.
     Evtx,
+    /// Linux audit logs (`audit.log`): `type=… msg=audit(…):` lines, grouped into events.
+    Auditd,
 }
 
 impl Format {
     /// Every format, in the order `--format-in` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx, Format::Auditd];
 
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Evtx => "evtx",
+            Format::Auditd => "auditd",
         }
     }
 
@@ -38,6 +41,8 @@ impl Format {
     pub fn detect(head: &[u8]) -> Format {
         if head.starts_with(FILE_MAGIC) {
             Format::Evtx
+        } else if head.starts_with(b"type=") || head.starts_with(b"node=") {
+            Format::Auditd
         } else {
             Format::Json
         }
@@ -49,6 +54,7 @@ impl Format {
         match self {
             Format::Json => "none",
             Format::Evtx => "evtx",
+            Format::Auditd => "ecs-linux",
         }
     }
 }
@@ -66,5 +72,8 @@ mod tests {
         assert_eq!(Format::detect(b"ElfChnk\0"), Format::Json);
         assert_eq!(Format::detect(b"{\"a\":1}"), Format::Json);
         assert_eq!(Format::detect(b""), Format::Json);
+        assert_eq!(Format::detect(b"type=SYS"), Format::Auditd);
+        assert_eq!(Format::detect(b"node=web"), Format::Auditd);
+        assert_eq!(Format::from_name("auditd"), Some(Format::Auditd));
     }
 }

@@ -8,12 +8,16 @@
 //! - [`json`]: one JSON record walked along the program's field trie into an event view;
 //! - [`format`]: the input formats, by name and by content;
 //! - [`evtx`]: EVTX files cut into chunks, a chunk's records rendered as JSON;
-//! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them.
+//! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them;
+//! - [`auditd`]: Linux audit logs, records grouped into events; [`auditd_ecs`]: an event
+//!   rendered as JSON under ECS (Auditbeat) and raw auditd names.
 //!
 //! Adding a reader: a variant of [`Format`] (name, magic bytes, natural pipeline), a module
 //! that splits a source into [`Chunk`]s, and the worker side that fills the same
 //! [`vigil_view::EventView`] along the trie (`vigil-cli`'s `runner::process`).
 
+pub mod auditd;
+pub mod auditd_ecs;
 pub mod decode;
 pub mod evtx;
 pub mod format;

@@ -80,7 +80,7 @@ pub struct BadRecord {
 pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// File name endings read when a directory is given.
-pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz", ".evtx"];
+pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz", ".evtx", ".log"];
 
 /// The inputs to read once directories are expanded, and what was left out.
 #[derive(Debug, Default)]
@@ -154,6 +154,7 @@ pub fn read_source_as(input: &Input, format: Option<Format>, limits: Limits, sin
             split(name, &mut text, limits, sink)
         }
         Format::Evtx => crate::evtx::split_evtx(name, &mut raw, sink),
+        Format::Auditd => crate::auditd::split_auditd(name, decode(raw)?, limits, sink),
     }
 }
 
