@@ -14,9 +14,10 @@
 //!
 //! Values: `"quoted"` values are taken as they are; an unquoted value of a field that auditd
 //! hex-encodes when it holds spaces or quotes (EXECVE `aN`, `proctitle`, `exe`, `comm`, `cwd`,
-//! `name`, …) is decoded; `msg='…'` of user-space records is read as the fields it holds.
-//! A line that is not an audit record, and an EXECVE argument that is neither quoted nor hex,
-//! are reported with their line and skipped; the rest of the event is still read.
+//! `name`, …) and that is upper-case hex is decoded (any other bare value is taken as it is:
+//! `ausearch -i` logs write `a0=top`); `msg='…'` of user-space records is read as the fields
+//! it holds. A line that is not an audit record, and an EXECVE argument whose hex is cut
+//! (odd length), are reported with their line and skipped; the rest of the event is read.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
@@ -121,16 +122,22 @@ fn parse_fields(mut text: &str, execve: bool, out: &mut Vec<(String, String)>) -
         match quote {
             Some('\'') => parse_fields(raw, false, out)?,
             Some(_) => out.push((key.to_string(), raw.to_string())),
-            None if execve && is_argument(key) => match unhex(raw) {
+            // auditd writes hex in upper case; a bare value with other characters is
+            // taken as it is (`ausearch -i` interpreted logs: `a0=top`, `comm=top`).
+            None if execve && is_argument(key) && is_hex(raw) => match unhex(raw) {
                 Some(decoded) => out.push((key.to_string(), decoded)),
-                None if raw == "(null)" => out.push((key.to_string(), String::new())),
-                None => return Err(format!("bad hex in EXECVE argument `{key}={}`: the record is skipped", clip(raw))),
+                None => return Err(format!("bad hex in EXECVE argument `{key}={}` (odd length): the record is skipped", clip(raw))),
             },
-            None if ENCODED.contains(&key) && key != "saddr" => out.push((key.to_string(), unhex(raw).unwrap_or_else(|| raw.to_string()))),
+            None if ENCODED.contains(&key) && key != "saddr" && is_hex(raw) => out.push((key.to_string(), unhex(raw).unwrap_or_else(|| raw.to_string()))),
             None => out.push((key.to_string(), raw.to_string())),
         }
         text = next;
     }
+}
+
+/// Upper-case hex digits only (as auditd encodes), at least one.
+fn is_hex(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
 }
 
 /// `aN` or `aN[i]` (a piece of a long argument).

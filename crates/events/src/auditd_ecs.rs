@@ -230,8 +230,11 @@ pub fn render(records: &[Record], out: &mut Vec<u8>) {
 
 /// The name of syscall `number` on `arch` (x86_64 only).
 fn syscall_name(arch: &str, number: &str) -> Option<&'static str> {
-    let number: u32 = number.parse().ok()?;
-    if arch != "c000003e" {
+    // `ausearch -i` (interpreted) logs carry the name already.
+    let Ok(number) = number.parse::<u32>() else {
+        return X86_64.iter().find(|(_, name)| *name == number).map(|(_, name)| *name);
+    };
+    if arch != "c000003e" && arch != "x86_64" {
         return None;
     }
     X86_64.iter().find(|(n, _)| *n == number).map(|(_, name)| *name)
