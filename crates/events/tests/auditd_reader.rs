@@ -227,3 +227,42 @@ node=web1 type=EXECVE msg=audit(1700000000.000:5): argc=2 a0=\"setarch\" a1_len=
     assert_eq!(doc["process.args"], json!(["setarch", "-RAB"]));
     assert_eq!(doc["a0"], json!(["40000", "setarch"]));
 }
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn mangled_logs_give_documents_and_reports_never_a_panic() {
+    // Pieces of the samples cut and spliced at random, with stray bytes: every document is
+    // JSON and every report names a line of the input.
+    let mut pool = Vec::new();
+    for (name, _) in SAMPLES {
+        pool.extend(sample(name));
+    }
+    pool.extend_from_slice(INTERLEAVED.as_bytes());
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..300 {
+        let mut text = Vec::new();
+        for _ in 0..rng.below(12) {
+            let start = rng.below(pool.len() as u64) as usize;
+            let len = rng.below(300) as usize;
+            text.extend_from_slice(&pool[start..(start + len).min(pool.len())]);
+            if rng.below(3) == 0 {
+                const STRAY: [&[u8]; 7] = [b"\x1d", b"'", b"\"", b"=", b"\n", b"\xff", b"msg=audit("];
+                text.extend_from_slice(STRAY[rng.below(7) as usize]);
+            }
+        }
+        let lines = text.split(|&b| b == b'\n').count() as u64;
+        let (_docs, bad) = read(&text, Limits { chunk: 1 + rng.below(200) as usize, max_record: 1 + rng.below(400) as usize });
+        assert!(bad.iter().all(|b| (1..=lines).contains(&b.0)), "{bad:?}");
+    }
+}
