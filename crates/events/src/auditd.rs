@@ -178,7 +178,7 @@ fn execve_args(fields: Vec<(String, String)>) -> Vec<(String, String)> {
 
 /// Decodes hex text (even length, hex digits only) to a string (invalid UTF-8 replaced).
 pub fn unhex(text: &str) -> Option<String> {
-    if text.is_empty() || text.len() % 2 != 0 {
+    if text.is_empty() || !text.len().is_multiple_of(2) {
         return None;
     }
     let bytes = text.as_bytes();

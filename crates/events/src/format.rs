@@ -1,8 +1,9 @@
 //! The input formats vigil reads, by name (`--format-in`) and by content.
 //!
-//! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]) and `evtx`
-//! ([`crate::evtx`]), `auditd` ([`crate::auditd`], by its first bytes `type=` or `node=`). A format is recognised from a source's first bytes (magic bytes), not
-//! from its file name; `--format-in` overrides that.
+//! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]), `evtx`
+//! ([`crate::evtx`]) and `auditd` ([`crate::auditd`], whose text starts `type=` or `node=`).
+//! A format is recognised from a source's first bytes (magic bytes), not from its file name;
+//! `--format-in` overrides that.
 
 use crate::evtx::FILE_MAGIC;
 
@@ -36,8 +37,8 @@ impl Format {
         Format::ALL.iter().copied().find(|f| f.name().eq_ignore_ascii_case(name.trim()))
     }
 
-    /// The format a source starting with `head` is in. Anything that is not recognised by
-    /// its magic bytes goes to the JSON reader, which names what it does not read.
+    /// The format a source starting with `head` is in (EVTX by its magic bytes, auditd by
+    /// `type=`/`node=`). Anything not recognised goes to the JSON reader, which names what it does not read.
     pub fn detect(head: &[u8]) -> Format {
         if head.starts_with(FILE_MAGIC) {
             Format::Evtx
