@@ -13,6 +13,7 @@ pub const BUILTIN_DESCRIPTIONS: &[(&str, &str)] = &[
     ("none", "no mapping: events already use the rules' field names (e.g. flattened EVTX EventData); no log-source conditions"),
     ("ecs-windows", "ECS as Winlogbeat / Elastic Agent write it; unknown fields under winlog.event_data.; log-source conditions on event.*"),
     ("evtx", "EVTX records as JSON from the evtx crate (Event.System.*, Event.EventData.*); Channel/EventID log-source conditions"),
+    ("ecs-linux", "auditd events as the auditd reader renders them (Auditbeat ECS names beside raw auditd names); conditions on event.*"),
 ];
 
 /// A built-in pipeline by name (`none`, `ecs-windows`, `evtx`), or a pySigma pipeline file.

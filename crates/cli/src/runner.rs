@@ -78,7 +78,8 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
         chunk: Chunk::default(),
     };
     match chunk.format {
-        Format::Json | Format::Zeek | Format::CrtSh => {
+        // auditd, Zeek and crt.sh chunks hold their events rendered as JSON records.
+        Format::Json | Format::Zeek | Format::CrtSh | Format::Auditd => {
             for (index, span) in chunk.records.iter().enumerate() {
                 eval.record(chunk.record(span), index as u32, span.line, &mut result);
             }

@@ -70,7 +70,7 @@ fn format_in_overrides_detection() {
     assert!(stderr.contains("events: 1 read"), "{stderr}");
     let (code, _, stderr) = hunt(&["--rules", rules, "--format-in", "xml"], &[path]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("unknown format `xml` (use json, evtx") && stderr.contains("zeek"), "{stderr}");
+    assert!(stderr.contains("unknown format `xml` (use json, evtx") && stderr.contains("zeek") && stderr.contains("auditd"), "{stderr}");
 }
 
 /// (rule id, file, record) of every alert.

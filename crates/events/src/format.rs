@@ -1,8 +1,9 @@
 //! The input formats vigil reads, by name (`--format-in`) and by content.
 //!
-//! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]) and `evtx`
-//! ([`crate::evtx`]), `zeek` ([`crate::zeek_read`]), `crtsh` ([`crate::crtsh`]). A format is recognised from a source's first bytes (magic bytes), not
-//! from its file name; `--format-in` overrides that.
+//! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]), `evtx`
+//! ([`crate::evtx`]), `zeek` ([`crate::zeek_read`]), `crtsh` ([`crate::crtsh`]) and `auditd`
+//! ([`crate::auditd`], whose text starts `type=` or `node=`). A format is recognised from a
+//! source's first bytes (magic bytes), not from its file name; `--format-in` overrides that.
 
 use crate::evtx::FILE_MAGIC;
 
@@ -24,11 +25,13 @@ pub enum Format {
     /// crt.sh (Certificate Transparency) JSON, rendered with ECS x509 fields
     /// ([`crate::crtsh`]); recognised once decoded.
     CrtSh,
+    /// Linux audit logs (`audit.log`): `type=… msg=audit(…):` lines, grouped into events.
+    Auditd,
 }
 
 impl Format {
     /// Every format, in the order `--format-in` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx, Format::Zeek, Format::CrtSh];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx, Format::Zeek, Format::CrtSh, Format::Auditd];
 
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
@@ -37,6 +40,7 @@ impl Format {
             Format::Evtx => "evtx",
             Format::Zeek => "zeek",
             Format::CrtSh => "crtsh",
+            Format::Auditd => "auditd",
         }
     }
 
@@ -45,13 +49,15 @@ impl Format {
         Format::ALL.iter().copied().find(|f| f.name().eq_ignore_ascii_case(name.trim()))
     }
 
-    /// The format a source starting with `head` is in. Anything that is not recognised by
-    /// its magic bytes goes to the JSON reader, which names what it does not read.
+    /// The format a source starting with `head` is in (EVTX by its magic bytes, auditd by
+    /// `type=`/`node=`). Anything not recognised goes to the JSON reader, which names what it does not read.
     pub fn detect(head: &[u8]) -> Format {
         if head.starts_with(FILE_MAGIC) {
             Format::Evtx
         } else if head.starts_with(ZEEK_TSV_MAGIC) {
             Format::Zeek
+        } else if head.starts_with(b"type=") || head.starts_with(b"node=") {
+            Format::Auditd
         } else {
             Format::Json
         }
@@ -65,6 +71,7 @@ impl Format {
             Format::Evtx => "evtx",
             // Zeek records carry ECS names already.
             Format::Zeek | Format::CrtSh => "none",
+            Format::Auditd => "ecs-linux",
         }
     }
 }
@@ -84,5 +91,8 @@ mod tests {
         assert_eq!(Format::detect(b""), Format::Json);
         assert_eq!(Format::detect(b"#separator \\x09"), Format::Zeek);
         assert_eq!(Format::from_name("zeek"), Some(Format::Zeek));
+        assert_eq!(Format::detect(b"type=SYS"), Format::Auditd);
+        assert_eq!(Format::detect(b"node=web"), Format::Auditd);
+        assert_eq!(Format::from_name("auditd"), Some(Format::Auditd));
     }
 }

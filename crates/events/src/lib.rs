@@ -12,11 +12,15 @@
 //! - [`zeek`], [`zeek_read`], [`zeek_join`], [`zeek_ecs`]: Zeek logs (TSV and JSON) parsed,
 //!   ssl joined to x509, rendered under ECS and Zeek names;
 //! - [`crtsh`]: crt.sh Certificate Transparency JSON with ECS x509 fields.
+//! - [`auditd`]: Linux audit logs, records grouped into events; [`auditd_ecs`]: an event
+//!   rendered as JSON under ECS (Auditbeat) and raw auditd names.
 //!
 //! Adding a reader: a variant of [`Format`] (name, magic bytes, natural pipeline), a module
 //! that splits a source into [`Chunk`]s, and the worker side that fills the same
 //! [`vigil_view::EventView`] along the trie (`vigil-cli`'s `runner::process`).
 
+pub mod auditd;
+pub mod auditd_ecs;
 pub mod crtsh;
 pub mod decode;
 pub mod evtx;

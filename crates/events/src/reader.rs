@@ -161,6 +161,7 @@ pub fn read_source_as(input: &Input, format: Option<Format>, limits: Limits, sin
             split(name, &mut text, limits, sink)
         }
         Format::Evtx => crate::evtx::split_evtx(name, &mut raw, sink),
+        Format::Auditd => crate::auditd::split_auditd(name, decode(raw)?, limits, sink),
         Format::CrtSh => split(name, &mut decode(raw)?, limits, &mut |chunk| sink(crate::crtsh::convert(chunk))),
         Format::Zeek => crate::zeek_read::read_zeek(name, file_of(input), &mut io::BufReader::new(decode(raw)?), limits, sink),
     }

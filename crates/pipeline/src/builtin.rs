@@ -8,9 +8,10 @@ use crate::model::Pipeline;
 use crate::parse::parse_pipeline;
 
 /// Names of the built-in pipelines, for help texts.
-pub const BUILTIN_NAMES: &[&str] = &["none", "ecs-windows", "evtx"];
+pub const BUILTIN_NAMES: &[&str] = &["none", "ecs-windows", "evtx", "ecs-linux"];
 
 const ECS_WINDOWS: &str = include_str!("../builtin/ecs-windows.yml");
+const ECS_LINUX: &str = include_str!("../builtin/ecs-linux.yml");
 const EVTX: &str = include_str!("../builtin/evtx.yml");
 const NONE: &str = include_str!("../builtin/none.yml");
 
@@ -20,6 +21,7 @@ pub fn builtin(name: &str) -> Option<Result<Pipeline, Vec<Diagnostic>>> {
         "none" => NONE,
         "ecs-windows" | "ecs" => ECS_WINDOWS,
         "evtx" => EVTX,
+        "ecs-linux" => ECS_LINUX,
         _ => return None,
     };
     Some(parse_pipeline(Arc::from(format!("<builtin pipeline {name}>").as_str()), text))
