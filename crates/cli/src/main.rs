@@ -48,7 +48,7 @@ enum Command {
         /// Sigma rule files or directories (default: the built-in pack).
         #[arg(long, short)]
         rules: Vec<PathBuf>,
-        /// Field mapping: a built-in name (none, ecs-windows, evtx) or a pySigma pipeline YAML
+        /// Field mapping: a built-in name (none, ecs-windows, evtx, windows-flat) or a pySigma pipeline YAML
         /// file. Default: ecs-windows for the bundled samples; for your files, the inputs'
         /// format's own (evtx for EVTX files, none for JSON or a mix).
         #[arg(long, short)]

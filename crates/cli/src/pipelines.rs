@@ -13,10 +13,11 @@ pub const BUILTIN_DESCRIPTIONS: &[(&str, &str)] = &[
     ("none", "no mapping: events already use the rules' field names (e.g. flattened EVTX EventData); no log-source conditions"),
     ("ecs-windows", "ECS as Winlogbeat / Elastic Agent write it; unknown fields under winlog.event_data.; log-source conditions on event.*"),
     ("evtx", "EVTX records as JSON from the evtx crate (Event.System.*, Event.EventData.*); Channel/EventID log-source conditions"),
+    ("windows-flat", "flattened Windows exports (OTRF/Mordor, NXLog): EventData at top level beside EventID, Channel, SourceName, Hostname; evtx's log-source conditions (aliases otrf, mordor)"),
     ("ecs-linux", "auditd events as the auditd reader renders them (Auditbeat ECS names beside raw auditd names); conditions on event.*"),
 ];
 
-/// A built-in pipeline by name (`none`, `ecs-windows`, `evtx`), or a pySigma pipeline file.
+/// A built-in pipeline by name (`none`, `ecs-windows`, `evtx`, `windows-flat`), or a pySigma pipeline file.
 pub fn load_pipeline(name: &str) -> anyhow::Result<Pipeline> {
     if let Some(result) = builtin(name) {
         return result.map_err(|ds| anyhow::anyhow!(ds.iter().map(|d| d.render(None)).collect::<String>()));

@@ -8,12 +8,17 @@ use crate::model::Pipeline;
 use crate::parse::parse_pipeline;
 
 /// Names of the built-in pipelines, for help texts.
-pub const BUILTIN_NAMES: &[&str] = &["none", "ecs-windows", "evtx", "ecs-linux"];
+pub const BUILTIN_NAMES: &[&str] = &["none", "ecs-windows", "evtx", "windows-flat", "ecs-linux"];
 
 const ECS_WINDOWS: &str = include_str!("../builtin/ecs-windows.yml");
 const ECS_LINUX: &str = include_str!("../builtin/ecs-linux.yml");
 const EVTX: &str = include_str!("../builtin/evtx.yml");
 const NONE: &str = include_str!("../builtin/none.yml");
+const WINDOWS_FLAT: &str = include_str!("../builtin/windows-flat.yml");
+/// The Windows log-source conditions `evtx` and `windows-flat` share, in place of the line
+/// [`INCLUDE_LOGSOURCES`] in each.
+const WINDOWS_LOGSOURCES: &str = include_str!("../builtin/windows-logsources.yml");
+const INCLUDE_LOGSOURCES: &str = "  # include: windows-logsources.yml\n";
 
 /// A built-in pipeline by name, or `None` when there is no such pipeline.
 pub fn builtin(name: &str) -> Option<Result<Pipeline, Vec<Diagnostic>>> {
@@ -22,9 +27,11 @@ pub fn builtin(name: &str) -> Option<Result<Pipeline, Vec<Diagnostic>>> {
         "ecs-windows" | "ecs" => ECS_WINDOWS,
         "evtx" => EVTX,
         "ecs-linux" => ECS_LINUX,
+        "windows-flat" | "otrf" | "mordor" => WINDOWS_FLAT,
         _ => return None,
     };
-    Some(parse_pipeline(Arc::from(format!("<builtin pipeline {name}>").as_str()), text))
+    let text = text.replace(INCLUDE_LOGSOURCES, WINDOWS_LOGSOURCES);
+    Some(parse_pipeline(Arc::from(format!("<builtin pipeline {name}>").as_str()), &text))
 }
 
 #[cfg(test)]
@@ -37,5 +44,21 @@ mod tests {
             let pipeline = builtin(name).unwrap();
             assert!(pipeline.is_ok(), "{name}: {:?}", pipeline.err());
         }
+    }
+
+    /// Both Windows pipelines carry the shared log-source conditions, once, and the same
+    /// number of transformations from them.
+    #[test]
+    fn windows_pipelines_share_the_logsource_conditions() {
+        for text in [EVTX, WINDOWS_FLAT] {
+            assert_eq!(text.matches(INCLUDE_LOGSOURCES).count(), 1);
+        }
+        let shared = WINDOWS_LOGSOURCES.lines().filter(|l| l.starts_with("  - ")).count();
+        assert!(shared >= 40, "{shared}");
+        let evtx = builtin("evtx").unwrap().unwrap();
+        let flat = builtin("windows-flat").unwrap().unwrap();
+        let own = |text: &str| text.lines().filter(|l| l.starts_with("  - ")).count();
+        assert_eq!(evtx.items.len(), shared + own(EVTX));
+        assert_eq!(flat.items.len(), shared + own(WINDOWS_FLAT));
     }
 }

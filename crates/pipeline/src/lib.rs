@@ -2,7 +2,7 @@
 //!
 //! A pipeline is a list of transformations, each optionally restricted to rules of some log
 //! sources. Pipelines are written in pySigma's processing-pipeline YAML format; the built-in
-//! ones (`none`, `ecs-windows`, `evtx`) are YAML files in `builtin/`, read by the same parser
+//! ones (`none`, `ecs-windows`, `evtx`, `windows-flat`) are YAML files in `builtin/`, read by the same parser
 //! a user's pipeline goes through.
 //!
 //! Pipelines never touch the rule files or the IR's structure beyond what a transformation
