@@ -48,9 +48,10 @@ enum Command {
         /// Sigma rule files or directories (default: the built-in pack).
         #[arg(long, short)]
         rules: Vec<PathBuf>,
-        /// Field mapping: a built-in name (none, ecs-windows, evtx, windows-flat) or a pySigma pipeline YAML
+        /// Field mapping: a built-in name (see `vigil list pipelines`) or a pySigma pipeline YAML
         /// file. Default: ecs-windows for the bundled samples; for your files, the inputs'
-        /// format's own (evtx for EVTX files, none for JSON or a mix).
+        /// format's own (evtx for EVTX, ecs-linux for auditd, none for JSON, Zeek, crt.sh or a
+        /// mix).
         #[arg(long, short)]
         pipeline: Option<String>,
         /// Output format (sarif: one SARIF 2.1.0 log written when the run ends).
@@ -68,7 +69,8 @@ enum Command {
         fail_on_detection: bool,
         #[command(flatten)]
         filter: filter::RuleFilter,
-        /// Read every input in this format (json, evtx) instead of the one its content shows.
+        /// Read every input in this format (json, evtx, zeek, crtsh, auditd) instead of the one its
+        /// content shows.
         #[arg(long, value_name = "NAME")]
         format_in: Option<String>,
     },
