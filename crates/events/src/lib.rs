@@ -21,6 +21,7 @@
 
 pub mod auditd;
 pub mod auditd_ecs;
+mod civil;
 pub mod crtsh;
 pub mod decode;
 pub mod evtx;
