@@ -3,6 +3,7 @@
 //! in the shared directory when it is there).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
 
+pub mod emit_harness;
 pub mod generate;
 pub mod sqlite;
 
