@@ -22,8 +22,11 @@ use crate::content;
 use crate::filter::RuleFilter;
 use crate::output::{AlertWriter, Format};
 use crate::pipelines::load_pipeline;
+use crate::progress::{known_total, Progress};
 use crate::rules::{link, load_files, load_text, LoadedRules};
 use crate::runner::{run, ChunkResult, SourceError};
+use crate::timeline::Widths;
+use crate::unread::{unread_warning, FieldUse, Samples, SeenFields};
 
 /// Options of `vigil hunt`.
 pub struct HuntArgs {
@@ -37,6 +40,18 @@ pub struct HuntArgs {
     pub filter: RuleFilter,
     /// `--format-in`: read every input in this format instead of the one its content shows.
     pub format_in: Option<String>,
+    /// How the table is laid out and coloured (from where the alerts go: a terminal or not).
+    pub table: TableStyle,
+    /// Show the progress bar on stderr (it is a terminal, and `--no-progress` was not given).
+    pub progress: bool,
+}
+
+/// The table's layout and colour.
+#[derive(Clone, Copy, Debug)]
+pub struct TableStyle {
+    /// The terminal's width when the alerts go to one.
+    pub width: Option<usize>,
+    pub paint: Paint,
 }
 
 /// Parses `product=windows,service=sysmon`.
@@ -189,7 +204,10 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     let routed = args.logsource.as_deref().map(parse_logsource).transpose()?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
 
-    let mut writer = AlertWriter::new(out, args.format);
+    let mut writer = AlertWriter::styled(out, args.format, Widths::for_terminal(args.table.width), args.table.paint);
+    let mut progress = Progress::new(args.progress, if args.progress { known_total(&inputs, format_in) } else { None });
+    let mut seen = SeenFields::new(program.fields.slot_count());
+    let mut samples = Samples::default();
     let mut correlator = Correlator::new(&program.correlations);
     let mut per_rule: PerRule = BTreeMap::new();
     let (mut events, mut bad, mut alerts) = (0u64, 0u64, 0u64);
@@ -213,18 +231,23 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
 
     let mut sink = |result: ChunkResult| {
         events += result.events;
+        progress.chunk(result.bytes as u64, result.events);
+        seen.union(&result.seen);
+        if !samples.full() {
+            samples.offer(result.chunk.records.iter().map(|span| std::str::from_utf8(result.chunk.record(span)).unwrap_or("")));
+        }
         for b in &result.bad {
             bad += 1;
             if bad_printed < MAX_PRINTED_BAD {
                 bad_printed += 1;
-                let _ = writeln!(err, "skipped event: {}:{}: {}", b.source, b.line, b.message);
+                progress.suspend(|| writeln!(err, "skipped event: {}:{}: {}", b.source, b.line, b.message)).ok();
             }
         }
         for b in &result.bad_values {
             bad_values += 1;
             if bad_values_printed < MAX_PRINTED_BAD {
                 bad_values_printed += 1;
-                let _ = writeln!(err, "bad value: {}:{}: {}", b.source, b.line, b.message);
+                progress.suspend(|| writeln!(err, "bad value: {}:{}: {}", b.source, b.line, b.message)).ok();
             }
         }
         for hit in &result.hits {
@@ -235,7 +258,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
 
                 count_alert(&mut per_rule, &compiled.rule.meta);
                 if write_error.is_none() {
-                    if let Err(e) = writer.detection(&compiled.rule, &result.source, hit.line, event) {
+                    if let Err(e) = writer.detection(&compiled.rule, &result.source, hit.line, event, &hit.matched) {
                         write_error = Some(e);
                     }
                 }
@@ -253,6 +276,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
         write_error.is_none()
     };
     run(&program, routed.as_ref(), &inputs, format_in, threads, &mut sink, &mut source_errors);
+    progress.finish();
     let stopped = write_error.is_some();
     if !stopped {
         correlator.finish(&mut corr_out);
@@ -309,6 +333,28 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     )?;
     if unreadable_rules > 0 {
         writeln!(err, "rule paths: {unreadable_rules} could not be read")?;
+    }
+    // Rules that read only what the events never carry: say so, and which layout they have.
+    let fields_under = |name: &str| {
+        let other = load_pipeline(name).ok()?;
+        let compiled = crate::pipelines::compile(&selection.rules, &other);
+        Some(compiled.program.fields.fields().map(|(_, n)| n.to_string()).collect::<Vec<_>>())
+    };
+    let mut readers = vec![0usize; program.fields.slot_count()];
+    for rule in 0..program.rules.len() {
+        for slot in program.rule_slots(rule as u32) {
+            if let Some(n) = readers.get_mut(slot as usize) {
+                *n += 1;
+            }
+        }
+    }
+    let read: Vec<FieldUse> = program
+        .fields
+        .fields()
+        .map(|(slot, name)| FieldUse { name: name.to_string(), rules: readers.get(slot as usize).copied().unwrap_or(0), seen: seen.contains(slot) })
+        .collect();
+    if let Some(warning) = unread_warning(&read, program.rules.len(), events, &samples, &pipeline.name, fields_under) {
+        writeln!(err, "{} {warning}", paint.bold("warning:"))?;
     }
     if !program.correlations.is_empty() {
         writeln!(

@@ -15,9 +15,12 @@ mod hunt;
 mod list;
 mod output;
 mod pipelines;
+mod progress;
 mod rules;
 mod runner;
 mod sarif;
+mod timeline;
+mod unread;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +76,13 @@ enum Command {
         /// content shows.
         #[arg(long, value_name = "NAME")]
         format_in: Option<String>,
+        /// Write the alerts to FILE instead of stdout (any format; the table is then not cut
+        /// to a terminal's width).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Do not show the progress bar (shown on stderr when stderr is a terminal).
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Load and compile rules and print every diagnostic; exits 1 when a rule is rejected, 2
     /// when a path cannot be read.
@@ -155,7 +165,8 @@ fn man_page(command: Option<&str>, out: &mut impl std::io::Write) -> anyhow::Res
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
-    let paint = color::Paint::choose(cli.color, std::io::IsTerminal::is_terminal(&stdout));
+    let stdout_is_terminal = std::io::IsTerminal::is_terminal(&stdout);
+    let paint = color::Paint::choose(cli.color, stdout_is_terminal);
     let paint_err = color::Paint::choose(cli.color, std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
@@ -163,9 +174,28 @@ fn main() -> ExitCode {
             let args = check::CheckArgs { paths, pipeline, quiet, format, filter };
             check::run(&args, paint, &mut out)
         }
-        Command::Hunt { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter, format_in } => {
-            let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter, format_in };
-            hunt::run_hunt(args, paint_err, &mut out, &mut std::io::stderr())
+        Command::Hunt { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter, format_in, output, no_progress } => {
+            let progress = !no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            match output {
+                None => {
+                    let width = stdout_is_terminal.then(|| console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols))).flatten();
+                    let table = hunt::TableStyle { width, paint };
+                    let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter, format_in, table, progress };
+                    hunt::run_hunt(args, paint_err, &mut out, &mut std::io::stderr())
+                }
+                Some(path) => match std::fs::File::create(&path) {
+                    Ok(file) => {
+                        let table = hunt::TableStyle { width: None, paint: color::Paint::choose(cli.color, false) };
+                        let args = hunt::HuntArgs { paths, rules, pipeline, format, threads, logsource, fail_on_detection, filter, format_in, table, progress };
+                        let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
+                        hunt::run_hunt(args, paint_err, &mut file, &mut std::io::stderr()).and_then(|code| {
+                            std::io::Write::flush(&mut file).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+                            Ok(code)
+                        })
+                    }
+                    Err(e) => Err(anyhow::anyhow!("--output: cannot create {}: {e}", path.display())),
+                },
+            }
         }
         Command::List { what } => list::run(what, &mut out),
         Command::Completions { shell } => {

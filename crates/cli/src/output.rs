@@ -1,9 +1,14 @@
-//! Alerts and their formats: table (for people), NDJSON and CSV (for machines), SARIF 2.1.0
-//! (for CI: one log, closed by [`AlertWriter::finish`] when the run ends).
+//! Alerts and their formats: a timeline table (for people), NDJSON and CSV (for machines),
+//! SARIF 2.1.0 (for CI: one log, closed by [`AlertWriter::finish`] when the run ends).
 //!
-//! Every alert names the rule (id, title, level, author — the Detection Rule License asks
-//! for the author — and ATT&CK ids), where the event came from (file and line/record) and
-//! the event itself; correlation alerts carry their group and measured value instead.
+//! The table and CSV carry the timeline columns (timestamp, host, channel and event ID, from
+//! whichever layout the event has: `timeline.rs`), the level, the rule title and the matched
+//! values (the values the rule's true predicates read); NDJSON carries the same as
+//! `@timestamp`, `host.name`, `event.code` and `matched` beside the rule, the source and the
+//! event. Every machine format names the rule (id, title, level, author — the Detection Rule
+//! License asks for the author — and ATT&CK ids), where the event came from (file and
+//! line/record) and the event itself; correlation alerts carry their group and measured
+//! value instead.
 
 use std::io::{self, Write};
 
@@ -11,7 +16,9 @@ use serde_json::{json, Value};
 use vigil_engine::CorrelationAlert;
 use vigil_ir::{AttackTag, Rule};
 
+use crate::color::Paint;
 use crate::sarif::{self, Location, SarifLog};
+use crate::timeline::{matched_text, ms_time, short_level, Columns, Widths};
 
 /// Output format of `vigil hunt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -51,15 +58,9 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn fit(text: &str, width: usize) -> String {
-    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if clean.chars().count() <= width {
-        format!("{clean:<width$}")
-    } else {
-        let cut: String = clean.chars().take(width.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
-}
+/// The CSV header: the table's columns (channel and event ID apart), then the rule's and the
+/// source's, then the event.
+const CSV_HEADER: &str = "timestamp,host,channel,event_id,level,rule_name,matched,rule_id,techniques,source,line,event";
 
 /// Writes alerts in one format.
 pub struct AlertWriter<W: Write> {
@@ -70,6 +71,10 @@ pub struct AlertWriter<W: Write> {
     rules: std::collections::HashMap<usize, String>,
     /// The SARIF log being built (format `sarif` only).
     sarif: SarifLog,
+    /// Table column widths (from the terminal's width, when output goes to one).
+    widths: Widths,
+    /// Colour of the table's level column.
+    paint: Paint,
 }
 
 /// A rule as a SARIF reporting descriptor.
@@ -93,9 +98,37 @@ fn sarif_rule(rule: &Rule) -> Value {
     descriptor
 }
 
+/// The matched values as a JSON object: field → value, or → array of values when the event
+/// gave several.
+fn matched_json(matched: &[(String, String)]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (field, value) in matched {
+        match out.get_mut(field) {
+            None => {
+                out.insert(field.clone(), Value::String(value.clone()));
+            }
+            Some(Value::Array(values)) => values.push(Value::String(value.clone())),
+            Some(first) => *first = Value::Array(vec![first.take(), Value::String(value.clone())]),
+        }
+    }
+    Value::Object(out)
+}
+
+/// The alert's timeline fields for NDJSON (ECS names, flat): those the event has.
+fn timeline_json(columns: &Columns) -> String {
+    let mut out = String::new();
+    for (key, value) in [("@timestamp", &columns.timestamp), ("host.name", &columns.host), ("event.code", &columns.code)] {
+        if let Some(value) = value {
+            out.push_str(&format!("{}:{},", Value::from(key), Value::from(value.as_str())));
+        }
+    }
+    out
+}
+
 impl<W: Write> AlertWriter<W> {
-    pub fn new(out: W, format: Format) -> AlertWriter<W> {
-        AlertWriter { out, format, header_done: false, rules: std::collections::HashMap::new(), sarif: SarifLog::default() }
+    /// A writer with the table laid out by `widths`, its levels painted by `paint`.
+    pub fn styled(out: W, format: Format, widths: Widths, paint: Paint) -> AlertWriter<W> {
+        AlertWriter { out, format, header_done: false, rules: std::collections::HashMap::new(), sarif: SarifLog::default(), widths, paint }
     }
 
     fn header(&mut self) -> io::Result<()> {
@@ -104,45 +137,70 @@ impl<W: Write> AlertWriter<W> {
         }
         self.header_done = true;
         match self.format {
-            Format::Table => writeln!(self.out, "{:<9} {:<12} {:<58} SOURCE", "LEVEL", "ATT&CK", "RULE"),
-            Format::Csv => writeln!(self.out, "rule_id,rule_name,level,techniques,source,line,event"),
+            Format::Table => writeln!(self.out, "{}", self.widths.header()),
+            Format::Csv => writeln!(self.out, "{CSV_HEADER}"),
             Format::Ndjson | Format::Sarif => Ok(()),
         }
     }
 
-    fn csv_row(&mut self, rule: &Rule, techniques: &str, source: &str, line: u64, detail: &str) -> io::Result<()> {
+    #[allow(clippy::too_many_arguments)] // one CSV row: each argument is a column group
+    fn csv_row(&mut self, columns: &Columns, rule: &Rule, matched: &str, techniques: &str, source: &str, line: u64, detail: &str) -> io::Result<()> {
         let level = rule.meta.level.map(|l| l.as_str()).unwrap_or("-");
         let id = csv_field(rule.meta.id.as_deref().unwrap_or(""));
-        writeln!(self.out, "{id},{},{level},{},{},{line},{}", csv_field(&rule.meta.title), csv_field(techniques), csv_field(source), csv_field(detail))
+        let cell = |v: &Option<String>| csv_field(v.as_deref().unwrap_or(""));
+        writeln!(
+            self.out,
+            "{},{},{},{},{level},{},{},{id},{},{},{line},{}",
+            cell(&columns.timestamp),
+            cell(&columns.host),
+            cell(&columns.channel),
+            cell(&columns.code),
+            csv_field(&rule.meta.title),
+            csv_field(matched),
+            csv_field(techniques),
+            csv_field(source),
+            csv_field(detail)
+        )
     }
 
-    /// One event matched one rule.
-    pub fn detection(&mut self, rule: &Rule, source: &str, line: u64, event: &str) -> io::Result<()> {
+    fn table_row(&mut self, columns: &Columns, rule: &Rule, matched: &str) -> io::Result<()> {
+        let level = rule.meta.level;
+        let paint = self.paint;
+        let event = columns.event_label();
+        let cells =
+            [columns.timestamp.as_deref().unwrap_or("-"), columns.host.as_deref().unwrap_or("-"), &event, short_level(level), &rule.meta.title, matched];
+        let row = self.widths.row(cells, |cell| paint.level(level, cell));
+        writeln!(self.out, "{row}")
+    }
+
+    /// One event matched one rule; `matched` holds the (field, value) pairs that made it match.
+    pub fn detection(&mut self, rule: &Rule, source: &str, line: u64, event: &str, matched: &[(String, String)]) -> io::Result<()> {
         self.header()?;
         let techniques = rule.meta.techniques().collect::<Vec<_>>().join(" ");
-        let level = rule.meta.level.map(|l| l.as_str()).unwrap_or("-");
         match self.format {
-            Format::Table => writeln!(self.out, "{:<9} {} {} {source}:{line}", level, fit(&techniques, 12), fit(&rule.meta.title, 58)),
-            Format::Csv => self.csv_row(rule, &techniques, source, line, event),
+            Format::Table => self.table_row(&Columns::of_text(event), rule, &matched_text(matched)),
+            Format::Csv => self.csv_row(&Columns::of_text(event), rule, &matched_text(matched), &techniques, source, line, event),
             Format::Sarif => {
                 let id = rule.meta.handle();
                 self.sarif.rule(id, || sarif_rule(rule));
                 let message = format!("{} ({source}:{line})", rule.meta.title);
-                self.sarif.result(&mut self.out, id, sarif::level_of(rule.meta.level), message, &Location { path: source, line, column: 0 }, None)
+                let properties = (!matched.is_empty()).then(|| json!({"matched": matched_json(matched)}));
+                self.sarif.result(&mut self.out, id, sarif::level_of(rule.meta.level), message, &Location { path: source, line, column: 0 }, properties)
             }
             Format::Ndjson => {
                 // The event was validated when it was read, so it is embedded as written
                 // (one line: NDJSON records are single lines; other records are compacted).
+                let parsed: Option<Value> = serde_json::from_str(event).ok();
+                let columns = parsed.as_ref().map(Columns::of).unwrap_or_default();
                 let key = rule as *const Rule as usize;
                 let rule_text = self.rules.entry(key).or_insert_with(|| rule_json(rule).to_string());
-                write!(self.out, "{{\"rule\":{rule_text},\"source\":{{\"path\":")?;
+                write!(self.out, "{{{}\"rule\":{rule_text},\"matched\":{},\"source\":{{\"path\":", timeline_json(&columns), matched_json(matched))?;
                 serde_json::to_writer(&mut self.out, source)?;
                 write!(self.out, ",\"line\":{line}}},\"event\":")?;
-                if event.contains('\n') {
-                    let value: Value = serde_json::from_str(event).unwrap_or_else(|_| Value::String(event.to_string()));
-                    write!(self.out, "{value}")?;
-                } else {
-                    self.out.write_all(event.as_bytes())?;
+                match parsed {
+                    Some(value) if event.contains('\n') => write!(self.out, "{value}")?,
+                    Some(_) => self.out.write_all(event.as_bytes())?,
+                    None => serde_json::to_writer(&mut self.out, event)?,
                 }
                 writeln!(self.out, "}}")
             }
@@ -152,20 +210,20 @@ impl<W: Write> AlertWriter<W> {
     /// A correlation fired.
     pub fn correlation(&mut self, rule: &Rule, kind: &str, alert: &CorrelationAlert) -> io::Result<()> {
         self.header()?;
-        let level = rule.meta.level.map(|l| l.as_str()).unwrap_or("-");
         let techniques = rule.meta.techniques().collect::<Vec<_>>().join(" ");
         let group: Vec<String> = alert.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let first = alert.events.first().map(|e| format!("{}:{}", e.source, e.line)).unwrap_or_default();
+        let columns = Columns { timestamp: ms_time(alert.last_ts), channel: Some("correlation".into()), code: Some(kind.to_string()), host: None };
+        let detail = format!("value={} {}", alert.value, group.join(" "));
         match self.format {
-            Format::Table => {
-                writeln!(self.out, "{:<9} {} {} {first} [{kind} {} {}]", level, fit(&techniques, 12), fit(&rule.meta.title, 58), alert.value, group.join(" "))
-            }
+            Format::Table => self.table_row(&columns, rule, &detail),
             Format::Csv => self.csv_row(
+                &columns,
                 rule,
+                &detail,
                 &techniques,
                 alert.events.first().map(|e| &*e.source).unwrap_or(""),
                 alert.events.first().map(|e| e.line).unwrap_or(0),
-                &format!("{kind} value={} {}", alert.value, group.join(" ")),
+                &format!("{kind} {detail}"),
             ),
             Format::Sarif => {
                 let id = rule.meta.handle();
@@ -179,12 +237,15 @@ impl<W: Write> AlertWriter<W> {
             Format::Ndjson => {
                 let events: Vec<Value> = alert.events.iter().map(|e| json!({"path": &*e.source, "line": e.line})).collect();
                 let group: serde_json::Map<String, Value> = alert.group.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-                let out = json!({
+                let mut out = json!({
                     "rule": rule_json(rule),
                     "correlation": {"type": kind, "group": group, "value": alert.value,
                                     "first_ms": alert.first_ts, "last_ms": alert.last_ts, "events": events},
                     "source": {"path": alert.events.first().map(|e| &*e.source), "line": alert.events.first().map(|e| e.line)},
                 });
+                if let Some(ts) = &columns.timestamp {
+                    out["@timestamp"] = json!(ts);
+                }
                 writeln!(self.out, "{out}")
             }
         }

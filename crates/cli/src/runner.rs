@@ -26,6 +26,9 @@ pub struct Hit {
     pub emits: bool,
     pub ts: Option<i64>,
     pub feeds: Vec<Feed>,
+    /// What made an alerting rule match: (field, value) for each value its true predicates
+    /// read (`explain.rs` of the engine); empty for hits that only feed correlations.
+    pub matched: Vec<(String, String)>,
 }
 
 /// The outcome of one chunk; it keeps the chunk so alerts can quote events without copies.
@@ -42,6 +45,8 @@ pub struct ChunkResult {
     /// was evaluated, the value reported.
     pub bad_values: Vec<BadRecord>,
     pub hits: Vec<Hit>,
+    /// The program's fields some event of the chunk carried (see `unread.rs`).
+    pub seen: crate::unread::SeenFields,
 }
 
 impl ChunkResult {
@@ -76,6 +81,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
         bad_values: Vec::new(),
         hits: Vec::new(),
         chunk: Chunk::default(),
+        seen: crate::unread::SeenFields::new(program.fields.slot_count()),
     };
     match chunk.format {
         // auditd, Zeek and crt.sh chunks hold their events rendered as JSON records.
@@ -139,6 +145,7 @@ impl Eval<'_> {
             ecs.fill(&mut self.view);
         }
         result.events += 1;
+        result.seen.mark(self.view.touched());
         self.matched.clear();
         program.matches(&self.view, self.source, &mut self.scratch, &mut self.matched);
         for &r in &self.matched {
@@ -154,7 +161,14 @@ impl Eval<'_> {
                     None
                 })
             };
-            result.hits.push(Hit { rule: r, record: index, line, emits, ts, feeds });
+            let matched = if emits {
+                let names = self.trie;
+                let name = |slot| if slot == vigil_engine::KEYWORD_SLOT { "keywords".to_string() } else { names.name(slot).to_string() };
+                program.matched_values(r, &self.view).into_iter().map(|m| (name(m.slot), m.text)).collect()
+            } else {
+                Vec::new()
+            };
+            result.hits.push(Hit { rule: r, record: index, line, emits, ts, feeds, matched });
         }
     }
 }

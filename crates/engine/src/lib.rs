@@ -14,11 +14,13 @@
 //! - [`selectivity`]: which needle groups each rule's index requirement keeps, ranked
 //!   across the whole rule set;
 //! - [`program`]: compilation and stateless evaluation;
+//! - [`explain`]: what made a rule match an event (the values its true predicates read);
 //! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory.
 //!
 //! The engine never panics on event data and touches no files.
 
 pub mod correlate;
+pub mod explain;
 pub use vigil_view::fields;
 pub mod matcher;
 pub mod number;

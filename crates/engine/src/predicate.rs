@@ -60,12 +60,21 @@ impl CompiledPredicate {
     /// Evaluates the predicate. Array fields hold when any element does; a missing field
     /// fails every test but `Null` and `Exists(false)`.
     pub fn eval(&self, view: &EventView) -> bool {
-        let mut values = view.values(self.slot);
         match &self.check {
-            Check::Str(set) => values.any(|v| scalar(&v) && set.matches(v.text, v.lower)),
-            Check::Regex(res) => values.any(|v| scalar(&v) && res.iter().any(|r| r.is_match(v.text))),
-            Check::Cidr(nets) => values.any(|v| v.text.trim().parse::<IpAddr>().is_ok_and(|ip| nets.iter().any(|n| n.contains(ip)))),
-            Check::Num { op, value } => values.any(|v| {
+            Check::Exists(wanted) => view.has(self.slot) == *wanted,
+            Check::Null => view.values(self.slot).all(|v| v.kind == Kind::Null),
+            _ => view.values(self.slot).any(|v| self.holds_for(view, &v)),
+        }
+    }
+
+    /// True when the predicate holds on `v`, one value of its slot (the tests on presence,
+    /// `Exists` and `Null`, are about the whole slot and hold on no single value).
+    pub fn holds_for(&self, view: &EventView, v: &Value) -> bool {
+        match &self.check {
+            Check::Str(set) => scalar(v) && set.matches(v.text, v.lower),
+            Check::Regex(res) => scalar(v) && res.iter().any(|r| r.is_match(v.text)),
+            Check::Cidr(nets) => v.text.trim().parse::<IpAddr>().is_ok_and(|ip| nets.iter().any(|n| n.contains(ip))),
+            Check::Num { op, value } => {
                 matches!(v.kind, Kind::Num | Kind::Str)
                     && number::parse(v.text).is_some_and(|x| match op {
                         NumOp::Lt => x < *value,
@@ -74,11 +83,10 @@ impl CompiledPredicate {
                         NumOp::Gte => x >= *value,
                         NumOp::Eq => x == *value,
                     })
-            }),
-            Check::Exists(wanted) => view.has(self.slot) == *wanted,
-            Check::Null => values.all(|v| v.kind == Kind::Null),
-            Check::FieldRef { other, op, case } => values.any(|a| scalar(&a) && view.values(*other).any(|b| scalar(&b) && compare_fields(*op, *case, &a, &b))),
-            Check::Time { part, values: wanted } => values.any(|v| time_part(v.text, *part).is_some_and(|got| wanted.contains(&got))),
+            }
+            Check::Exists(_) | Check::Null => false,
+            Check::FieldRef { other, op, case } => scalar(v) && view.values(*other).any(|b| scalar(&b) && compare_fields(*op, *case, v, &b)),
+            Check::Time { part, values: wanted } => time_part(v.text, *part).is_some_and(|got| wanted.contains(&got)),
         }
     }
 }

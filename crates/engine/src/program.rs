@@ -37,7 +37,7 @@ pub struct CompiledRule {
 pub struct Program {
     pub fields: FieldTrie,
     pub rules: Vec<CompiledRule>,
-    predicates: Vec<CompiledPredicate>,
+    pub(crate) predicates: Vec<CompiledPredicate>,
     prefilter: Prefilter,
     pub correlations: CorrelationPlan,
     /// Slots of the timestamp fields, in preference order.

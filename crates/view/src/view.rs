@@ -145,6 +145,12 @@ impl EventView {
         Values { view: self, next: self.heads.get(slot as usize).copied().unwrap_or(NONE), list: [].iter() }
     }
 
+    /// The field slots holding at least one value, in the order they were first filled (the
+    /// keyword slot is not among them): what the event carried of the fields read.
+    pub fn touched(&self) -> &[Slot] {
+        &self.touched
+    }
+
     /// The first value of `slot`.
     pub fn first(&self, slot: Slot) -> Option<Value<'_>> {
         self.values(slot).next()
