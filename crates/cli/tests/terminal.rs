@@ -204,3 +204,63 @@ fn hunt_stops_at_the_first_broken_pipe_on_one_thread() {
 fn hunt_stops_at_the_first_broken_pipe_on_many_threads() {
     stops_at_a_broken_pipe("4");
 }
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn the_progress_bar_is_drawn_on_a_terminal_stderr_only_and_never_on_stdout() {
+    let dir = scratch("progress");
+    let bin = env!("CARGO_BIN_EXE_vigil");
+    let file = dir.join("alerts.csv");
+    // stderr on the terminal, stdout to a file: the bar (bytes of the known total, events,
+    // rates, ETA) is drawn on the terminal, and the file holds only alerts.
+    let shown = under_pty(&format!("{bin} hunt --format csv > {}", file.display()), false);
+    assert!(shown.contains("ETA") && shown.contains("KiB") && shown.contains(" events ("), "{shown:?}");
+    assert!(shown.contains("by level:"), "the summary follows: {shown:?}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.starts_with("timestamp,host,") && !written.contains("ETA") && !written.contains(ESC), "{written}");
+    assert_eq!(written.lines().filter(|l| l.starts_with("2026-")).count(), 72, "72 alerts (rows start with their timestamp)");
+    // Input of unknown size (stdin): bytes read, events and rates, no ETA.
+    let sample = root().join("content/samples/windows_cert_develop.ndjson");
+    let shown = under_pty(&format!("{bin} hunt - --format csv < {} > {}", sample.display(), file.display()), false);
+    assert!(shown.contains(" read (") && shown.contains(" events (") && !shown.contains("ETA"), "{shown:?}");
+    // --no-progress: none.
+    let shown = under_pty(&format!("{bin} hunt --format csv --no-progress > {}", file.display()), false);
+    assert!(shown.contains("by level:") && !shown.contains("ETA") && !shown.contains(" events ("), "{shown:?}");
+    // stderr not a terminal: none, and no escape sequence at all.
+    let piped = vigil().args(["hunt", "--format", "csv"]).output().unwrap();
+    let stderr = String::from_utf8(piped.stderr).unwrap();
+    assert!(stderr.contains("by level:") && !stderr.contains("ETA") && !stderr.contains('\u{1b}'), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The table's rows (they start with a timestamp) as the terminal showed them, without
+/// escape sequences and carriage returns.
+fn table_rows(shown: &str) -> Vec<String> {
+    strip(shown).lines().map(|l| l.trim_end_matches('\r').to_string()).filter(|l| l.starts_with("20") && l.contains('T')).collect()
+}
+
+#[test]
+fn the_table_follows_the_terminal_width_and_colours_levels_on_a_terminal() {
+    let bin = env!("CARGO_BIN_EXE_vigil");
+    for cols in [80, 132] {
+        let shown = under_pty(&format!("stty cols {cols} rows 50; {bin} hunt --no-progress"), false);
+        let rows = table_rows(&shown);
+        assert_eq!(rows.len(), 72, "{shown:?}");
+        assert!(rows.iter().all(|r| r.chars().count() <= cols), "wider than {cols}: {rows:#?}");
+        assert!(rows.iter().any(|r| r.chars().count() == cols && r.ends_with('…')), "long rows are cut at the width: {rows:#?}");
+        // The level cell is coloured: a high row carries the level's colour.
+        let raw_high = shown.lines().find(|l| l.contains("high ") && l.starts_with("20")).unwrap();
+        assert!(raw_high.contains(ESC), "{raw_high:?}");
+    }
+    // NO_COLOR: the same rows, no colour.
+    let shown = under_pty(&format!("stty cols 100 rows 50; {bin} hunt --no-progress"), true);
+    assert_eq!(table_rows(&shown).len(), 72);
+    assert!(!has_colour(&shown), "{shown:?}");
+    // Piped: nothing cut (the full matched values are there), no colour.
+    let piped = String::from_utf8(vigil().args(["hunt", "--no-progress"]).output().unwrap().stdout).unwrap();
+    assert!(!piped.contains('…') && !piped.contains(ESC));
+    assert!(piped.lines().skip(1).any(|l| l.chars().count() > 200), "long rows are whole");
+}
