@@ -18,7 +18,7 @@ use vigil_ir::{AttackTag, Rule};
 
 use crate::color::Paint;
 use crate::sarif::{self, Location, SarifLog};
-use crate::timeline::{matched_text, ms_time, short_level, Columns, Widths};
+use crate::timeline::{matched_text, ms_time, short_level, ColumnReader, Columns, Widths};
 
 /// Output format of `vigil hunt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -75,6 +75,7 @@ pub struct AlertWriter<W: Write> {
     widths: Widths,
     /// Colour of the table's level column.
     paint: Paint,
+    columns: ColumnReader,
 }
 
 /// A rule as a SARIF reporting descriptor.
@@ -128,7 +129,16 @@ fn timeline_json(columns: &Columns) -> String {
 impl<W: Write> AlertWriter<W> {
     /// A writer with the table laid out by `widths`, its levels painted by `paint`.
     pub fn styled(out: W, format: Format, widths: Widths, paint: Paint) -> AlertWriter<W> {
-        AlertWriter { out, format, header_done: false, rules: std::collections::HashMap::new(), sarif: SarifLog::default(), widths, paint }
+        AlertWriter {
+            out,
+            format,
+            header_done: false,
+            rules: std::collections::HashMap::new(),
+            sarif: SarifLog::default(),
+            widths,
+            paint,
+            columns: ColumnReader::default(),
+        }
     }
 
     fn header(&mut self) -> io::Result<()> {
@@ -178,8 +188,14 @@ impl<W: Write> AlertWriter<W> {
         self.header()?;
         let techniques = rule.meta.techniques().collect::<Vec<_>>().join(" ");
         match self.format {
-            Format::Table => self.table_row(&Columns::of_text(event), rule, &matched_text(matched)),
-            Format::Csv => self.csv_row(&Columns::of_text(event), rule, &matched_text(matched), &techniques, source, line, event),
+            Format::Table => {
+                let columns = self.columns.read(event);
+                self.table_row(&columns, rule, &matched_text(matched))
+            }
+            Format::Csv => {
+                let columns = self.columns.read(event);
+                self.csv_row(&columns, rule, &matched_text(matched), &techniques, source, line, event)
+            }
             Format::Sarif => {
                 let id = rule.meta.handle();
                 self.sarif.rule(id, || sarif_rule(rule));
@@ -190,17 +206,17 @@ impl<W: Write> AlertWriter<W> {
             Format::Ndjson => {
                 // The event was validated when it was read, so it is embedded as written
                 // (one line: NDJSON records are single lines; other records are compacted).
-                let parsed: Option<Value> = serde_json::from_str(event).ok();
-                let columns = parsed.as_ref().map(Columns::of).unwrap_or_default();
+                let columns = self.columns.read(event);
                 let key = rule as *const Rule as usize;
                 let rule_text = self.rules.entry(key).or_insert_with(|| rule_json(rule).to_string());
                 write!(self.out, "{{{}\"rule\":{rule_text},\"matched\":{},\"source\":{{\"path\":", timeline_json(&columns), matched_json(matched))?;
                 serde_json::to_writer(&mut self.out, source)?;
                 write!(self.out, ",\"line\":{line}}},\"event\":")?;
-                match parsed {
-                    Some(value) if event.contains('\n') => write!(self.out, "{value}")?,
-                    Some(_) => self.out.write_all(event.as_bytes())?,
-                    None => serde_json::to_writer(&mut self.out, event)?,
+                if event.contains('\n') {
+                    let value: Value = serde_json::from_str(event).unwrap_or_else(|_| Value::String(event.to_string()));
+                    write!(self.out, "{value}")?;
+                } else {
+                    self.out.write_all(event.as_bytes())?;
                 }
                 writeln!(self.out, "}}")
             }

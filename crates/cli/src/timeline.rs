@@ -8,7 +8,7 @@
 //! objects or dotted keys (`{"host.name": …}`), as the readers do. Timestamps that parse are
 //! written in one form (RFC 3339, UTC, milliseconds); others as they were.
 
-use serde_json::Value;
+use vigil_engine::{EventView, FieldTrie, Kind, Slot};
 
 /// Where each column is looked for, first found wins.
 const TIMESTAMP: &[&str] = &["@timestamp", "Event.System.TimeCreated.#attributes.SystemTime", "TimeCreated", "EventTime", "UtcTime", "timestamp", "ts"];
@@ -26,17 +26,6 @@ pub struct Columns {
 }
 
 impl Columns {
-    /// The columns of an event given as JSON text (an event that is not JSON has none).
-    pub fn of_text(event: &str) -> Columns {
-        serde_json::from_str::<Value>(event).map(|v| Columns::of(&v)).unwrap_or_default()
-    }
-
-    /// The columns of a parsed event.
-    pub fn of(event: &Value) -> Columns {
-        let first = |paths: &[&str]| paths.iter().find_map(|p| get(event, p).and_then(scalar_text));
-        Columns { timestamp: first(TIMESTAMP).map(|t| normal_time(&t)), host: first(HOST), channel: first(CHANNEL), code: first(CODE) }
-    }
-
     /// Channel and event ID in one short column: `Sysmon 1`, `Security 4688`, `zeek.ssl`.
     pub fn event_label(&self) -> String {
         let channel = self.channel.as_deref().map(short_channel);
@@ -49,29 +38,44 @@ impl Columns {
     }
 }
 
-/// The value at `path` (segments by dots; a key may itself hold dots).
-fn get<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    let map = value.as_object()?;
-    if let Some(v) = map.get(path) {
-        return Some(v);
-    }
-    let mut split = path.char_indices().filter(|(_, c)| *c == '.');
-    split.find_map(|(i, _)| {
-        let (head, rest) = (path.get(..i)?, path.get(i + 1..)?);
-        get(map.get(head)?, rest)
-    })
+/// Reads the columns of events with vigil's own JSON scanner along a trie of the paths
+/// above: nothing else of the event is decoded (alerts can be many: a fifth of the events
+/// with broad rule sets).
+pub struct ColumnReader {
+    trie: FieldTrie,
+    view: EventView,
+    /// The slots of each column's paths, in order of preference.
+    columns: [Vec<Slot>; 4],
 }
 
-/// A scalar as text; an EVTX element with attributes (`{"#text": "4688", "#attributes": …}`)
-/// by its text; the first element of an array.
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(map) => map.get("#text").and_then(scalar_text),
-        Value::Array(items) => items.first().and_then(scalar_text),
-        _ => None,
+impl Default for ColumnReader {
+    fn default() -> Self {
+        let mut trie = FieldTrie::default();
+        let mut slots = |paths: &[&str]| -> Vec<Slot> {
+            // An EVTX element with attributes holds its value under `#text`.
+            paths.iter().flat_map(|p| [trie.slot(p), trie.slot(&format!("{p}.#text"))]).collect()
+        };
+        let columns = [slots(TIMESTAMP), slots(HOST), slots(CHANNEL), slots(CODE)];
+        let view = EventView::new(trie.slot_count());
+        ColumnReader { trie, view, columns }
+    }
+}
+
+impl ColumnReader {
+    /// The columns of an event given as JSON text (an event that is not JSON has none).
+    pub fn read(&mut self, event: &str) -> Columns {
+        self.view.clear();
+        if vigil_events::extract(event.as_bytes(), &self.trie, &mut self.view).is_err() {
+            return Columns::default();
+        }
+        let view = &self.view;
+        let first = |slots: &[Slot]| {
+            slots.iter().find_map(|&slot| {
+                view.values(slot).find(|v| matches!(v.kind, Kind::Str | Kind::Num | Kind::Bool) && !v.text.is_empty()).map(|v| v.text.to_string())
+            })
+        };
+        let [time, host, channel, code] = &self.columns;
+        Columns { timestamp: first(time).map(|t| normal_time(&t)), host: first(host), channel: first(channel), code: first(code) }
     }
 }
 
@@ -190,24 +194,24 @@ mod tests {
 
     #[test]
     fn columns_come_from_each_layout() {
-        let ecs = Columns::of_text(
+        let mut reader = ColumnReader::default();
+        let ecs = reader.read(
             r#"{"@timestamp":"2026-11-20T09:12:03.114Z","event":{"code":"1"},"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational"},"host":{"name":"WKS-1"}}"#,
         );
         assert_eq!(ecs.timestamp.as_deref(), Some("2026-11-20T09:12:03.114Z"));
         assert_eq!((ecs.host.as_deref(), ecs.event_label().as_str()), (Some("WKS-1"), "Sysmon 1"));
-        let evtx = Columns::of_text(
+        let evtx = reader.read(
             r##"{"Event":{"System":{"EventID":{"#text":4688,"#attributes":{"Qualifiers":0}},"Channel":"Security","Computer":"DC01","TimeCreated":{"#attributes":{"SystemTime":"2019-05-14T03:48:12.345678Z"}}}}}"##,
         );
         assert_eq!(evtx.timestamp.as_deref(), Some("2019-05-14T03:48:12.345Z"));
         assert_eq!((evtx.host.as_deref(), evtx.event_label().as_str()), (Some("DC01"), "Security 4688"));
-        let flat = Columns::of_text(
-            r#"{"EventID":10,"Channel":"Microsoft-Windows-Sysmon/Operational","Hostname":"WORKSTATION5","@timestamp":"2020-05-02T03:00:00.000Z"}"#,
-        );
+        let flat =
+            reader.read(r#"{"EventID":10,"Channel":"Microsoft-Windows-Sysmon/Operational","Hostname":"WORKSTATION5","@timestamp":"2020-05-02T03:00:00.000Z"}"#);
         assert_eq!((flat.host.as_deref(), flat.event_label().as_str()), (Some("WORKSTATION5"), "Sysmon 10"));
-        let dotted = Columns::of_text(r#"{"host.name":"h","event.code":"4624","ts":1600000000.5}"#);
+        let dotted = reader.read(r#"{"host.name":"h","event.code":"4624","ts":1600000000.5}"#);
         assert_eq!((dotted.host.as_deref(), dotted.code.as_deref()), (Some("h"), Some("4624")));
         assert_eq!(dotted.timestamp.as_deref(), Some("2020-09-13T12:26:40.500Z"));
-        assert_eq!(Columns::of_text("not json"), Columns::default());
+        assert_eq!(reader.read("not json"), Columns::default());
     }
 
     #[test]
