@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
-use vigil_engine::{EventView, Feed, FieldTrie, Program, Scratch};
+use vigil_engine::{EventView, Feed, Program, Scratch};
+use vigil_events::label::Labeller;
 use vigil_events::winlog::EcsNames;
 use vigil_events::{read_source_as, BadRecord, Chunk, Format, Input, Limits, RecordSpan};
 use vigil_ir::LogSource;
@@ -64,9 +65,34 @@ pub fn natural_pipeline(inputs: &[Input], format: Option<Format>) -> &'static st
     }
 }
 
-/// Evaluates one chunk.
-pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNames>, mut chunk: Chunk) -> ChunkResult {
-    let mut eval = Eval { program, source, trie: &program.fields, ecs: None, view: program.new_view(), scratch: Scratch::default(), matched: Vec::new() };
+/// How records are extracted and labelled: for JSON records (the program's fields and the
+/// label fields) and for EVTX records (also the EVTX fields ECS names come from).
+pub struct Extraction {
+    json: Labeller,
+    evtx: Labeller,
+    ecs: Option<EcsNames>,
+}
+
+impl Extraction {
+    pub fn new(program: &Program) -> Extraction {
+        let ecs = EcsNames::new(&program.fields);
+        let evtx = Labeller::new(ecs.as_ref().map_or(&program.fields, |e| e.trie()));
+        Extraction { json: Labeller::new(&program.fields), evtx, ecs }
+    }
+}
+
+/// Evaluates one chunk. Each record is routed by its own source label, unless `source` (the
+/// user's `--logsource`) is given.
+pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extraction, mut chunk: Chunk) -> ChunkResult {
+    let mut eval = Eval {
+        program,
+        source,
+        labeller: &extraction.json,
+        ecs: None,
+        view: EventView::new(extraction.evtx.trie().slot_count().max(extraction.json.trie().slot_count())),
+        scratch: Scratch::default(),
+        matched: Vec::new(),
+    };
     let bytes = chunk.data.len();
     let mut result = ChunkResult {
         source: chunk.source.clone(),
@@ -87,10 +113,8 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
         }
         Format::Evtx => {
             // EVTX records are also served under ECS names when the program reads some.
-            if let Some(ecs) = ecs {
-                eval.trie = ecs.trie();
-                eval.ecs = Some(ecs);
-            }
+            eval.labeller = &extraction.evtx;
+            eval.ecs = extraction.ecs.as_ref();
             // Only the records that matched are kept, as JSON, for the alerts.
             let mut kept = Chunk { source: chunk.source.clone(), ..Chunk::default() };
             vigil_events::evtx::records(&mut chunk, &mut |record| match record {
@@ -116,9 +140,9 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
 struct Eval<'p> {
     program: &'p Program,
     source: Option<&'p LogSource>,
-    /// The trie records are extracted with: the program's, or with the EVTX fields ECS
-    /// names come from.
-    trie: &'p FieldTrie,
+    /// The trie records are extracted with (the program's fields, the label fields, and for
+    /// EVTX the fields ECS names come from), and the records' labels.
+    labeller: &'p Labeller,
     ecs: Option<&'p EcsNames>,
     view: EventView,
     scratch: Scratch,
@@ -131,7 +155,7 @@ impl Eval<'_> {
     fn record(&mut self, record: &[u8], index: u32, line: u64, result: &mut ChunkResult) {
         let program = self.program;
         self.view.clear();
-        if let Err(e) = vigil_events::extract(record, self.trie, &mut self.view) {
+        if let Err(e) = vigil_events::extract(record, self.labeller.trie(), &mut self.view) {
             result.bad.push(BadRecord { source: result.source.clone(), line: line + e.line.saturating_sub(1) as u64, message: e.to_string() });
             return;
         }
@@ -140,7 +164,8 @@ impl Eval<'_> {
         }
         result.events += 1;
         self.matched.clear();
-        program.matches(&self.view, self.source, &mut self.scratch, &mut self.matched);
+        let label = if self.source.is_none() { self.labeller.label(&self.view) } else { None };
+        program.matches_labelled(&self.view, self.source, label.as_ref(), &mut self.scratch, &mut self.matched);
         for &r in &self.matched {
             let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
             let mut feeds = Vec::new();
@@ -215,13 +240,13 @@ pub fn run(
     errors: &mut Vec<SourceError>,
 ) {
     let describe = |input: &Input| input.display_name();
-    let ecs = EcsNames::new(&program.fields);
-    let ecs = ecs.as_ref();
+    let extraction = Extraction::new(program);
+    let extraction = &extraction;
     if threads <= 1 {
         let mut going = true;
         for input in inputs {
             let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
-                going = sink(process(program, source, ecs, chunk));
+                going = sink(process(program, source, extraction, chunk));
                 going
             });
             if let Err(e) = r {
@@ -264,7 +289,7 @@ pub fn run(
                     Err(_) => return,
                 };
                 let Ok((seq, chunk)) = next else { return };
-                if tx.send((seq, process(program, source, ecs, chunk))).is_err() {
+                if tx.send((seq, process(program, source, extraction, chunk))).is_err() {
                     return;
                 }
             });
