@@ -105,7 +105,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
     };
     match chunk.format {
         // auditd, Zeek and crt.sh chunks hold their events rendered as JSON records.
-        Format::Json | Format::Zeek | Format::CrtSh | Format::Auditd => {
+        Format::Json | Format::Zeek | Format::CrtSh | Format::Auditd | Format::Cef => {
             for (index, span) in chunk.records.iter().enumerate() {
                 eval.record(chunk.record(span), index as u32, span.line, &mut result);
             }

@@ -8,7 +8,10 @@
 //! - `event.module: auditd` (the auditd reader, Auditbeat): product `linux`, service `auditd`,
 //!   `process_creation` for process starts (`event.category: process`, `event.type: start`);
 //! - `event.module: zeek` (the Zeek reader): product `zeek`, the service from
-//!   `event.dataset` (`zeek.ssl` → `ssl`).
+//!   `event.dataset` (`zeek.ssl` → `ssl`);
+//! - `event.module: cef` (the CEF reader): category `proxy` when the record has a URL
+//!   (`url.original`, CEF `request`); otherwise nothing is known (CEF names no product in
+//!   Sigma's terms).
 //!
 //! Anything else has no label and is evaluated against every rule, as before routing.
 //! [`Labeller::new`] extends a program's trie with the fields labels are read from; a
@@ -20,8 +23,40 @@ use crate::windows_sources::windows_label;
 
 /// Zeek logs Sigma names as services (`product: zeek`); another log has no service label.
 const ZEEK_SERVICES: &[&str] = &[
-    "conn", "dce_rpc", "dhcp", "dnp3", "dns", "dpd", "files", "ftp", "http", "intel", "irc", "kerberos", "modbus", "mysql", "notice", "ntlm", "ntp", "pe",
-    "radius", "rdp", "rfb", "sip", "smb_files", "smb_mapping", "smtp", "snmp", "socks", "software", "ssh", "ssl", "syslog", "tunnel", "weird", "x509",
+    "conn",
+    "dce_rpc",
+    "dhcp",
+    "dnp3",
+    "dns",
+    "dpd",
+    "files",
+    "ftp",
+    "http",
+    "intel",
+    "irc",
+    "kerberos",
+    "modbus",
+    "mysql",
+    "notice",
+    "ntlm",
+    "ntp",
+    "pe",
+    "radius",
+    "rdp",
+    "rfb",
+    "sip",
+    "smb_files",
+    "smb_mapping",
+    "smtp",
+    "snmp",
+    "socks",
+    "software",
+    "ssh",
+    "ssl",
+    "syslog",
+    "tunnel",
+    "weird",
+    "x509",
 ];
 
 /// The fields labels are read from, and the trie to extract records with.
@@ -37,6 +72,7 @@ pub struct Labeller {
     dataset: Slot,
     category: Slot,
     kind: Slot,
+    url: Slot,
 }
 
 impl Labeller {
@@ -53,6 +89,7 @@ impl Labeller {
             dataset: trie.slot("event.dataset"),
             category: trie.slot("event.category"),
             kind: trie.slot("event.type"),
+            url: trie.slot("url.original"),
             trie,
         }
     }
@@ -85,6 +122,7 @@ impl Labeller {
                 let service = ZEEK_SERVICES.iter().copied().find(|s| s.eq_ignore_ascii_case(log));
                 Some(SourceLabel { product: Some("zeek"), service, categories: &[] })
             }
+            m if m.eq_ignore_ascii_case("cef") => first(self.url).map(|_| SourceLabel { product: None, service: None, categories: &["proxy"] }),
             _ => None,
         }
     }
@@ -119,6 +157,9 @@ mod tests {
         // A Windows channel without an event ID, or an unknown module: no label.
         assert_eq!(label_of(r#"{"Channel":"Security"}"#), None);
         assert_eq!(label_of(r#"{"event":{"module":"crtsh"}}"#), None);
+        let proxy = label_of(r#"{"event":{"module":"cef"},"url":{"original":"http://x/"}}"#);
+        assert_eq!(proxy.map(|l| (l.product, l.categories)), Some((None, &["proxy"][..])));
+        assert_eq!(label_of(r#"{"event":{"module":"cef"},"source":{"ip":"1.2.3.4"}}"#), None);
         assert_eq!(label_of(r#"{"process":{"name":"x"}}"#), None);
     }
 }

@@ -15,6 +15,7 @@
 //! - [`zeek`], [`zeek_read`], [`zeek_join`], [`zeek_ecs`]: Zeek logs (TSV and JSON) parsed,
 //!   ssl joined to x509, rendered under ECS and Zeek names;
 //! - [`crtsh`]: crt.sh Certificate Transparency JSON with ECS x509 fields.
+//! - [`cef`], [`cef_read`]: CEF lines (bare or after a syslog header) with ECS names;
 //! - [`auditd`]: Linux audit logs, records grouped into events; [`auditd_ecs`]: an event
 //!   rendered as JSON under ECS (Auditbeat) and raw auditd names.
 //!
@@ -24,6 +25,8 @@
 
 pub mod auditd;
 pub mod auditd_ecs;
+pub mod cef;
+pub mod cef_read;
 mod civil;
 pub mod crtsh;
 pub mod decode;
