@@ -49,9 +49,9 @@ enum Command {
         #[arg(long, short)]
         rules: Vec<PathBuf>,
         /// Field mapping: a built-in name (see `vigil list pipelines`) or a pySigma pipeline YAML
-        /// file. Default: ecs-windows for the bundled samples; for your files, the inputs'
-        /// format's own (evtx for EVTX, ecs-linux for auditd, none for JSON, Zeek, crt.sh or a
-        /// mix).
+        /// file, for every input. Default: ecs-windows for the bundled samples; for your files,
+        /// each file's format's own (evtx for EVTX, ecs-linux for auditd, none for JSON, Zeek,
+        /// crt.sh, CEF), so a mixed folder runs each file with its own.
         #[arg(long, short)]
         pipeline: Option<String>,
         /// Output format (sarif: one SARIF 2.1.0 log written when the run ends).

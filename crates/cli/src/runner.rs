@@ -32,6 +32,8 @@ pub struct Hit {
 /// The outcome of one chunk; it keeps the chunk so alerts can quote events without copies.
 pub struct ChunkResult {
     pub source: Arc<str>,
+    /// The program (of the run's [`Plan`]) the chunk was evaluated with; hits index its rules.
+    pub program: usize,
     /// JSON records the hits refer to: the chunk as read (JSON input) or the rendered
     /// records that matched (EVTX).
     pub chunk: Chunk,
@@ -54,14 +56,24 @@ impl ChunkResult {
     }
 }
 
-/// The built-in pipeline for inputs read in `format` (or each in the format its content
-/// shows): the formats' natural one when they agree (EVTX: `evtx`), else `none`. Stdin and
-/// FIFOs are not looked at beforehand; they count as JSON here.
-pub fn natural_pipeline(inputs: &[Input], format: Option<Format>) -> &'static str {
-    let mut formats = inputs.iter().map(|input| format.unwrap_or_else(|| vigil_events::sniff_format(input).ok().flatten().unwrap_or_default()));
-    match formats.next() {
-        Some(first) if formats.all(|f| f == first) => first.natural_pipeline(),
-        _ => "none",
+/// The built-in pipeline each input is read with when the user names none: the natural one
+/// of the format it is read in (`format`, or the one its content shows: EVTX → `evtx`,
+/// auditd → `ecs-linux`, JSON → `none`). Stdin and FIFOs are not looked at beforehand; they
+/// count as JSON here.
+pub fn natural_pipelines(inputs: &[Input], format: Option<Format>) -> Vec<&'static str> {
+    inputs.iter().map(|input| format.unwrap_or_else(|| vigil_events::sniff_format(input).ok().flatten().unwrap_or_default()).natural_pipeline()).collect()
+}
+
+/// The programs a run evaluates (one per pipeline), and which one each input's records go to.
+pub struct Plan<'p> {
+    pub programs: Vec<&'p Program>,
+    /// Per input (in input order), the index of its program.
+    pub per_input: Vec<usize>,
+}
+
+impl Plan<'_> {
+    fn program_of(&self, input: usize) -> usize {
+        self.per_input.get(input).copied().unwrap_or(0)
     }
 }
 
@@ -96,6 +108,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
     let bytes = chunk.data.len();
     let mut result = ChunkResult {
         source: chunk.source.clone(),
+        program: 0,
         bytes,
         events: 0,
         bad: std::mem::take(&mut chunk.errors),
@@ -227,11 +240,12 @@ pub struct SourceError {
     pub message: String,
 }
 
-/// Runs `program` over `inputs` with `threads` workers, calling `sink` with every chunk's
-/// result in input order, until `sink` returns false (then the run stops reading and returns).
-/// Each input is read in `format`, or the format its content shows.
+/// Runs the plan's programs over `inputs` (each input with its own program) with `threads`
+/// workers, calling `sink` with every chunk's result in input order, until `sink` returns
+/// false (then the run stops reading and returns). Each input is read in `format`, or the
+/// format its content shows.
 pub fn run(
-    program: &Program,
+    plan: &Plan<'_>,
     source: Option<&LogSource>,
     inputs: &[Input],
     format: Option<Format>,
@@ -240,13 +254,19 @@ pub fn run(
     errors: &mut Vec<SourceError>,
 ) {
     let describe = |input: &Input| input.display_name();
-    let extraction = Extraction::new(program);
-    let extraction = &extraction;
+    let extractions: Vec<Extraction> = plan.programs.iter().map(|p| Extraction::new(p)).collect();
+    let evaluate = |which: usize, chunk: Chunk| -> Option<ChunkResult> {
+        let (program, extraction) = (plan.programs.get(which)?, extractions.get(which)?);
+        let mut result = process(program, source, extraction, chunk);
+        result.program = which;
+        Some(result)
+    };
     if threads <= 1 {
         let mut going = true;
-        for input in inputs {
+        for (i, input) in inputs.iter().enumerate() {
+            let which = plan.program_of(i);
             let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
-                going = sink(process(program, source, extraction, chunk));
+                going = evaluate(which, chunk).is_some_and(&mut *sink);
                 going
             });
             if let Err(e) = r {
@@ -258,19 +278,21 @@ pub fn run(
         }
         return;
     }
-    let (chunk_tx, chunk_rx) = sync_channel::<(u64, Chunk)>(threads * 2);
-    let (result_tx, result_rx) = sync_channel::<(u64, ChunkResult)>(threads * 2);
-    let chunk_rx: Arc<Mutex<Receiver<(u64, Chunk)>>> = Arc::new(Mutex::new(chunk_rx));
+    let (chunk_tx, chunk_rx) = sync_channel::<(u64, usize, Chunk)>(threads * 2);
+    let (result_tx, result_rx) = sync_channel::<(u64, Option<ChunkResult>)>(threads * 2);
+    let chunk_rx: Arc<Mutex<Receiver<(u64, usize, Chunk)>>> = Arc::new(Mutex::new(chunk_rx));
     let budget = Budget::default();
     std::thread::scope(|scope| {
         let budget = &budget;
+        let evaluate = &evaluate;
         let reader = scope.spawn(move || {
             let mut read_errors = Vec::new();
             let mut seq = 0u64;
-            for input in inputs.iter().take_while(|_| !budget.stopped.load(Ordering::Relaxed)) {
+            for (i, input) in inputs.iter().enumerate().take_while(|_| !budget.stopped.load(Ordering::Relaxed)) {
+                let which = plan.program_of(i);
                 let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
                     budget.take(chunk.data.len());
-                    let ok = !budget.stopped.load(Ordering::Relaxed) && chunk_tx.send((seq, chunk)).is_ok();
+                    let ok = !budget.stopped.load(Ordering::Relaxed) && chunk_tx.send((seq, which, chunk)).is_ok();
                     seq += 1;
                     ok
                 });
@@ -288,8 +310,8 @@ pub fn run(
                     Ok(guard) => guard.recv(),
                     Err(_) => return,
                 };
-                let Ok((seq, chunk)) = next else { return };
-                if tx.send((seq, process(program, source, extraction, chunk))).is_err() {
+                let Ok((seq, which, chunk)) = next else { return };
+                if tx.send((seq, evaluate(which, chunk))).is_err() {
                     return;
                 }
             });
@@ -299,23 +321,24 @@ pub fn run(
         // sends fail and it stops.
         drop(chunk_rx);
         // Merge in input order.
-        let mut pending: BTreeMap<u64, ChunkResult> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, Option<ChunkResult>> = BTreeMap::new();
         let mut next = 0u64;
         let mut going = true;
         'merge: while let Ok((seq, result)) = result_rx.recv() {
             pending.insert(seq, result);
             while let Some(r) = pending.remove(&next) {
+                next += 1;
+                let Some(r) = r else { continue };
                 let bytes = r.bytes;
                 going = sink(r);
                 budget.give(bytes);
-                next += 1;
                 if !going {
                     break 'merge;
                 }
             }
         }
         if going {
-            for (_, r) in std::mem::take(&mut pending) {
+            for r in std::mem::take(&mut pending).into_values().flatten() {
                 let bytes = r.bytes;
                 going = sink(r);
                 budget.give(bytes);
