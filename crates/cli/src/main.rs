@@ -61,7 +61,9 @@ enum Command {
         #[arg(long, short = 'j')]
         threads: Option<usize>,
         /// Where the events come from, e.g. `product=windows,service=sysmon`: only rules
-        /// whose log source fits are run (logsource routing). Default: every rule.
+        /// whose log source fits are run, on every event. Default: each event is routed by
+        /// what its own fields say (Windows channel and event ID, auditd, Zeek log, CEF with a
+        /// URL); an event they say nothing of is evaluated against every rule.
         #[arg(long, value_name = "KEY=VALUE,...")]
         logsource: Option<String>,
         /// Exit 1 when any alert was raised (for CI).
@@ -69,8 +71,8 @@ enum Command {
         fail_on_detection: bool,
         #[command(flatten)]
         filter: filter::RuleFilter,
-        /// Read every input in this format (json, evtx, zeek, crtsh, auditd) instead of the one its
-        /// content shows.
+        /// Read every input in this format (json, evtx, zeek, crtsh, auditd, cef) instead of the
+        /// one its content shows.
         #[arg(long, value_name = "NAME")]
         format_in: Option<String>,
     },
