@@ -24,7 +24,7 @@ use crate::output::{AlertWriter, Format};
 use crate::pipelines::load_pipeline;
 use crate::progress::{known_total, Progress};
 use crate::rules::{link, load_files, load_text, LoadedRules};
-use crate::runner::{run, ChunkResult, SourceError};
+use crate::runner::{run, ChunkResult, Plan, SourceError};
 use crate::timeline::Widths;
 use crate::unread::{unread_warning, FieldUse, Samples, SeenFields};
 
@@ -131,12 +131,26 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
         let raw: Vec<Input> = args.paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect();
         vigil_events::expand_inputs(&raw)
     };
-    let pipeline_name = match args.pipeline.clone() {
-        Some(name) => name,
-        None if bundled => "ecs-windows".into(),
-        None => crate::runner::natural_pipeline(&expanded.inputs, format_in).into(),
+    // `--pipeline` applies to every input; else each input is read with its format's natural
+    // pipeline, one program per pipeline needed (a mixed folder: EVTX → `evtx`, auditd →
+    // `ecs-linux`, JSON → `none`).
+    let per_input_names: Vec<String> = match args.pipeline.clone() {
+        Some(name) => vec![name; expanded.inputs.len()],
+        None if bundled => vec!["ecs-windows".into(); expanded.inputs.len()],
+        None => crate::runner::natural_pipelines(&expanded.inputs, format_in).into_iter().map(String::from).collect(),
     };
-    let pipeline = load_pipeline(&pipeline_name)?;
+    let mut pipeline_names: Vec<String> = Vec::new();
+    for name in &per_input_names {
+        if !pipeline_names.contains(name) {
+            pipeline_names.push(name.clone());
+        }
+    }
+    if pipeline_names.is_empty() {
+        pipeline_names.push(args.pipeline.clone().unwrap_or_else(|| "none".into()));
+    }
+    let per_input: Vec<usize> = per_input_names.iter().map(|n| pipeline_names.iter().position(|p| p == n).unwrap_or(0)).collect();
+    let pipelines = pipeline_names.iter().map(|name| load_pipeline(name)).collect::<anyhow::Result<Vec<_>>>()?;
+    let pipeline_name = pipeline_names.join("`, `");
 
     // Rules.
     let mut loaded = if args.rules.is_empty() {
@@ -165,16 +179,30 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     // Filters select rules (and the inputs of selected correlations); then the pipeline stage
     // maps them to the data source and the engine compiles the result.
     let selection = args.filter.apply(std::mem::take(&mut loaded.rules));
-    let mut compiled = crate::pipelines::compile(&selection.rules, &pipeline);
-    selection.silence_inputs(&mut compiled.program);
-    for d in &compiled.rejected {
-        writeln!(err, "rule rejected: {d}")?;
+    let mut compiled: Vec<crate::pipelines::Compiled> = pipelines.iter().map(|pipeline| crate::pipelines::compile(&selection.rules, pipeline)).collect();
+    // Rejections are defects of the rule, the same whatever the pipeline: printed once.
+    let mut rejected: Vec<String> = Vec::new();
+    let mut not_runnable = 0usize;
+    for (name, c) in pipeline_names.iter().zip(&mut compiled) {
+        selection.silence_inputs(&mut c.program);
+        for d in &c.rejected {
+            let text = d.to_string();
+            if !rejected.contains(&text) {
+                writeln!(err, "rule rejected: {text}")?;
+                rejected.push(text);
+            }
+        }
+        for d in &c.not_runnable {
+            if pipeline_names.len() > 1 {
+                writeln!(err, "rule not run with pipeline `{name}`: {d}")?;
+            } else {
+                writeln!(err, "rule not run: {d}")?;
+            }
+        }
+        not_runnable += c.not_runnable.len();
     }
-    for d in &compiled.not_runnable {
-        writeln!(err, "rule not run: {d}")?;
-    }
-    let program = compiled.program;
-    if program.rules.is_empty() && program.correlations.is_empty() {
+    let programs: Vec<vigil_engine::Program> = compiled.into_iter().map(|c| c.program).collect();
+    if programs.iter().all(|p| p.rules.is_empty() && p.correlations.is_empty()) {
         if selection.left_out > 0 {
             bail!("no rule left to run: the filters left out {} rule(s)", selection.left_out);
         }
@@ -206,33 +234,44 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
 
     let mut writer = AlertWriter::styled(out, args.format, Widths::for_terminal(args.table.width), args.table.paint);
     let mut progress = Progress::new(args.progress, if args.progress { known_total(&inputs, format_in) } else { None });
-    let mut seen = SeenFields::new(program.fields.slot_count());
-    let mut samples = Samples::default();
-    let mut correlator = Correlator::new(&program.correlations);
+    // Per program: the fields its events carried, and sample records for the layout guess.
+    let mut seen: Vec<SeenFields> = programs.iter().map(|p| SeenFields::new(p.fields.slot_count())).collect();
+    let mut samples: Vec<Samples> = programs.iter().map(|_| Samples::default()).collect();
+    let mut events_per: Vec<u64> = vec![0; programs.len()];
+    let mut correlators: Vec<Correlator> = programs.iter().map(|p| Correlator::new(&p.correlations)).collect();
     let mut per_rule: PerRule = BTreeMap::new();
     let (mut events, mut bad, mut alerts) = (0u64, 0u64, 0u64);
     let mut write_error: Option<std::io::Error> = None;
     let mut corr_out: Vec<CorrelationAlert> = Vec::new();
-    let emit_correlations =
-        |corr_out: &mut Vec<CorrelationAlert>, writer: &mut AlertWriter<&mut _>, per_rule: &mut PerRule, alerts: &mut u64| -> std::io::Result<()> {
-            for alert in corr_out.drain(..) {
-                let Some(spec) = program.correlations.specs.get(alert.spec as usize) else { continue };
-                if !spec.emits {
-                    continue;
-                }
-                *alerts += 1;
-                count_alert(per_rule, &spec.rule.meta);
-                writer.correlation(&spec.rule, kind_name(&spec.correlation.kind), &alert)?;
+    let emit_correlations = |program: &vigil_engine::Program,
+                             corr_out: &mut Vec<CorrelationAlert>,
+                             writer: &mut AlertWriter<&mut _>,
+                             per_rule: &mut PerRule,
+                             alerts: &mut u64|
+     -> std::io::Result<()> {
+        for alert in corr_out.drain(..) {
+            let Some(spec) = program.correlations.specs.get(alert.spec as usize) else { continue };
+            if !spec.emits {
+                continue;
             }
-            Ok(())
-        };
+            *alerts += 1;
+            count_alert(per_rule, &spec.rule.meta);
+            writer.correlation(&spec.rule, kind_name(&spec.correlation.kind), &alert)?;
+        }
+        Ok(())
+    };
     let mut bad_printed = 0usize;
     let (mut bad_values, mut bad_values_printed) = (0u64, 0usize);
 
     let mut sink = |result: ChunkResult| {
+        let (Some(program), Some(correlator)) = (programs.get(result.program), correlators.get_mut(result.program)) else { return true };
         events += result.events;
         progress.chunk(result.bytes as u64, result.events);
+        let (Some(seen), Some(samples)) = (seen.get_mut(result.program), samples.get_mut(result.program)) else { return true };
         seen.union(&result.seen);
+        if let Some(n) = events_per.get_mut(result.program) {
+            *n += result.events;
+        }
         if !samples.full() {
             samples.offer(result.chunk.records.iter().map(|span| std::str::from_utf8(result.chunk.record(span)).unwrap_or("")));
         }
@@ -267,7 +306,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
                 correlator.feed(feed, hit.ts, EventRef { source: result.source.clone(), line: hit.line }, &mut corr_out);
             }
             if write_error.is_none() {
-                if let Err(e) = emit_correlations(&mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
+                if let Err(e) = emit_correlations(program, &mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
                     write_error = Some(e);
                 }
             }
@@ -275,15 +314,18 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
         // Output that can no longer be written (a closed pipe, a full disk) stops the run.
         write_error.is_none()
     };
-    run(&program, routed.as_ref(), &inputs, format_in, threads, &mut sink, &mut source_errors);
+    let plan = Plan { programs: programs.iter().collect(), per_input };
+    run(&plan, routed.as_ref(), &inputs, format_in, threads, &mut sink, &mut source_errors);
     progress.finish();
     let stopped = write_error.is_some();
-    if !stopped {
-        correlator.finish(&mut corr_out);
-    }
-    if write_error.is_none() {
-        if let Err(e) = emit_correlations(&mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
-            write_error = Some(e);
+    for (program, correlator) in programs.iter().zip(&mut correlators) {
+        if !stopped {
+            correlator.finish(&mut corr_out);
+        }
+        if write_error.is_none() {
+            if let Err(e) = emit_correlations(program, &mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
+                write_error = Some(e);
+            }
         }
     }
     if write_error.is_none() {
@@ -308,7 +350,13 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     if bad_values as usize > bad_values_printed {
         writeln!(err, "… and {} more bad values", bad_values as usize - bad_values_printed)?;
     }
-    let stats = correlator.stats;
+    let mut stats = vigil_engine::CorrelationStats::default();
+    for c in &correlators {
+        stats.evicted_groups += c.stats.evicted_groups;
+        stats.evicted_entries += c.stats.evicted_entries;
+        stats.untimed += c.stats.untimed;
+        stats.peak_bytes = stats.peak_bytes.max(c.stats.peak_bytes);
+    }
     writeln!(err, "---")?;
     if stopped {
         writeln!(err, "stopped early: the output was closed; the counts below are of what was read until then")?;
@@ -325,11 +373,11 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     writeln!(
         err,
         "rules: {} loaded, {} rejected, {} not runnable with pipeline `{pipeline_name}`{left_out}; {} correlation(s); {} evaluated on every event (no literal to index)",
-        (selection.rules.len().saturating_sub(selection.inputs_only.len()) + loaded.filters.len()).saturating_sub(compiled.rejected.len() + compiled.not_runnable.len()),
-        loaded.rejected + compiled.rejected.len(),
-        compiled.not_runnable.len(),
-        program.correlations.specs.len(),
-        program.unindexed_rules()
+        (selection.rules.len().saturating_sub(selection.inputs_only.len()) + loaded.filters.len()).saturating_sub(rejected.len() + not_runnable),
+        loaded.rejected + rejected.len(),
+        not_runnable,
+        programs.first().map_or(0, |p| p.correlations.specs.len()),
+        programs.iter().map(|p| p.unindexed_rules()).sum::<usize>()
     )?;
     if unreadable_rules > 0 {
         writeln!(err, "rule paths: {unreadable_rules} could not be read")?;
@@ -340,23 +388,29 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
         let compiled = crate::pipelines::compile(&selection.rules, &other);
         Some(compiled.program.fields.fields().map(|(_, n)| n.to_string()).collect::<Vec<_>>())
     };
-    let mut readers = vec![0usize; program.fields.slot_count()];
-    for rule in 0..program.rules.len() {
-        for slot in program.rule_slots(rule as u32) {
-            if let Some(n) = readers.get_mut(slot as usize) {
-                *n += 1;
+    for ((((program, seen), samples), name), &events_here) in programs.iter().zip(&seen).zip(&samples).zip(&pipeline_names).zip(&events_per) {
+        let mut readers = vec![0usize; program.fields.slot_count()];
+        for rule in 0..program.rules.len() {
+            for slot in program.rule_slots(rule as u32) {
+                if let Some(n) = readers.get_mut(slot as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        let read: Vec<FieldUse> = program
+            .fields
+            .fields()
+            .map(|(slot, name)| FieldUse { name: name.to_string(), rules: readers.get(slot as usize).copied().unwrap_or(0), seen: seen.contains(slot) })
+            .collect();
+        if let Some(warning) = unread_warning(&read, program.rules.len(), events_here, samples, name, &fields_under) {
+            if programs.len() > 1 {
+                writeln!(err, "{} inputs read with pipeline `{name}`: {warning}", paint.bold("warning:"))?;
+            } else {
+                writeln!(err, "{} {warning}", paint.bold("warning:"))?;
             }
         }
     }
-    let read: Vec<FieldUse> = program
-        .fields
-        .fields()
-        .map(|(slot, name)| FieldUse { name: name.to_string(), rules: readers.get(slot as usize).copied().unwrap_or(0), seen: seen.contains(slot) })
-        .collect();
-    if let Some(warning) = unread_warning(&read, program.rules.len(), events, &samples, &pipeline.name, fields_under) {
-        writeln!(err, "{} {warning}", paint.bold("warning:"))?;
-    }
-    if !program.correlations.is_empty() {
+    if programs.iter().any(|p| !p.correlations.is_empty()) {
         writeln!(
             err,
             "correlations: {} groups evicted, {} window events evicted, {} matches without a valid timestamp (missing, or an impossible date); peak state {:.1} MB",

@@ -52,9 +52,9 @@ enum Command {
         #[arg(long, short)]
         rules: Vec<PathBuf>,
         /// Field mapping: a built-in name (see `vigil list pipelines`) or a pySigma pipeline YAML
-        /// file. Default: ecs-windows for the bundled samples; for your files, the inputs'
-        /// format's own (evtx for EVTX, ecs-linux for auditd, none for JSON, Zeek, crt.sh or a
-        /// mix).
+        /// file, for every input. Default: ecs-windows for the bundled samples; for your files,
+        /// each file's format's own (evtx for EVTX, ecs-linux for auditd, none for JSON, Zeek,
+        /// crt.sh, CEF), so a mixed folder runs each file with its own.
         #[arg(long, short)]
         pipeline: Option<String>,
         /// Output format (sarif: one SARIF 2.1.0 log written when the run ends).
@@ -64,7 +64,9 @@ enum Command {
         #[arg(long, short = 'j')]
         threads: Option<usize>,
         /// Where the events come from, e.g. `product=windows,service=sysmon`: only rules
-        /// whose log source fits are run (logsource routing). Default: every rule.
+        /// whose log source fits are run, on every event. Default: each event is routed by
+        /// what its own fields say (Windows channel and event ID, auditd, Zeek log, CEF with a
+        /// URL); an event they say nothing of is evaluated against every rule.
         #[arg(long, value_name = "KEY=VALUE,...")]
         logsource: Option<String>,
         /// Exit 1 when any alert was raised (for CI).
@@ -72,8 +74,8 @@ enum Command {
         fail_on_detection: bool,
         #[command(flatten)]
         filter: filter::RuleFilter,
-        /// Read every input in this format (json, evtx, zeek, crtsh, auditd) instead of the one its
-        /// content shows.
+        /// Read every input in this format (json, evtx, zeek, crtsh, auditd, cef) instead of the
+        /// one its content shows.
         #[arg(long, value_name = "NAME")]
         format_in: Option<String>,
         /// Write the alerts to FILE instead of stdout (any format; the table is then not cut

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
-use vigil_engine::{EventView, Feed, FieldTrie, Program, Scratch};
+use vigil_engine::{EventView, Feed, Program, Scratch};
+use vigil_events::label::Labeller;
 use vigil_events::winlog::EcsNames;
 use vigil_events::{read_source_as, BadRecord, Chunk, Format, Input, Limits, RecordSpan};
 use vigil_ir::LogSource;
@@ -34,6 +35,8 @@ pub struct Hit {
 /// The outcome of one chunk; it keeps the chunk so alerts can quote events without copies.
 pub struct ChunkResult {
     pub source: Arc<str>,
+    /// The program (of the run's [`Plan`]) the chunk was evaluated with; hits index its rules.
+    pub program: usize,
     /// JSON records the hits refer to: the chunk as read (JSON input) or the rendered
     /// records that matched (EVTX).
     pub chunk: Chunk,
@@ -58,23 +61,59 @@ impl ChunkResult {
     }
 }
 
-/// The built-in pipeline for inputs read in `format` (or each in the format its content
-/// shows): the formats' natural one when they agree (EVTX: `evtx`), else `none`. Stdin and
-/// FIFOs are not looked at beforehand; they count as JSON here.
-pub fn natural_pipeline(inputs: &[Input], format: Option<Format>) -> &'static str {
-    let mut formats = inputs.iter().map(|input| format.unwrap_or_else(|| vigil_events::sniff_format(input).ok().flatten().unwrap_or_default()));
-    match formats.next() {
-        Some(first) if formats.all(|f| f == first) => first.natural_pipeline(),
-        _ => "none",
+/// The built-in pipeline each input is read with when the user names none: the natural one
+/// of the format it is read in (`format`, or the one its content shows: EVTX → `evtx`,
+/// auditd → `ecs-linux`, JSON → `none`). Stdin and FIFOs are not looked at beforehand; they
+/// count as JSON here.
+pub fn natural_pipelines(inputs: &[Input], format: Option<Format>) -> Vec<&'static str> {
+    inputs.iter().map(|input| format.unwrap_or_else(|| vigil_events::sniff_format(input).ok().flatten().unwrap_or_default()).natural_pipeline()).collect()
+}
+
+/// The programs a run evaluates (one per pipeline), and which one each input's records go to.
+pub struct Plan<'p> {
+    pub programs: Vec<&'p Program>,
+    /// Per input (in input order), the index of its program.
+    pub per_input: Vec<usize>,
+}
+
+impl Plan<'_> {
+    fn program_of(&self, input: usize) -> usize {
+        self.per_input.get(input).copied().unwrap_or(0)
     }
 }
 
-/// Evaluates one chunk.
-pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNames>, mut chunk: Chunk) -> ChunkResult {
-    let mut eval = Eval { program, source, trie: &program.fields, ecs: None, view: program.new_view(), scratch: Scratch::default(), matched: Vec::new() };
+/// How records are extracted and labelled: for JSON records (the program's fields and the
+/// label fields) and for EVTX records (also the EVTX fields ECS names come from).
+pub struct Extraction {
+    json: Labeller,
+    evtx: Labeller,
+    ecs: Option<EcsNames>,
+}
+
+impl Extraction {
+    pub fn new(program: &Program) -> Extraction {
+        let ecs = EcsNames::new(&program.fields);
+        let evtx = Labeller::new(ecs.as_ref().map_or(&program.fields, |e| e.trie()));
+        Extraction { json: Labeller::new(&program.fields), evtx, ecs }
+    }
+}
+
+/// Evaluates one chunk. Each record is routed by its own source label, unless `source` (the
+/// user's `--logsource`) is given.
+pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extraction, mut chunk: Chunk) -> ChunkResult {
+    let mut eval = Eval {
+        program,
+        source,
+        labeller: &extraction.json,
+        ecs: None,
+        view: EventView::new(extraction.evtx.trie().slot_count().max(extraction.json.trie().slot_count())),
+        scratch: Scratch::default(),
+        matched: Vec::new(),
+    };
     let bytes = chunk.data.len();
     let mut result = ChunkResult {
         source: chunk.source.clone(),
+        program: 0,
         bytes,
         events: 0,
         bad: std::mem::take(&mut chunk.errors),
@@ -85,7 +124,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
     };
     match chunk.format {
         // auditd, Zeek and crt.sh chunks hold their events rendered as JSON records.
-        Format::Json | Format::Zeek | Format::CrtSh | Format::Auditd => {
+        Format::Json | Format::Zeek | Format::CrtSh | Format::Auditd | Format::Cef => {
             for (index, span) in chunk.records.iter().enumerate() {
                 eval.record(chunk.record(span), index as u32, span.line, &mut result);
             }
@@ -93,10 +132,8 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
         }
         Format::Evtx => {
             // EVTX records are also served under ECS names when the program reads some.
-            if let Some(ecs) = ecs {
-                eval.trie = ecs.trie();
-                eval.ecs = Some(ecs);
-            }
+            eval.labeller = &extraction.evtx;
+            eval.ecs = extraction.ecs.as_ref();
             // Only the records that matched are kept, as JSON, for the alerts.
             let mut kept = Chunk { source: chunk.source.clone(), ..Chunk::default() };
             vigil_events::evtx::records(&mut chunk, &mut |record| match record {
@@ -122,9 +159,9 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
 struct Eval<'p> {
     program: &'p Program,
     source: Option<&'p LogSource>,
-    /// The trie records are extracted with: the program's, or with the EVTX fields ECS
-    /// names come from.
-    trie: &'p FieldTrie,
+    /// The trie records are extracted with (the program's fields, the label fields, and for
+    /// EVTX the fields ECS names come from), and the records' labels.
+    labeller: &'p Labeller,
     ecs: Option<&'p EcsNames>,
     view: EventView,
     scratch: Scratch,
@@ -137,7 +174,7 @@ impl Eval<'_> {
     fn record(&mut self, record: &[u8], index: u32, line: u64, result: &mut ChunkResult) {
         let program = self.program;
         self.view.clear();
-        if let Err(e) = vigil_events::extract(record, self.trie, &mut self.view) {
+        if let Err(e) = vigil_events::extract(record, self.labeller.trie(), &mut self.view) {
             result.bad.push(BadRecord { source: result.source.clone(), line: line + e.line.saturating_sub(1) as u64, message: e.to_string() });
             return;
         }
@@ -147,7 +184,8 @@ impl Eval<'_> {
         result.events += 1;
         result.seen.mark(self.view.touched());
         self.matched.clear();
-        program.matches(&self.view, self.source, &mut self.scratch, &mut self.matched);
+        let label = if self.source.is_none() { self.labeller.label(&self.view) } else { None };
+        program.matches_labelled(&self.view, self.source, label.as_ref(), &mut self.scratch, &mut self.matched);
         for &r in &self.matched {
             let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
             let mut feeds = Vec::new();
@@ -162,7 +200,7 @@ impl Eval<'_> {
                 })
             };
             let matched = if emits {
-                let names = self.trie;
+                let names = self.labeller.trie();
                 let name = |slot| if slot == vigil_engine::KEYWORD_SLOT { "keywords".to_string() } else { names.name(slot).to_string() };
                 program.matched_values(r, &self.view).into_iter().map(|m| (name(m.slot), m.text)).collect()
             } else {
@@ -216,11 +254,12 @@ pub struct SourceError {
     pub message: String,
 }
 
-/// Runs `program` over `inputs` with `threads` workers, calling `sink` with every chunk's
-/// result in input order, until `sink` returns false (then the run stops reading and returns).
-/// Each input is read in `format`, or the format its content shows.
+/// Runs the plan's programs over `inputs` (each input with its own program) with `threads`
+/// workers, calling `sink` with every chunk's result in input order, until `sink` returns
+/// false (then the run stops reading and returns). Each input is read in `format`, or the
+/// format its content shows.
 pub fn run(
-    program: &Program,
+    plan: &Plan<'_>,
     source: Option<&LogSource>,
     inputs: &[Input],
     format: Option<Format>,
@@ -229,13 +268,19 @@ pub fn run(
     errors: &mut Vec<SourceError>,
 ) {
     let describe = |input: &Input| input.display_name();
-    let ecs = EcsNames::new(&program.fields);
-    let ecs = ecs.as_ref();
+    let extractions: Vec<Extraction> = plan.programs.iter().map(|p| Extraction::new(p)).collect();
+    let evaluate = |which: usize, chunk: Chunk| -> Option<ChunkResult> {
+        let (program, extraction) = (plan.programs.get(which)?, extractions.get(which)?);
+        let mut result = process(program, source, extraction, chunk);
+        result.program = which;
+        Some(result)
+    };
     if threads <= 1 {
         let mut going = true;
-        for input in inputs {
+        for (i, input) in inputs.iter().enumerate() {
+            let which = plan.program_of(i);
             let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
-                going = sink(process(program, source, ecs, chunk));
+                going = evaluate(which, chunk).is_some_and(&mut *sink);
                 going
             });
             if let Err(e) = r {
@@ -247,19 +292,21 @@ pub fn run(
         }
         return;
     }
-    let (chunk_tx, chunk_rx) = sync_channel::<(u64, Chunk)>(threads * 2);
-    let (result_tx, result_rx) = sync_channel::<(u64, ChunkResult)>(threads * 2);
-    let chunk_rx: Arc<Mutex<Receiver<(u64, Chunk)>>> = Arc::new(Mutex::new(chunk_rx));
+    let (chunk_tx, chunk_rx) = sync_channel::<(u64, usize, Chunk)>(threads * 2);
+    let (result_tx, result_rx) = sync_channel::<(u64, Option<ChunkResult>)>(threads * 2);
+    let chunk_rx: Arc<Mutex<Receiver<(u64, usize, Chunk)>>> = Arc::new(Mutex::new(chunk_rx));
     let budget = Budget::default();
     std::thread::scope(|scope| {
         let budget = &budget;
+        let evaluate = &evaluate;
         let reader = scope.spawn(move || {
             let mut read_errors = Vec::new();
             let mut seq = 0u64;
-            for input in inputs.iter().take_while(|_| !budget.stopped.load(Ordering::Relaxed)) {
+            for (i, input) in inputs.iter().enumerate().take_while(|_| !budget.stopped.load(Ordering::Relaxed)) {
+                let which = plan.program_of(i);
                 let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
                     budget.take(chunk.data.len());
-                    let ok = !budget.stopped.load(Ordering::Relaxed) && chunk_tx.send((seq, chunk)).is_ok();
+                    let ok = !budget.stopped.load(Ordering::Relaxed) && chunk_tx.send((seq, which, chunk)).is_ok();
                     seq += 1;
                     ok
                 });
@@ -277,8 +324,8 @@ pub fn run(
                     Ok(guard) => guard.recv(),
                     Err(_) => return,
                 };
-                let Ok((seq, chunk)) = next else { return };
-                if tx.send((seq, process(program, source, ecs, chunk))).is_err() {
+                let Ok((seq, which, chunk)) = next else { return };
+                if tx.send((seq, evaluate(which, chunk))).is_err() {
                     return;
                 }
             });
@@ -288,23 +335,24 @@ pub fn run(
         // sends fail and it stops.
         drop(chunk_rx);
         // Merge in input order.
-        let mut pending: BTreeMap<u64, ChunkResult> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, Option<ChunkResult>> = BTreeMap::new();
         let mut next = 0u64;
         let mut going = true;
         'merge: while let Ok((seq, result)) = result_rx.recv() {
             pending.insert(seq, result);
             while let Some(r) = pending.remove(&next) {
+                next += 1;
+                let Some(r) = r else { continue };
                 let bytes = r.bytes;
                 going = sink(r);
                 budget.give(bytes);
-                next += 1;
                 if !going {
                     break 'merge;
                 }
             }
         }
         if going {
-            for (_, r) in std::mem::take(&mut pending) {
+            for r in std::mem::take(&mut pending).into_values().flatten() {
                 let bytes = r.bytes;
                 going = sink(r);
                 budget.give(bytes);

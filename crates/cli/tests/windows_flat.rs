@@ -133,14 +133,20 @@ fn windows_flat_alerts_as_evtx_does_on_the_sample() {
     let counts = same_alerts("sample", &lines, &rules, &BTreeSet::new());
     // Real alerts, from rules of several log sources (not only the match-all rule).
     let alerting = counts.iter().filter(|(_, n)| **n > 0 && **n < lines.len()).count();
-    assert!(alerting >= 12, "{counts:?}");
+    assert!(alerting >= 9, "{counts:?}");
+    // Records are routed by their own label (Channel and EventID make them Windows records):
+    // rules of other products no longer match them, such as Zeek's RDP listener rule,
+    // whose only condition every record met.
+    assert!(!counts.contains_key("1fc0809e-06bf-4de3-ad52-25e5263b7623"), "{counts:?}");
+    assert!(!counts.contains_key("5e51acb2-bcbe-435b-99c6-0e3cd5e2aa59"), "{counts:?}");
     // The log-source conditions matter: without them (`none`) more rules alert.
     let (flat, _) = write_both("none", &lines);
     let (unconditioned, _) = per_rule("none", &rules, &flat);
     std::fs::remove_dir_all(flat.parent().unwrap()).unwrap();
-    let total = |c: &BTreeMap<String, usize>| c.values().sum::<usize>();
-    assert!(total(&unconditioned) > total(&counts), "none {unconditioned:?}\nwindows-flat {counts:?}");
-    assert!(unconditioned.len() > counts.len());
+    // (RunMRU Registry Key Deletion: two Sysmon 12 CreateKey records meet its detection, not
+    // its registry_delete condition on EventType.)
+    let excluded = unconditioned.keys().filter(|id| !counts.contains_key(*id)).count();
+    assert!(excluded >= 1, "none {unconditioned:?}\nwindows-flat {counts:?}");
 }
 
 /// The full OTRF Windows datasets (three zips, 78,807 records) with the whole SigmaHQ corpus.

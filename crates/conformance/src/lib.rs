@@ -211,7 +211,11 @@ pub fn read_records(path: &std::path::Path, each: &mut dyn FnMut(&[u8], u64)) ->
     vigil_events::read_source(&vigil_events::Input::Path(path.to_path_buf()), &mut |mut chunk| {
         bad.extend(chunk.errors.iter().map(|b| (b.line, b.message.clone())));
         match chunk.format {
-            vigil_events::Format::Json | vigil_events::Format::Zeek | vigil_events::Format::CrtSh | vigil_events::Format::Auditd => {
+            vigil_events::Format::Json
+            | vigil_events::Format::Zeek
+            | vigil_events::Format::CrtSh
+            | vigil_events::Format::Auditd
+            | vigil_events::Format::Cef => {
                 for span in &chunk.records {
                     each(chunk.record(span), span.line);
                 }

@@ -3,14 +3,16 @@
 //! `testdata/evtx-datasets.tsv`, for the project's samples always and for the shared EVTX
 //! datasets when they are there. And (ignored by default: a sweep of all SigmaHQ Windows
 //! rules) the native reader agrees with the `evtx` crate's own JSON dump of the same files:
-//! the same per-rule alert counts through the `evtx` pipeline.
+//! the same per-rule alert counts through the `evtx` pipeline, each record routed by its
+//! source label (read from its channel and event ID, so the same on both paths).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use vigil_conformance::{files_with_extension, pipeline, read_expectations, read_records, root, shared};
-use vigil_engine::{FieldTrie, Program, Scratch};
+use vigil_engine::{EventView, FieldTrie, Program, Scratch};
+use vigil_events::label::Labeller;
 use vigil_sigma::{load_str, LoadOptions};
 
 /// The EVTX sets: a name, the directory, and how many files it must hold.
@@ -70,7 +72,9 @@ type ReadFile<'a> = &'a dyn Fn(&Path, &mut dyn FnMut(&[u8]));
 
 /// Per rule handle, how many events of `paths` it matches, reading each file with `read`.
 fn alerts(program: &Program, paths: &[PathBuf], read: ReadFile<'_>) -> (u64, BTreeMap<String, u64>) {
-    let mut view = program.new_view();
+    // Each record routed by its own label, as `hunt` routes it.
+    let labeller = Labeller::new(&program.fields);
+    let mut view = EventView::new(labeller.trie().slot_count());
     let mut scratch = Scratch::default();
     let mut out = Vec::new();
     let mut counts = BTreeMap::new();
@@ -78,10 +82,12 @@ fn alerts(program: &Program, paths: &[PathBuf], read: ReadFile<'_>) -> (u64, BTr
     for path in paths {
         read(path, &mut |json| {
             view.clear();
-            vigil_events::extract(json, &program.fields, &mut view).unwrap();
+            vigil_events::extract(json, labeller.trie(), &mut view).unwrap();
             events += 1;
             out.clear();
-            program.matches(&view, None, &mut scratch, &mut out);
+            let label = labeller.label(&view);
+            assert!(label.is_some_and(|l| l.product == Some("windows")), "a record without a Windows label");
+            program.matches_labelled(&view, None, label.as_ref(), &mut scratch, &mut out);
             for &r in &out {
                 *counts.entry(program.rules[r as usize].rule.meta.handle().to_string()).or_insert(0) += 1;
             }

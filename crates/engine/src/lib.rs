@@ -36,3 +36,4 @@ pub use correlate::{CorrelationAlert, CorrelationStats, Correlator, EventRef, Fe
 pub use fields::{FieldTrie, Slot, TrieNode, KEYWORD_SLOT};
 pub use program::{CompileReport, Program, Scratch};
 pub use view::{EventView, Kind, Value};
+pub use vigil_view::SourceLabel;

@@ -12,6 +12,7 @@ use crate::predicate::{Check, CompiledPredicate};
 use crate::prefilter::{regex_witnesses, string_witnesses, Candidates, Prefilter};
 use crate::selectivity::{Need, Stats};
 use crate::view::EventView;
+use vigil_view::SourceLabel;
 
 /// A boolean expression over compiled predicates.
 #[derive(Debug)]
@@ -212,18 +213,28 @@ impl Program {
 
     /// Appends to `out` the indices of the rules that match the event in `view`, ascending.
     ///
-    /// `source` is where the event came from, when its reader (or the user) knows: then only
-    /// rules whose log source is compatible are considered (logsource routing). Events of
-    /// unknown source are evaluated against every rule.
+    /// `source` is where the event came from, when the user says so: then only rules whose
+    /// log source is compatible are considered (logsource routing). Events of unknown source
+    /// are evaluated against every rule.
     pub fn matches(&self, view: &EventView, source: Option<&LogSource>, scratch: &mut Scratch, out: &mut Vec<u32>) {
+        self.matches_labelled(view, source, None, scratch, out);
+    }
+
+    /// Like [`Program::matches`], and when `source` is `None`, routed by the record's own
+    /// `label` (read by its reader): only rules whose log source the label admits are
+    /// considered (a part the label does not know admits every rule).
+    pub fn matches_labelled(&self, view: &EventView, source: Option<&LogSource>, label: Option<&SourceLabel>, scratch: &mut Scratch, out: &mut Vec<u32>) {
         self.prefilter.candidates(view, &mut scratch.candidates);
         scratch.candidates.list.sort_unstable();
         for &r in &scratch.candidates.list {
             if let Some(rule) = self.rules.get(r as usize) {
-                if source.is_some_and(|s| !s.compatible(&rule.rule.logsource)) {
-                    continue;
-                }
-                if self.eval(&rule.root, view) {
+                let ls = &rule.rule.logsource;
+                let admitted = match (source, label) {
+                    (Some(s), _) => s.compatible(ls),
+                    (None, Some(l)) => l.admits(ls.product.as_deref(), ls.service.as_deref(), ls.category.as_deref()),
+                    (None, None) => true,
+                };
+                if admitted && self.eval(&rule.root, view) {
                     out.push(r);
                 }
             }

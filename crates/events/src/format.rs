@@ -2,7 +2,8 @@
 //!
 //! Each format has a reader: `json` ([`crate::split`] + [`crate::json`]), `evtx`
 //! ([`crate::evtx`]), `zeek` ([`crate::zeek_read`]), `crtsh` ([`crate::crtsh`]) and `auditd`
-//! ([`crate::auditd`], whose text starts `type=` or `node=`). A format is recognised from a
+//! ([`crate::auditd`], whose text starts `type=` or `node=`) and `cef` ([`crate::cef_read`]:
+//! `CEF:` at the start, or after a syslog header once decoded). A format is recognised from a
 //! source's first bytes (magic bytes), not from its file name; `--format-in` overrides that.
 
 use crate::evtx::FILE_MAGIC;
@@ -27,11 +28,14 @@ pub enum Format {
     CrtSh,
     /// Linux audit logs (`audit.log`): `type=… msg=audit(…):` lines, grouped into events.
     Auditd,
+    /// CEF (ArcSight Common Event Format) lines, bare or after a syslog header, rendered with
+    /// ECS and CEF names ([`crate::cef`]); recognised once decoded.
+    Cef,
 }
 
 impl Format {
     /// Every format, in the order `--format-in` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx, Format::Zeek, Format::CrtSh, Format::Auditd];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::Evtx, Format::Zeek, Format::CrtSh, Format::Auditd, Format::Cef];
 
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
@@ -41,6 +45,7 @@ impl Format {
             Format::Zeek => "zeek",
             Format::CrtSh => "crtsh",
             Format::Auditd => "auditd",
+            Format::Cef => "cef",
         }
     }
 
@@ -58,6 +63,8 @@ impl Format {
             Format::Zeek
         } else if head.starts_with(b"type=") || head.starts_with(b"node=") {
             Format::Auditd
+        } else if head.starts_with(b"CEF:") {
+            Format::Cef
         } else {
             Format::Json
         }
@@ -69,8 +76,8 @@ impl Format {
         match self {
             Format::Json => "none",
             Format::Evtx => "evtx",
-            // Zeek records carry ECS names already.
-            Format::Zeek | Format::CrtSh => "none",
+            // Zeek, crt.sh and CEF records carry ECS names already.
+            Format::Zeek | Format::CrtSh | Format::Cef => "none",
             Format::Auditd => "ecs-linux",
         }
     }
@@ -94,5 +101,7 @@ mod tests {
         assert_eq!(Format::detect(b"type=SYS"), Format::Auditd);
         assert_eq!(Format::detect(b"node=web"), Format::Auditd);
         assert_eq!(Format::from_name("auditd"), Some(Format::Auditd));
+        assert_eq!(Format::detect(b"CEF:0|Ve"), Format::Cef);
+        assert_eq!(Format::from_name("CEF"), Some(Format::Cef));
     }
 }

@@ -9,9 +9,13 @@
 //! - [`format`]: the input formats, by name and by content;
 //! - [`evtx`]: EVTX files cut into chunks, a chunk's records rendered as JSON;
 //! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them;
+//! - [`label`]: a record's source label (product, service, Sigma categories) read from its
+//!   own fields, for log-source routing; [`windows_sources`]: Windows channels and event IDs
+//!   in Sigma's terms;
 //! - [`zeek`], [`zeek_read`], [`zeek_join`], [`zeek_ecs`]: Zeek logs (TSV and JSON) parsed,
 //!   ssl joined to x509, rendered under ECS and Zeek names;
 //! - [`crtsh`]: crt.sh Certificate Transparency JSON with ECS x509 fields.
+//! - [`cef`], [`cef_read`]: CEF lines (bare or after a syslog header) with ECS names;
 //! - [`auditd`]: Linux audit logs, records grouped into events; [`auditd_ecs`]: an event
 //!   rendered as JSON under ECS (Auditbeat) and raw auditd names.
 //!
@@ -21,16 +25,20 @@
 
 pub mod auditd;
 pub mod auditd_ecs;
+pub mod cef;
+pub mod cef_read;
 mod civil;
 pub mod crtsh;
 pub mod decode;
 pub mod evtx;
 pub mod format;
 pub mod json;
+pub mod label;
 pub mod reader;
 pub mod sniff;
 pub mod split;
 pub mod walk;
+pub mod windows_sources;
 pub mod winlog;
 pub mod zeek;
 pub mod zeek_ecs;

@@ -80,7 +80,11 @@ pub struct BadRecord {
 pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// File name endings read when a directory is given.
-pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz", ".evtx", ".log", ".log.gz"];
+pub const EVENT_FILE_ENDINGS: &[&str] = &[".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz", ".evtx", ".log", ".log.gz", ".cef", ".cef.gz"];
+
+/// How much of a JSON-looking source's first line is looked at to recognise CEF after a
+/// syslog header (reading stops at the first newline: a slow stream is not held up).
+const FIRST_LINE_BYTES: u64 = 4096;
 
 /// The inputs to read once directories are expanded, and what was left out.
 #[derive(Debug, Default)]
@@ -158,11 +162,19 @@ pub fn read_source_as(input: &Input, format: Option<Format>, limits: Limits, sin
             if crate::crtsh::looks_like_crtsh(io::BufRead::fill_buf(&mut text)?) {
                 return split(name, &mut text, limits, &mut |chunk| sink(crate::crtsh::convert(chunk)));
             }
+            // CEF after a syslog header shows what it is once decoded, on its first line.
+            let mut first = Vec::new();
+            io::BufRead::read_until(&mut (&mut text).take(FIRST_LINE_BYTES), b'\n', &mut first)?;
+            let mut text = io::BufReader::with_capacity(1 << 16, io::Cursor::new(first).chain(text));
+            if crate::cef_read::looks_like_cef(io::BufRead::fill_buf(&mut text)?) {
+                return crate::cef_read::read_cef(name, &mut text, limits, sink);
+            }
             split(name, &mut text, limits, sink)
         }
         Format::Evtx => crate::evtx::split_evtx(name, &mut raw, sink),
         Format::Auditd => crate::auditd::split_auditd(name, decode(raw)?, limits, sink),
         Format::CrtSh => split(name, &mut decode(raw)?, limits, &mut |chunk| sink(crate::crtsh::convert(chunk))),
+        Format::Cef => crate::cef_read::read_cef(name, &mut io::BufReader::new(decode(raw)?), limits, sink),
         Format::Zeek => crate::zeek_read::read_zeek(name, file_of(input), &mut io::BufReader::new(decode(raw)?), limits, sink),
     }
 }

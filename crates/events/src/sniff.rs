@@ -23,6 +23,9 @@ pub fn unreadable_format(head: &[u8]) -> Option<&'static str> {
         (b"\x0a\x0d\x0d\x0a", "a packet capture (pcapng): not read"),
         (b"\xff\xfe\x00\x00", "UTF-32 text: not read; convert it to UTF-8"),
         (b"\x00\x00\xfe\xff", "UTF-32 text: not read; convert it to UTF-8"),
+        (b"<Event xmlns=", "Windows event XML (as Splunk or wevtutil export it): not read; give the .evtx file or its JSON"),
+        (b"#Software: Microsoft Internet Information Services", "a W3C extended log (IIS): not read"),
+        (b"<Events>", "Windows event XML (as wevtutil exports it): not read; give the .evtx file or its JSON"),
     ];
     if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
         return Some(what);
@@ -72,6 +75,8 @@ mod tests {
         assert!(unreadable_format(b"\xfd7zXZ\x00\x00").is_some_and(|w| w.contains("xz")));
         assert!(unreadable_format(b"\x28\xb5\x2f\xfd\x00").is_some_and(|w| w.contains("zstd")));
         assert!(unreadable_format(b"%PDF-1.7").is_some_and(|w| w.contains("PDF")));
+        assert!(unreadable_format(b"<Event xmlns='http://schemas").is_some_and(|w| w.contains("XML")));
+        assert!(unreadable_format(b"#Software: Microsoft Internet Information Services 8.5").is_some_and(|w| w.contains("IIS")));
         assert!(unreadable_format(b"\x01\x02\x03garbage").is_some_and(|w| w.contains("binary")));
         for json in [&b"{\"a\":1}"[..], b"\n\n[{}]", b"\xef\xbb\xbf{}", b"\xff\xfe{\x00", b"{\x00\"\x00", b"", b"   ", b"42\n", b"{\"a\":\"\x00\"}"] {
             assert_eq!(unreadable_format(json), None, "{json:?}");

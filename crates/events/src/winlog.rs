@@ -8,7 +8,9 @@
 //! `winlog.event_id`, `event.code`, `winlog.event_data.*` for every record; `process.*`,
 //! `file.path`, `registry.*`, `destination.*`, `dns.question.name`, … from Sysmon's field
 //! names, and Security 4688's own (`NewProcessName` is `process.executable`, its `ProcessId`
-//! the parent's); `event.category` and `event.type` by event ID.
+//! the parent's), Security logons' and object accesses' (`user.*`, `source.ip`,
+//! `winlog.logon.*`, `process.*`), PowerShell's (`powershell.*`); `event.category` and
+//! `event.type` by event ID.
 
 use vigil_view::{EventView, FieldTrie, Kind, Slot};
 
@@ -56,6 +58,16 @@ const SYSMON_DATA: &[(&str, &str)] = &[
     ("network.transport", "Protocol"),
     ("dns.question.name", "QueryName"),
     ("rule.name", "RuleName"),
+    // Image and driver loads (6, 7): the loaded file.
+    ("file.path", "ImageLoaded"),
+    ("file.code_signature.subject_name", "Signature"),
+    ("file.code_signature.status", "SignatureStatus"),
+    // Process access and remote threads (8, 10): the source process is the actor.
+    ("process.executable", "SourceImage"),
+    ("process.pid", "SourceProcessId"),
+    ("process.entity_id", "SourceProcessGuid"),
+    // Pipes (17, 18).
+    ("file.name", "PipeName"),
 ];
 
 /// ECS name ← `Event.EventData.*` field of Security 4688 (process creation).
@@ -67,6 +79,34 @@ const SECURITY_4688: &[(&str, &str)] = &[
     ("process.parent.pid", "ProcessId"),
     ("user.name", "SubjectUserName"),
     ("user.domain", "SubjectDomainName"),
+];
+
+/// ECS name ← `Event.EventData.*` field of Security logons (4624, 4625), as Winlogbeat's
+/// Security module names them.
+const SECURITY_LOGON: &[(&str, &str)] = &[
+    ("user.name", "TargetUserName"),
+    ("user.domain", "TargetDomainName"),
+    ("user.id", "TargetUserSid"),
+    ("source.ip", "IpAddress"),
+    ("source.port", "IpPort"),
+    ("source.domain", "WorkstationName"),
+    ("winlog.logon.type", "LogonType"),
+    ("winlog.logon.id", "TargetLogonId"),
+    ("process.executable", "ProcessName"),
+    ("process.pid", "ProcessId"),
+];
+
+/// ECS name ← `Event.EventData.*` field of Security object access (4656, 4657, 4658, 4663):
+/// the process and the subject.
+const SECURITY_OBJECT: &[(&str, &str)] =
+    &[("process.executable", "ProcessName"), ("process.pid", "ProcessId"), ("user.name", "SubjectUserName"), ("user.domain", "SubjectDomainName")];
+
+/// ECS name ← `Event.EventData.*` field of PowerShell Operational records (4103, 4104).
+const POWERSHELL_DATA: &[(&str, &str)] = &[
+    ("powershell.file.script_block_id", "ScriptBlockId"),
+    ("powershell.sequence", "MessageNumber"),
+    ("powershell.total", "MessageTotal"),
+    ("file.path", "Path"),
 ];
 
 /// ECS name ← `Event.EventData.*` field in any channel.
@@ -114,6 +154,9 @@ enum Scope {
     Any,
     Sysmon,
     Security4688,
+    SecurityLogon,
+    SecurityObject,
+    PowerShell,
 }
 
 /// The ECS names a program reads, and where their values come from.
@@ -148,6 +191,11 @@ impl EcsNames {
         for (ecs, from) in SECURITY_4688 {
             add(ecs, format!("Event.EventData.{from}"), Scope::Security4688);
         }
+        for (table, scope) in [(SECURITY_LOGON, Scope::SecurityLogon), (SECURITY_OBJECT, Scope::SecurityObject), (POWERSHELL_DATA, Scope::PowerShell)] {
+            for (ecs, from) in table {
+                add(ecs, format!("Event.EventData.{from}"), scope);
+            }
+        }
         for (ecs, from) in ANY_DATA {
             add(ecs, format!("Event.EventData.{from}"), Scope::Any);
         }
@@ -178,13 +226,20 @@ impl EcsNames {
         let channel = view.first(self.channel).map(|v| v.text.to_string()).unwrap_or_default();
         let event_id = view.first(self.event_id).map(|v| v.text.to_string()).unwrap_or_default();
         let sysmon = channel.eq_ignore_ascii_case(SYSMON);
-        let security_4688 = channel.eq_ignore_ascii_case("Security") && event_id == "4688";
+        let security = channel.eq_ignore_ascii_case("Security");
+        let security_4688 = security && event_id == "4688";
+        let security_logon = security && matches!(event_id.as_str(), "4624" | "4625");
+        let security_object = security && matches!(event_id.as_str(), "4656" | "4657" | "4658" | "4663");
+        let powershell = channel.eq_ignore_ascii_case("Microsoft-Windows-PowerShell/Operational");
         let mut values: Vec<(Kind, String)> = Vec::new();
         for &(from, to, scope) in &self.copies {
             let applies = match scope {
                 Scope::Any => true,
                 Scope::Sysmon => sysmon,
                 Scope::Security4688 => security_4688,
+                Scope::SecurityLogon => security_logon,
+                Scope::SecurityObject => security_object,
+                Scope::PowerShell => powershell,
             };
             if !applies || from == to {
                 continue;

@@ -76,7 +76,7 @@ pub fn read_zeek(name: Arc<str>, file: Option<&Path>, text: &mut dyn BufRead, li
             }
         };
         let join = if record.path == "ssl" {
-            let index = index.get_or_insert_with(|| load_x509(file, limits));
+            let index = index.get_or_insert_with(|| load_x509(file, limits, &mut chunk.errors));
             index.join(&record)
         } else {
             Join::None
@@ -102,33 +102,67 @@ pub fn read_zeek(name: Arc<str>, file: Option<&Path>, text: &mut dyn BufRead, li
 }
 
 /// The certificates of the x509 log beside the ssl log `file` (empty, marked absent, when
-/// there is none or it cannot be read).
-fn load_x509(file: Option<&Path>, limits: Limits) -> X509Index {
+/// there is none). What could not be read of it (the file, a line: too long, not UTF-8, not
+/// a record) is pushed to `problems` with the x509 log's name and line, and counted like a
+/// bad record; the certificates of the other lines are kept.
+fn load_x509(file: Option<&Path>, limits: Limits, problems: &mut Vec<BadRecord>) -> X509Index {
     let mut index = X509Index::default();
     let Some(other) = file.and_then(x509_beside) else { return index };
-    let Ok(raw) = std::fs::File::open(&other) else { return index };
-    let Ok(decoded) = decode(Box::new(raw)) else { return index };
-    let mut text = BufReader::new(decoded);
+    let source: Arc<str> = Arc::from(other.display().to_string().as_str());
+    let problem = |line: u64, message: String| BadRecord { source: source.clone(), line, message: format!("x509 log beside the ssl log: {message}") };
+    let decoded = std::fs::File::open(&other).and_then(|raw| decode(Box::new(raw)));
+    let mut text = match decoded {
+        Ok(decoded) => BufReader::new(decoded),
+        Err(e) => {
+            problems.push(problem(0, format!("not read: {e}; ssl records are not joined to certificates")));
+            return index;
+        }
+    };
     let mut header = TsvHeader::default();
-    let mut line = String::new();
+    let mut line = Vec::new();
+    let mut line_no = 0u64;
     index.present = true;
-    while let Ok(n) = text.by_ref().take(limits.max_record as u64).read_line(&mut line) {
-        if n == 0 {
+    loop {
+        line.clear();
+        let got = match text.by_ref().take(limits.max_record as u64 + 1).read_until(b'\n', &mut line) {
+            Ok(got) => got,
+            Err(e) => {
+                problems.push(problem(line_no + 1, format!("reading stopped: {e}")));
+                break;
+            }
+        };
+        if got == 0 {
             break;
         }
-        let l = line.trim_end_matches(['\n', '\r']);
-        let record = if l.starts_with('#') {
-            let _ = header.directive(l);
-            None
-        } else if l.starts_with('{') {
-            json_record(l, "x509").ok()
-        } else {
-            header.record(l).ok()
-        };
-        if let Some(r) = record.filter(|r| r.path == "x509") {
-            index.add(r);
+        line_no += 1;
+        if line.len() > limits.max_record && !line.ends_with(b"\n") {
+            problems.push(problem(line_no, format!("line longer than {} bytes: skipped", limits.max_record)));
+            let mut rest = Vec::new();
+            while text.by_ref().take(1 << 16).read_until(b'\n', &mut rest).is_ok_and(|n| n > 0) && !rest.ends_with(b"\n") {
+                rest.clear();
+            }
+            continue;
         }
-        line.clear();
+        let Ok(l) = std::str::from_utf8(&line) else {
+            problems.push(problem(line_no, "line is not UTF-8".into()));
+            continue;
+        };
+        let l = l.trim_end_matches(['\n', '\r']);
+        if l.trim().is_empty() {
+            continue;
+        }
+        let record = if l.starts_with('#') {
+            header.directive(l).map(|()| None)
+        } else if l.starts_with('{') {
+            json_record(l, "x509").map(Some)
+        } else {
+            header.record(l).map(Some)
+        };
+        match record {
+            Ok(Some(r)) if r.path == "x509" => index.add(r),
+            Ok(_) => {}
+            Err(e) => problems.push(problem(line_no, format!("line skipped: {e}"))),
+        }
     }
     index
 }

@@ -6,11 +6,14 @@
 //! `registry_event`.
 
 /// Where one record comes from, in Sigma's log-source terms.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// A part the record does not know is `None` (or no category): every rule is eligible on it,
+/// as Sigma's log-source semantics say of a field a rule states and the source lacks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SourceLabel {
     pub product: Option<&'static str>,
     pub service: Option<&'static str>,
-    pub categories: Vec<&'static str>,
+    pub categories: &'static [&'static str],
 }
 
 impl SourceLabel {
@@ -37,7 +40,7 @@ mod tests {
 
     #[test]
     fn a_record_admits_rules_of_any_of_its_categories() {
-        let label = SourceLabel { product: Some("windows"), service: Some("sysmon"), categories: vec!["registry_set", "registry_event"] };
+        let label = SourceLabel { product: Some("windows"), service: Some("sysmon"), categories: &["registry_set", "registry_event"] };
         assert!(label.admits(Some("windows"), None, Some("registry_event")));
         assert!(label.admits(Some("windows"), None, Some("registry_set")));
         assert!(!label.admits(Some("windows"), None, Some("process_creation")));
