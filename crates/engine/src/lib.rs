@@ -27,6 +27,7 @@ pub mod number;
 pub mod predicate;
 pub mod prefilter;
 pub mod program;
+pub mod required;
 pub mod selectivity;
 pub mod time;
 pub use vigil_view::view;

@@ -120,7 +120,8 @@ pub fn string_witnesses(slot: Slot, op: StrOp, case: Case, patterns: &[StrPatter
 }
 
 /// The witness set of a regex list: literals one of which every match contains (from the
-/// regex's required prefixes or suffixes), lower-cased. `None` when a regex has none.
+/// regex's required prefixes or suffixes, or a literal required inside it, whichever
+/// selects better), lower-cased. `None` when a regex has none.
 pub fn regex_witnesses(slot: Slot, patterns: &[vigil_ir::RegexPattern]) -> Option<Vec<Witness>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let mut out = Vec::new();
@@ -132,7 +133,7 @@ pub fn regex_witnesses(slot: Slot, patterns: &[vigil_ir::RegexPattern]) -> Optio
             .build()
             .parse(&pattern.source)
             .ok()?;
-        let mut found = None;
+        let mut found: Option<Vec<String>> = None;
         for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
             let mut extractor = Extractor::new();
             extractor.kind(kind).limit_total(64);
@@ -146,14 +147,27 @@ pub fn regex_witnesses(slot: Slot, patterns: &[vigil_ir::RegexPattern]) -> Optio
                     needles.clear();
                     break;
                 }
-                needles.push((slot, Place::Anywhere, Box::<str>::from(tail(ascii))));
+                needles.push(tail(ascii).to_string());
             }
             if !needles.is_empty() {
                 found = Some(needles);
                 break;
             }
         }
-        out.extend(found?);
+        let inner = crate::required::required_literals(&hir);
+        let mut needles = match (found, inner) {
+            (Some(a), Some(b)) => {
+                if crate::required::better(&b, &a) {
+                    b
+                } else {
+                    a
+                }
+            }
+            (a, b) => a.or(b)?,
+        };
+        needles.sort_unstable();
+        needles.dedup();
+        out.extend(needles.into_iter().map(|n| (slot, Place::Anywhere, Box::<str>::from(tail(&n)))));
     }
     Some(out)
 }

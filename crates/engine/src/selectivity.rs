@@ -17,6 +17,14 @@ use std::collections::{HashMap, HashSet};
 use crate::fields::Slot;
 use crate::prefilter::{Place, Requirement, Witness, MAX_GROUPS};
 
+/// Bits of surprise per byte of a needle when estimating how often it turns up by accident
+/// (log text is far from random; 3 bits puts an 8-byte needle at about one event in 16
+/// million and a 2-byte one at one in 64).
+const BITS_PER_BYTE: f64 = 3.0;
+
+/// A group beyond the first is kept only when its estimated share of events is below this.
+const SECOND_GROUP_MAX_COST: f64 = 0.5;
+
 /// What an expression requires of an event, before the index's groups are chosen.
 #[derive(Debug, Clone)]
 pub enum Need {
@@ -80,23 +88,26 @@ impl Stats {
     /// The rule set stands in for the data: the share of rules that name the needle, but no
     /// less than one over the field's distinct needles (a field with few values, such as an
     /// event ID or a channel, has each of them often), and no less than the chance of a
-    /// short needle turning up by accident (halved with each byte; anchored needles count
-    /// three bytes more than free ones, whole values are never accidental).
+    /// short needle turning up by accident ([`BITS_PER_BYTE`] bits of surprise per byte;
+    /// anchored needles count one byte more than free ones, whole values are never
+    /// accidental).
     pub fn share(&self, (slot, place, needle): &Witness) -> f64 {
         let rules = self.rules.max(1) as f64;
         let named = self.needle_rules.get(&(*slot, *place, needle.clone())).copied().unwrap_or(1) as f64 / rules;
         let field = 1.0 / self.slot_needles.get(slot).copied().unwrap_or(1).max(1) as f64;
-        let bits = match place {
+        let bytes = match place {
             Place::Exact => f64::INFINITY,
-            Place::Prefix | Place::Suffix => needle.len() as f64 + 3.0,
+            Place::Prefix | Place::Suffix => needle.len() as f64 + 1.0,
             Place::Anywhere => needle.len() as f64,
         };
-        named.max(field).max(0.5f64.powf(bits))
+        named.max(field).max(0.5f64.powf(BITS_PER_BYTE * bytes))
     }
 
     /// The estimated share of events that carry some needle of a group (lower is better).
+    /// Not capped at 1: of two groups that both seem to hit every event, the one with fewer
+    /// or more specific needles still ranks first.
     pub fn cost(&self, group: &[Witness]) -> f64 {
-        group.iter().map(|w| self.share(w)).sum::<f64>().min(1.0)
+        group.iter().map(|w| self.share(w)).sum::<f64>()
     }
 
     /// Orders groups from most to least selective: lower cost, then fewer needles.
@@ -116,7 +127,11 @@ impl Stats {
                     return None;
                 }
                 self.order(&mut groups);
-                groups.truncate(MAX_GROUPS);
+                // The best group always; a second only when it filters on its own: a group
+                // most events carry (the log-source conditions) would be hit, and counted, for
+                // hundreds of rules on every event while ruling out almost nothing.
+                let keep = 1 + groups.iter().skip(1).take(MAX_GROUPS - 1).take_while(|g| self.cost(g) < SECOND_GROUP_MAX_COST).count();
+                groups.truncate(keep);
                 Some(groups)
             }
             Need::Or(items) => {
@@ -158,11 +173,35 @@ mod tests {
         needs.push(rule(w(2, Place::Suffix, "\\cmd.exe")));
         let stats = Stats::new(&needs);
         let chosen = stats.requirement(needs.last().unwrap()).unwrap();
-        // The own needle first, then one of the log-source ones: both still required.
+        // The own needle only: the log-source ones are in every rule, so likely in every
+        // event, and would be counted for all 51 rules on each event for nothing.
+        assert_eq!(chosen, vec![vec![w(2, Place::Suffix, "\\cmd.exe")]]);
+        assert!(stats.cost(&[w(0, Place::Exact, "microsoft-windows-sysmon/operational")]) >= SECOND_GROUP_MAX_COST);
+    }
+
+    #[test]
+    fn two_selective_groups_are_both_kept() {
+        // "image is powershell and the command line has -enc": each common enough alone.
+        let filler =
+            |i| Need::And(vec![Need::Group(vec![w(2, Place::Suffix, &format!("\\t{i}.exe"))]), Need::Group(vec![w(3, Place::Anywhere, &format!("-x{i}"))])]);
+        let mut needs: Vec<Need> = (0..2000).map(filler).collect();
+        needs.push(Need::And(vec![Need::Group(vec![w(2, Place::Suffix, "\\powershell.exe")]), Need::Group(vec![w(3, Place::Anywhere, "-enc")])]));
+        let stats = Stats::new(&needs);
+        let chosen = stats.requirement(needs.last().unwrap()).unwrap();
         assert_eq!(chosen.len(), 2);
-        assert_eq!(chosen[0], vec![w(2, Place::Suffix, "\\cmd.exe")]);
-        assert_ne!(chosen[1], chosen[0]);
-        assert!(stats.cost(&chosen[0]) < stats.cost(&chosen[1]));
+        assert!(chosen.contains(&vec![w(3, Place::Anywhere, "-enc")]));
+    }
+
+    #[test]
+    fn a_large_own_group_still_beats_a_log_source_group() {
+        // A rule with hundreds of hashes: its group's cost is the sum of many small shares,
+        // still far below that of a needle every rule names.
+        let hashes: Vec<Witness> = (0..300).map(|i| w(2, Place::Anywhere, &format!("{i:08x}"))).collect();
+        let mut needs: Vec<Need> = (0..50).map(|i| rule(w(2, Place::Suffix, &format!("\\t{i}.exe")))).collect();
+        needs.extend((0..2000).map(|i| Need::Group(vec![w(2, Place::Suffix, &format!("\\u{i}.exe"))])));
+        needs.push(Need::And(vec![Need::Group(vec![w(1, Place::Exact, "1")]), Need::Group(hashes.clone())]));
+        let stats = Stats::new(&needs);
+        assert_eq!(stats.requirement(needs.last().unwrap()).unwrap(), vec![hashes]);
     }
 
     #[test]
@@ -183,6 +222,6 @@ mod tests {
         let needs: Vec<Need> = (0..1000).map(|i| Need::Group(vec![w(3, Place::Exact, &format!("v{i}"))])).collect();
         let stats = Stats::new(&needs);
         assert!(stats.share(&w(3, Place::Anywhere, "ab")) > stats.share(&w(3, Place::Anywhere, "abcdefgh")));
-        assert!(stats.share(&w(3, Place::Anywhere, "abcd")) > stats.share(&w(3, Place::Suffix, "abcd")));
+        assert!(stats.share(&w(3, Place::Anywhere, "ab")) > stats.share(&w(3, Place::Suffix, "ab")));
     }
 }
