@@ -18,6 +18,8 @@
 //!
 //! The engine never panics on event data and touches no files.
 
+pub mod compute;
+pub mod compute_func;
 pub mod correlate;
 pub use vigil_view::fields;
 pub mod matcher;

@@ -1,46 +1,56 @@
-//! Lowering of EQL event queries into the IR, for the constructs the IR expresses exactly
-//! with Elasticsearch's meaning. Anything else is refused with a diagnostic naming the
-//! construct (`eql::not-lowered`); nothing is approximated.
+//! Lowering of EQL event queries into the IR, with Elasticsearch's meaning. Plain
+//! field-vs-constant tests become literal predicates (which the candidate index reads);
+//! everything else (functions, arithmetic, comparisons of computed values, `date` fields,
+//! tests on computed operands) becomes a computed expression (`lower_value.rs`), evaluated
+//! three-valued by the engine. Nothing is approximated: what cannot be expressed exactly is
+//! refused with a diagnostic naming the construct (`eql::not-lowered`).
 //!
-//! What lowers, and to what:
+//! Literal predicates, and to what:
 //! - `category where c`: `category_field == category` (case-sensitive, exact) and `c`;
 //!   `any where c`: `c`.
 //! - `f == "s"`, `f in ("a", "b")`: case-sensitive whole-value string tests, no wildcards;
 //!   `in~`: the same, case-insensitive.
 //! - `f : "a*"`, `f like~ …`: case-insensitive whole-value wildcard match; `like`:
 //!   case-sensitive. Only `*` and `?` are special; a backslash is a literal character.
+//! - `f regex "…"`, `regex~`: the Lucene pattern translated into an anchored `regex`-crate
+//!   pattern (`regex.rs`); patterns whose meaning depends on Lucene's flags are refused.
 //! - `f == 4`, `f < 2.5` …: numeric comparisons of a numeric field (integers within ±2^53,
-//!   so the IR's 64-bit float compares them exactly).
+//!   so the IR's 64-bit float compares them exactly; wider ones are computed exactly).
 //! - `f == null` / `f != null`: absent-or-null / present.
-//! - `!=`, `not`, `not in`: negation, so an event without the field satisfies it
-//!   (Elasticsearch's `must_not` over a term query).
-//! - `cidrMatch(f, "10.0.0.0/8", …)`: the IP value lies in one of the networks
+//! - `!=`, `not`, `not in` over literal predicates: two-valued negation, so an event
+//!   without the field satisfies it (Elasticsearch's `must_not` over a term query).
+//! - `cidrMatch(f, "10.0.0.0/8", …)` on a field: the IP value lies in one of the networks
 //!   (Elasticsearch runs it as a terms query on the ip field, so it negates like `==`).
-//! - `and`, `or`, `true`, `false`.
 //!
-//! Refused: `regex` (anchored Lucene syntax; the IR's regex is unanchored Rust syntax),
-//! the other functions (three-valued, or translated by Elasticsearch in ways to be checked
-//! first), arithmetic, field-to-field comparisons, string ordering (`"a" < f`), a bare
-//! field as a condition, `sequence`, `sample` and pipes.
+//! Computed expressions: `not` directly over one stays inside it (three-valued, as
+//! Elasticsearch negates a script query inside the script); `and`/`or` combine literal
+//! predicates and computed expressions as separate leaves, as Elasticsearch's bool query
+//! does. Fields go through the schema's aliases (`event.category` → `event_type`) and carry
+//! its types (`LowerOptions::schema`).
 
 use vigil_ir::{
     Case, Diagnostic, Expr as IrExpr, Field as IrField, LogSource, Network, NumOp, Piece, Predicate, Rule, RuleBody, RuleMeta, SourceId, Span, StrOp,
-    StrPattern, Test, MAX_NESTING,
+    StrPattern, Test, Value, MAX_NESTING,
 };
 
-use crate::ast::{CompareOp, Expr, ExprKind, Field, Literal, MatchOp, Query, Statement};
+use crate::ast::{CompareOp, EventFilter, Expr, ExprKind, Literal, MatchOp, Query, Statement};
 use crate::diagnostics::code;
+use crate::lower_value::ValueLowering;
+use crate::schema::Schema;
 
 /// Where the lowered query finds what the EQL query leaves implicit.
 #[derive(Clone, Debug)]
 pub struct LowerOptions {
     /// The field `category where` tests (Elasticsearch's `event_category_field`).
     pub category_field: String,
+    /// Field types and aliases (an Elasticsearch mapping); empty: every field is read as the
+    /// event holds it.
+    pub schema: Schema,
 }
 
 impl Default for LowerOptions {
     fn default() -> LowerOptions {
-        LowerOptions { category_field: "event.category".into() }
+        LowerOptions { category_field: "event.category".into(), schema: Schema::default() }
     }
 }
 
@@ -58,7 +68,13 @@ pub fn lower_event_query(source: &SourceId, statement: &Statement, options: &Low
     if let Some(pipe) = statement.pipes.first() {
         return Err(refuse(pipe.span.0, "pipes (`head`/`tail` select among results)"));
     }
-    let lowering = Lowering { source };
+    lower_filter(source, filter, options)
+}
+
+/// Lowers one event filter (`category where condition`): an event query's, or one stage of
+/// a sequence or sample.
+pub fn lower_filter(source: &SourceId, filter: &EventFilter, options: &LowerOptions) -> Result<IrExpr, Diagnostic> {
+    let lowering = Lowering { source, values: ValueLowering { source, schema: &options.schema } };
     let condition = lowering.expr(&filter.condition)?;
     let expr = match &filter.category {
         crate::ast::Category::Any => condition,
@@ -83,13 +99,15 @@ pub fn lower_rule(source: &SourceId, title: &str, text: &str, options: &LowerOpt
     Ok(Rule { meta, logsource: LogSource::default(), body: RuleBody::Detection(expr), source: source.clone(), span: statement.span.0, warnings: Vec::new() })
 }
 
-fn not_lowered(source: &SourceId, span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error(code::NOT_LOWERED, source.clone(), span, format!("{what} cannot be lowered into the IR yet"))
-        .with_hint("vigil lowers event queries over field comparisons, `:`, `like`, `in` and `null` tests; this construct waits for the EQL expression engine")
+/// The refusal of a construct the IR cannot express exactly.
+pub(crate) fn not_lowered(source: &SourceId, span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(code::NOT_LOWERED, source.clone(), span, format!("{what} cannot be lowered into the IR"))
+        .with_hint("vigil refuses what it cannot run with Elasticsearch's exact meaning; rewrite the condition without it")
 }
 
 struct Lowering<'a> {
     source: &'a SourceId,
+    values: ValueLowering<'a>,
 }
 
 impl Lowering<'_> {
@@ -101,8 +119,24 @@ impl Lowering<'_> {
         match &e.kind {
             ExprKind::And(operands) => Ok(IrExpr::And(operands.iter().map(|o| self.expr(o)).collect::<Result<_, _>>()?)),
             ExprKind::Or(operands) => Ok(IrExpr::Or(operands.iter().map(|o| self.expr(o)).collect::<Result<_, _>>()?)),
-            ExprKind::Not(inner) => Ok(IrExpr::not(self.expr(inner)?)),
+            // `not` over a computed expression stays three-valued inside it.
+            ExprKind::Not(inner) => Ok(match self.expr(inner)? {
+                IrExpr::Compute { value, span } => IrExpr::Compute { value: Box::new(Value::Not(value)), span },
+                other => IrExpr::not(other),
+            }),
             ExprKind::Literal(Literal::Bool(b)) => Ok(IrExpr::Const(*b)),
+            ExprKind::Literal(_) => Err(self.refuse(e, "a constant that is not `true` or `false` as a condition")),
+            // A field on its own holds where its value is `true` (computed: null does not).
+            _ => match self.literal_predicate(e) {
+                Err(d) if d.code == code::NOT_LOWERED => Ok(IrExpr::Compute { value: Box::new(self.values.value(e)?), span: e.span.0 }),
+                other => other,
+            },
+        }
+    }
+
+    /// `e` as literal field predicates, or `eql::not-lowered` when it is not one.
+    fn literal_predicate(&self, e: &Expr) -> Result<IrExpr, Diagnostic> {
+        match &e.kind {
             ExprKind::Compare { op, left, right } => self.compare(e, *op, left, right),
             ExprKind::In { operand, negated, insensitive, values } => {
                 let field = self.field(operand, "an `in` test on something other than a field")?;
@@ -124,12 +158,19 @@ impl Lowering<'_> {
                 Ok(if *negated { IrExpr::not(any) } else { any })
             }
             ExprKind::Match { operand, op, patterns } => {
+                let field = self.field(operand, &format!("`{}` on something other than a field", op.symbol()))?;
                 let case = match op {
                     MatchOp::Colon | MatchOp::LikeInsensitive => Case::Insensitive,
                     MatchOp::Like => Case::Sensitive,
-                    MatchOp::Regex | MatchOp::RegexInsensitive => return Err(self.refuse(e, "`regex` (anchored Lucene syntax)")),
+                    MatchOp::Regex | MatchOp::RegexInsensitive => {
+                        let mut regexes = Vec::with_capacity(patterns.len());
+                        for p in patterns {
+                            let Literal::String(s) = &p.value else { return Err(self.refuse(e, "`regex` with a constant that is not a string")) };
+                            regexes.push(self.values.regex(e, s, *op == MatchOp::RegexInsensitive)?);
+                        }
+                        return Ok(self.pred(e, &field, Test::Regex { patterns: regexes }));
+                    }
                 };
-                let field = self.field(operand, &format!("`{}` on something other than a field", op.symbol()))?;
                 let mut out = Vec::with_capacity(patterns.len());
                 for p in patterns {
                     match &p.value {
@@ -139,11 +180,9 @@ impl Lowering<'_> {
                 }
                 Ok(self.pred(e, &field, Test::Str { op: StrOp::Equals, case, patterns: out }))
             }
-            ExprKind::Field(_) => Err(self.refuse(e, "a field as a condition on its own")),
-            ExprKind::Literal(_) => Err(self.refuse(e, "a constant that is not `true` or `false` as a condition")),
             ExprKind::Call { name, args, .. } if crate::function::lookup(name).is_some_and(|f| f.name == "cidrMatch") => self.cidr_match(e, args),
             ExprKind::Call { name, .. } => Err(self.refuse(e, &format!("the function `{name}`"))),
-            ExprKind::Unary { .. } | ExprKind::Arith { .. } => Err(self.refuse(e, "arithmetic")),
+            _ => Err(self.refuse(e, "a computed value")),
         }
     }
 
@@ -152,12 +191,35 @@ impl Lowering<'_> {
         let (field_side, literal_side, op) = match (&left.kind, &right.kind) {
             (ExprKind::Field(_), ExprKind::Literal(_)) => (left, right, op),
             (ExprKind::Literal(_), ExprKind::Field(_)) => (right, left, mirror(op)),
-            (ExprKind::Field(_), ExprKind::Field(_)) => return Err(self.refuse(e, "a comparison of two fields")),
+            (ExprKind::Field(_), ExprKind::Field(_)) => {
+                return Err(Diagnostic::error(code::UNSUPPORTED, self.source.clone(), e.span.0, "comparisons against fields are not supported")
+                    .with_hint("Elasticsearch compares a field only with constants; compare each field with a constant"))
+            }
             _ => return Err(self.refuse(e, "a comparison of something other than a field with a constant")),
         };
         let field = self.field(field_side, "a comparison")?;
         let ExprKind::Literal(lit) = &literal_side.kind else { return Err(self.refuse(e, "a comparison")) };
+        // Dates, versions and wide longs compare as typed values, computed.
+        if matches!(self.values.schema.type_of(&field), vigil_ir::FieldType::Date | vigil_ir::FieldType::Version) {
+            return Err(self.refuse(e, "a typed comparison"));
+        }
         let negate = op == CompareOp::NotEq;
+        // A mapping's `null_value` indexes an explicit null as that value: `== null` then
+        // means absent, and `== "NULL"` also holds on an explicit null.
+        if let Some(null_value) = self.values.schema.null_value(&field).map(str::to_string) {
+            let explicit_null = || IrExpr::And(vec![self.pred(e, &field, Test::Exists(true)), self.pred(e, &field, Test::Null)]);
+            let positive = match lit {
+                Literal::Null => Some(self.pred(e, &field, Test::Exists(false))),
+                Literal::String(s) if *s == null_value && matches!(op, CompareOp::Eq | CompareOp::NotEq) => Some(IrExpr::Or(vec![
+                    self.pred(e, &field, Test::Str { op: StrOp::Equals, case: Case::Sensitive, patterns: vec![StrPattern::literal(s.clone())] }),
+                    explicit_null(),
+                ])),
+                _ => None,
+            };
+            if let Some(positive) = positive {
+                return Ok(if negate { IrExpr::not(positive) } else { positive });
+            }
+        }
         let positive = match (lit, op) {
             (Literal::Null, CompareOp::Eq | CompareOp::NotEq) => self.pred(e, &field, Test::Null),
             (Literal::String(s), CompareOp::Eq | CompareOp::NotEq) => {
@@ -211,7 +273,7 @@ impl Lowering<'_> {
 
     fn field(&self, e: &Expr, what: &str) -> Result<String, Diagnostic> {
         match &e.kind {
-            ExprKind::Field(Field { path, .. }) => Ok(path.join(".")),
+            ExprKind::Field(f) => Ok(self.values.field(f).name),
             _ => Err(self.refuse(e, what)),
         }
     }
@@ -234,7 +296,7 @@ fn mirror(op: CompareOp) -> CompareOp {
 
 /// An EQL wildcard pattern: `*` any run, `?` one character, everything else literal
 /// (a backslash included: EQL has no escape for `*` and `?`).
-fn wildcards(text: &str) -> StrPattern {
+pub(crate) fn wildcards(text: &str) -> StrPattern {
     StrPattern::from_pieces(text.split_inclusive(['*', '?']).flat_map(|chunk| {
         let (literal, wildcard) = match chunk.strip_suffix('*') {
             Some(l) => (l, Some(Piece::AnyRun)),
