@@ -298,3 +298,19 @@ fn quote_nulls_outside_strings(line: &str) -> String {
 fn read(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A known-failures file of `testdata/` (tab-separated `file`, case, reason; `#` comments,
+/// one header line) as `"file\tcase"` → reason.
+pub fn known_failures(name: &str) -> std::collections::BTreeMap<String, String> {
+    let text = read(&crate::root().join("testdata").join(name));
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .skip(1)
+        .map(|l| {
+            let mut cols = l.splitn(3, '\t');
+            let (file, case, reason) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""), cols.next().unwrap_or(""));
+            assert!(!reason.trim().is_empty(), "{name}: `{l}` gives no reason");
+            (format!("{file}\t{case}"), reason.to_string())
+        })
+        .collect()
+}
