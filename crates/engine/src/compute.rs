@@ -9,8 +9,8 @@
 //! - field values are read by their schema type (`long`, `date` as epoch milliseconds,
 //!   `keyword` as text …); a field missing, null or an object reads as null;
 //! - a multi-valued field holds when any element does: a comparison, `in`, match or boolean
-//!   function whose operand is a field is tried once per element of that field; elsewhere a
-//!   multi-valued field reads as its first element.
+//!   function reading one is tried once per element of it (the first such field, when it
+//!   reads several); elsewhere a multi-valued field reads as its first element.
 //!
 //! The functions are in `compute_func.rs`.
 
@@ -224,21 +224,15 @@ fn eval<'v>(node: &Node, view: &'v EventView, pick: Option<Pick>) -> V<'v> {
     }
 }
 
-/// A leaf test over a multi-valued field operand: true when one element gives true, else
-/// null when one gives null, else false.
+/// A leaf test (comparison, `in`, match, function) over a multi-valued field: true when
+/// one element gives true, else null when one gives null, else false. The first
+/// multi-valued field the leaf reads is the one iterated; others read their first element.
 fn any_element<'v>(leaf: &Node, view: &'v EventView, pick: Option<Pick>) -> V<'v> {
-    let operands: Vec<&Node> = match leaf {
-        Node::Compare { left, right, .. } => vec![left, right],
-        Node::In { operand, .. } | Node::Wildcard { operand, .. } | Node::Regex { operand, .. } | Node::Cidr { operand, .. } => vec![operand],
-        Node::Call { args, .. } => args.iter().collect(),
-        _ => Vec::new(),
-    };
-    let multi = operands.iter().find_map(|n| match n {
-        Node::Field { slot, .. } if pick.is_none_or(|p| p.slot != *slot) => {
-            let count = view.values(*slot).count();
-            (count > 1).then_some((*slot, count))
-        }
-        _ => None,
+    let mut slots = Vec::new();
+    fields_in(leaf, &mut slots);
+    let multi = slots.into_iter().filter(|s| pick.is_none_or(|p| p.slot != *s)).find_map(|slot| {
+        let count = view.values(slot).count();
+        (count > 1).then_some((slot, count))
     });
     let Some((slot, count)) = multi else { return leaf_value(leaf, view, pick) };
     let mut unknown = false;
@@ -253,6 +247,25 @@ fn any_element<'v>(leaf: &Node, view: &'v EventView, pick: Option<Pick>) -> V<'v
         V::Null
     } else {
         V::Bool(false)
+    }
+}
+
+/// The slots of the fields a node reads, in order.
+fn fields_in(node: &Node, out: &mut Vec<Slot>) {
+    match node {
+        Node::Lit(_) => {}
+        Node::Field { slot, .. } => out.push(*slot),
+        Node::Call { args: items, .. } | Node::And(items) | Node::Or(items) => items.iter().for_each(|n| fields_in(n, out)),
+        Node::Neg(n) | Node::IsNull(n) | Node::Not(n) => fields_in(n, out),
+        Node::Wildcard { operand, .. } | Node::Regex { operand, .. } | Node::Cidr { operand, .. } => fields_in(operand, out),
+        Node::Arith { left, right, .. } | Node::Compare { left, right, .. } => {
+            fields_in(left, out);
+            fields_in(right, out);
+        }
+        Node::In { operand, values, .. } => {
+            fields_in(operand, out);
+            values.iter().for_each(|n| fields_in(n, out));
+        }
     }
 }
 

@@ -202,3 +202,80 @@ const LOWERED: usize = 861;
 const STAGES: usize = 447;
 /// Lowered event queries and stages that hold a computed expression (functions, …).
 const COMPUTED: usize = 62;
+
+/// For each event, whether the query lowered with `mapping` as schema matches it.
+fn run_with(query: &str, mapping: &str, events: &[&str]) -> Vec<bool> {
+    let options = LowerOptions { schema: vigil_eql::schema::Schema::from_mapping(mapping).unwrap(), ..LowerOptions::default() };
+    let rule = lower_rule(&source(), "q", query, &options).unwrap_or_else(|d| panic!("{}", d.render(Some(query))));
+    let program = compile(&[rule], &pipeline("none"));
+    matches(&program, events).into_iter().map(|m| !m.is_empty()).collect()
+}
+
+#[test]
+fn function_predicates_are_three_valued_and_simple_predicates_negate_as_must_not() {
+    let events = [r#"{"a":"xy"}"#, r#"{"a":"yx"}"#, r#"{}"#];
+    assert_eq!(run("any where startsWith(a, \"x\")", &events), [true, false, false]);
+    // Elasticsearch negates a script inside the script: a missing field stays null.
+    assert_eq!(run("any where not startsWith(a, \"x\")", &events), [false, true, false]);
+    // A literal predicate negates as `must_not`: a missing field satisfies it.
+    assert_eq!(run("any where not a : \"x*\"", &events), [false, true, true]);
+    assert_eq!(run("any where a != \"xy\"", &events), [false, true, true]);
+    assert_eq!(run("any where startsWith~(a, \"X\") or length(a) == 2", &events), [true, true, false]);
+}
+
+#[test]
+fn numbers_are_typed_integer_before_float_and_longs_stay_exact() {
+    let ev = |v: &str| format!(r#"{{"a":{v}}}"#);
+    let events = [ev("7"), ev("7.5"), ev("-10"), ev("10")];
+    let events: Vec<&str> = events.iter().map(String::as_str).collect();
+    assert_eq!(run("any where a / 3 == 2", &events), [true, false, false, false]);
+    assert_eq!(run("any where a / 3.0 > 2.4", &events), [false, true, false, true]);
+    // Java's remainder: the sign of the dividend.
+    assert_eq!(run("any where modulo(a, -6) == 4", &events), [false, false, false, true]);
+    assert_eq!(run("any where a % -6 == -4", &events), [false, false, true, false]);
+    let wide = [r#"{"a":9007199254740993}"#, r#"{"a":9007199254740992}"#];
+    assert_eq!(run("any where a == 9007199254740993", &wide), [true, false]);
+    assert_eq!(run("any where a + 1 == 9007199254740994", &wide), [true, false]);
+}
+
+#[test]
+fn a_multi_valued_field_holds_when_one_element_does() {
+    let events = [r#"{"a":["ab","abc"]}"#, r#"{"a":["ab"]}"#, r#"{"a":[]}"#];
+    assert_eq!(run("any where length(a) == 3", &events), [true, false, false]);
+    assert_eq!(run("any where endsWith(a, \"c\")", &events), [true, false, false]);
+}
+
+#[test]
+fn regex_is_anchored_lucene_syntax() {
+    let events = [r#"{"a":"abc"}"#, r#"{"a":"bcd"}"#, r#"{"a":"BCD"}"#, r#"{"a":"b12"}"#];
+    assert_eq!(run("any where a regex \"b.*\"", &events), [false, true, false, true]);
+    assert_eq!(run("any where a regex~ \"b.*\"", &events), [false, true, true, true]);
+    assert_eq!(run("any where a regex \"b\\\\d+\"", &events), [false, false, false, true]);
+    assert_eq!(run("any where string(a) regex \"b.*\"", &events), [false, true, false, true]);
+}
+
+#[test]
+fn the_schema_types_dates_and_resolves_aliases() {
+    let mapping =
+        r#"{"properties": {"t": {"type": "date"}, "kind": {"type": "keyword"}, "event": {"properties": {"category": {"type": "alias", "path": "kind"}}}}}"#;
+    let events = [r#"{"t":"2024-03-01T00:00:00Z"}"#, r#"{"t":"2023-12-31T23:00:00Z"}"#, r#"{"t":1704067200000}"#, r#"{"t":"not a date"}"#];
+    assert_eq!(run_with("any where t >= \"2024-01-01T00:00:00Z\"", mapping, &events), [true, false, true, false]);
+    assert_eq!(run_with("any where t == 1704067200000", mapping, &events), [false, false, true, false]);
+    let events = [r#"{"kind":"x"}"#, r#"{"event":{"category":"x"}}"#];
+    assert_eq!(run_with("any where event.category == \"x\"", mapping, &events), [true, false]);
+    assert_eq!(run_with("any where stringContains(event.category, \"x\")", mapping, &events), [true, false]);
+    let bad = lower_rule(
+        &source(),
+        "q",
+        "any where t < \"yesterday\"",
+        &LowerOptions { schema: vigil_eql::schema::Schema::from_mapping(mapping).unwrap(), ..LowerOptions::default() },
+    );
+    assert_eq!(bad.unwrap_err().code, "eql::number");
+}
+
+#[test]
+fn a_field_alone_holds_where_it_is_true() {
+    let events = [r#"{"b":true}"#, r#"{"b":false}"#, r#"{"b":"true"}"#, r#"{}"#];
+    assert_eq!(run("any where b", &events), [true, false, false, false]);
+    assert_eq!(run("any where not b", &events), [false, true, false, false]);
+}

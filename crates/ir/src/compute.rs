@@ -161,6 +161,25 @@ impl Value {
         }
     }
 
+    /// Calls `f` on every field the expression reads, to rename it.
+    pub fn for_each_field_mut(&mut self, f: &mut impl FnMut(&mut FieldRead)) {
+        match self {
+            Value::Lit(_) => {}
+            Value::Field(field) => f(field),
+            Value::Call { args: items, .. } | Value::And(items) | Value::Or(items) => items.iter_mut().for_each(|v| v.for_each_field_mut(f)),
+            Value::Neg(v) | Value::IsNull(v) | Value::Not(v) => v.for_each_field_mut(f),
+            Value::Wildcard { operand, .. } | Value::Regex { operand, .. } | Value::Cidr { operand, .. } => operand.for_each_field_mut(f),
+            Value::Arith { left, right, .. } | Value::Compare { left, right, .. } => {
+                left.for_each_field_mut(f);
+                right.for_each_field_mut(f);
+            }
+            Value::In { operand, values, .. } => {
+                operand.for_each_field_mut(f);
+                values.iter_mut().for_each(|v| v.for_each_field_mut(f));
+            }
+        }
+    }
+
     /// True when the tree is at most `max` deep. Recurses at most `max + 1` levels.
     pub fn within_depth(&self, max: usize) -> bool {
         if max == 0 {

@@ -209,6 +209,17 @@ impl Expr {
         }
     }
 
+    /// Calls `f` on every field read by a computed expression of the tree (predicates are
+    /// not visited; see [`Expr::map_predicates`]).
+    pub fn for_each_computed_field_mut(&mut self, f: &mut impl FnMut(&mut crate::compute::FieldRead)) {
+        match self {
+            Expr::And(items) | Expr::Or(items) => items.iter_mut().for_each(|e| e.for_each_computed_field_mut(f)),
+            Expr::Not(inner) | Expr::Named { expr: inner, .. } => inner.for_each_computed_field_mut(f),
+            Expr::Compute { value, .. } => value.for_each_field_mut(f),
+            Expr::Pred(_) | Expr::Const(_) => {}
+        }
+    }
+
     /// Rebuilds the tree with every predicate replaced by `f(predicate)`.
     pub fn map_predicates(self, f: &mut impl FnMut(Predicate) -> Expr) -> Expr {
         match self {
