@@ -36,7 +36,9 @@ fn run_suite(file: &'static str, tally: &mut Tally) -> usize {
     assert_eq!(datasets.len(), 1, "{file}: event-query suites run on one index");
     let data = &datasets[0];
     let schema = Schema::from_mapping(&data.mapping).unwrap();
-    let options = LowerOptions { category_field: CATEGORY_FIELD.into(), schema };
+    // The harness's `event_category_field` is `event.category`; every QA mapping aliases it.
+    assert_eq!(schema.resolve("event.category"), CATEGORY_FIELD);
+    let options = LowerOptions { schema, ..LowerOptions::default() };
     let mut events: Vec<&eql_qa::QaEvent> = data.events.iter().collect();
     // Elasticsearch's order: timestamp, then tiebreaker (events without one last).
     events.sort_by_key(|e| (e.timestamp, e.tiebreaker.is_none(), e.tiebreaker));

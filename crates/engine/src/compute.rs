@@ -32,6 +32,8 @@ pub enum V<'a> {
     Int(i64),
     Float(f64),
     Str(Cow<'a, str>),
+    /// A `version` field's value: compares with strings and versions as a semantic version.
+    Version(Cow<'a, str>),
 }
 
 impl V<'_> {
@@ -42,7 +44,7 @@ impl V<'_> {
             V::Bool(b) => Some(Cow::Owned(b.to_string())),
             V::Int(i) => Some(Cow::Owned(i.to_string())),
             V::Float(x) => Some(Cow::Owned(float_text(*x))),
-            V::Str(s) => Some(Cow::Borrowed(s)),
+            V::Str(s) | V::Version(s) => Some(Cow::Borrowed(s)),
         }
     }
 
@@ -52,7 +54,7 @@ impl V<'_> {
             V::Bool(b) => Scalar::Bool(b),
             V::Int(i) => Scalar::Int(i),
             V::Float(x) => Scalar::Float(x),
-            V::Str(s) => Scalar::Str(s.into_owned()),
+            V::Str(s) | V::Version(s) => Scalar::Str(s.into_owned()),
         }
     }
 }
@@ -332,7 +334,8 @@ fn read(kind: Kind, text: &str, ty: FieldType) -> V<'_> {
             Kind::Bool => V::Bool(text == "true"),
             _ => V::Str(Cow::Borrowed(text)),
         },
-        FieldType::Keyword | FieldType::Text | FieldType::Ip | FieldType::Version => V::Str(Cow::Borrowed(text)),
+        FieldType::Keyword | FieldType::Text | FieldType::Ip => V::Str(Cow::Borrowed(text)),
+        FieldType::Version => V::Version(Cow::Borrowed(text)),
         FieldType::Long => match int_or_float(text) {
             Some(V::Float(x)) => V::Int(x.trunc() as i64),
             Some(v) => v,
@@ -389,6 +392,7 @@ fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
     match (a, b) {
         (V::Int(x), V::Int(y)) => Some(x.cmp(y)),
         (V::Str(x), V::Str(y)) => Some(x.as_ref().cmp(y.as_ref())),
+        (V::Version(x), V::Version(y) | V::Str(y)) | (V::Str(x), V::Version(y)) => Some(crate::version::compare(x, y)),
         (V::Bool(x), V::Bool(y)) => Some(x.cmp(y)),
         (V::Int(_) | V::Float(_), V::Int(_) | V::Float(_)) => float(a)?.partial_cmp(&float(b)?),
         _ => None,
@@ -397,7 +401,7 @@ fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
 
 fn equal(a: &V<'_>, b: &V<'_>, case: Case) -> Option<bool> {
     match (a, b, case) {
-        (V::Str(x), V::Str(y), Case::Insensitive) => Some(x.to_lowercase() == y.to_lowercase()),
+        (V::Str(x) | V::Version(x), V::Str(y) | V::Version(y), Case::Insensitive) => Some(x.to_lowercase() == y.to_lowercase()),
         _ => order(a, b).map(|o| o == Ordering::Equal),
     }
 }

@@ -29,6 +29,7 @@ pub mod prefilter;
 pub mod program;
 pub mod selectivity;
 pub mod time;
+pub mod version;
 pub use vigil_view::view;
 pub mod window;
 

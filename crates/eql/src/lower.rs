@@ -80,7 +80,8 @@ pub fn lower_filter(source: &SourceId, filter: &EventFilter, options: &LowerOpti
         crate::ast::Category::Any => condition,
         crate::ast::Category::Named(name) => {
             let test = Test::Str { op: StrOp::Equals, case: Case::Sensitive, patterns: vec![StrPattern::literal(name.clone())] };
-            let category = IrExpr::Pred(Predicate { field: IrField::Named(options.category_field.clone()), test, span: filter.span.0 });
+            let field = options.schema.resolve(&options.category_field).to_string();
+            let category = IrExpr::Pred(Predicate { field: IrField::Named(field), test, span: filter.span.0 });
             IrExpr::and(vec![category, condition])
         }
     };
