@@ -135,7 +135,7 @@ fn substring(args: &[V<'_>]) -> V<'static> {
     let len = u.len() as i64;
     let bound = |v: Option<&V<'_>>, default: i64| match v {
         None | Some(V::Null) => Some(default),
-        Some(V::Int(i)) => Some(if *i < 0 { (len + i).max(0) } else { (*i).min(len) }),
+        Some(V::Int(i)) => Some(if *i < 0 { len.saturating_add(*i).max(0) } else { (*i).min(len) }),
         Some(_) => None,
     };
     let (Some(start), Some(end)) = (bound(args.get(1), 0), bound(args.get(2), len)) else { return V::Null };

@@ -176,9 +176,16 @@ fn every_elastic_rule_event_query_and_sequence_stage_lowers() {
         count_compute(expr, &mut has_compute);
         computed += usize::from(has_compute);
     }
-    // Every lowered rule compiles into one program with the rest.
+    // Every lowered rule compiles into one program with the rest, and runs over the QA
+    // documents with the candidate index agreeing with exhaustive evaluation (`matches`).
     let program = compile(&lowered, &pipeline("none"));
     assert_eq!(program.rules.len(), lowered.len());
+    let docs: Vec<String> =
+        vigil_conformance::eql_qa::INDICES.iter().flat_map(|i| vigil_conformance::eql_qa::dataset(i.name).events).map(|e| e.json.to_string()).collect();
+    let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+    assert_eq!(docs.len(), 211);
+    let hits: usize = matches(&program, &docs).iter().map(Vec::len).sum();
+    eprintln!("{hits} rule hits over the QA documents");
     eprintln!(
         "event queries lowered: {} of 861; sequence/sample stages lowered: {stages}; with a computed expression: {computed}; refused: {refused:#?}",
         lowered.len()
