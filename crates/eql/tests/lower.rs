@@ -250,6 +250,8 @@ fn a_multi_valued_field_holds_when_one_element_does() {
     let events = [r#"{"a":["ab","abc"]}"#, r#"{"a":["ab"]}"#, r#"{"a":[]}"#];
     assert_eq!(run("any where length(a) == 3", &events), [true, false, false]);
     assert_eq!(run("any where endsWith(a, \"c\")", &events), [true, false, false]);
+    // No element is null: the negation of "no element ends with c" holds.
+    assert_eq!(run("any where not endsWith(a, \"c\")", &events), [false, true, false]);
 }
 
 #[test]
