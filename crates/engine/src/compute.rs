@@ -2,7 +2,8 @@
 //! view, with Elasticsearch EQL's semantics:
 //!
 //! - three-valued logic inside (`null and false` is false, `null or true` is true, `not
-//!   null` is null); a rule holds only where the expression is `true`;
+//!   null` is null); the expression is one leaf of the rule and holds only where it is
+//!   `true` (Elasticsearch's `nullSafeFilter`), so a `not` above it is two-valued;
 //! - typed numbers: integer arithmetic stays integer (`7 / 3 == 2`, Java's `%` with the sign
 //!   of the dividend, overflow and division by zero give null), any float makes it float;
 //!   longs compare exactly (no trip through a 64-bit float);

@@ -22,15 +22,22 @@
 //! - `cidrMatch(f, "10.0.0.0/8", …)` on a field: the IP value lies in one of the networks
 //!   (Elasticsearch runs it as a terms query on the ip field, so it negates like `==`).
 //!
-//! Computed expressions: `not` directly over one stays inside it (three-valued, as
-//! Elasticsearch negates a script query inside the script); `and`/`or` combine literal
-//! predicates and computed expressions as separate leaves, as Elasticsearch's bool query
-//! does. Fields go through the schema's aliases (`event.category` → `event_type`) and carry
+//! - `startsWith`/`endsWith`/`stringContains` (and `~`) of a field and a string constant:
+//!   prefix/suffix/substring tests (Elasticsearch's prefix and wildcard queries);
+//!   `p == true`, `p != false` are `p`, `p == false`, `p != true` are `not p`.
+//!
+//! Computed expressions are leaves like literal predicates, and `and`/`or`/`not` over
+//! leaves are two-valued, as in Elasticsearch: its query translator turns the connectives
+//! into a bool query and each other leaf into a script query
+//! `multiValueDocValues(doc, field, v -> nullSafeFilter(leaf(v)))`: true when one value of
+//! the field makes the leaf true, and a null leaf is false, so `not` over a script leaf
+//! holds on a missing field just as `must_not` over a term query does. Three-valued logic
+//! is what happens inside one leaf (and in constant folding). Fields go through the schema's aliases (`event.category` → `event_type`) and carry
 //! its types (`LowerOptions::schema`).
 
 use vigil_ir::{
     Case, Diagnostic, Expr as IrExpr, Field as IrField, LogSource, Network, NumOp, Piece, Predicate, Rule, RuleBody, RuleMeta, SourceId, Span, StrOp,
-    StrPattern, Test, Value, MAX_NESTING,
+    StrPattern, Test, MAX_NESTING,
 };
 
 use crate::ast::{CompareOp, EventFilter, Expr, ExprKind, Literal, MatchOp, Query, Statement};
@@ -120,11 +127,20 @@ impl Lowering<'_> {
         match &e.kind {
             ExprKind::And(operands) => Ok(IrExpr::And(operands.iter().map(|o| self.expr(o)).collect::<Result<_, _>>()?)),
             ExprKind::Or(operands) => Ok(IrExpr::Or(operands.iter().map(|o| self.expr(o)).collect::<Result<_, _>>()?)),
-            // `not` over a computed expression stays three-valued inside it.
-            ExprKind::Not(inner) => Ok(match self.expr(inner)? {
-                IrExpr::Compute { value, span } => IrExpr::Compute { value: Box::new(Value::Not(value)), span },
-                other => IrExpr::not(other),
-            }),
+            // Two-valued over any leaf: a script leaf is already null-safe (see the module doc).
+            ExprKind::Not(inner) => Ok(IrExpr::not(self.expr(inner)?)),
+            // `p == true`, `p != false`: `p`; `p == false`, `p != true`: `not p` (a bool query
+            // over `p`, as Elasticsearch translates it).
+            ExprKind::Compare { op: op @ (CompareOp::Eq | CompareOp::NotEq), left, right }
+                if boolean_literal(left).or(boolean_literal(right)).is_some() && is_condition(if boolean_literal(left).is_some() { right } else { left }) =>
+            {
+                let (literal, other) = match boolean_literal(left) {
+                    Some(b) => (b, right),
+                    None => (boolean_literal(right).unwrap_or(true), left),
+                };
+                let inner = self.expr(other)?;
+                Ok(if literal == (*op == CompareOp::Eq) { inner } else { IrExpr::not(inner) })
+            }
             ExprKind::Literal(Literal::Bool(b)) => Ok(IrExpr::Const(*b)),
             ExprKind::Literal(_) => Err(self.refuse(e, "a constant that is not `true` or `false` as a condition")),
             // A field on its own holds where its value is `true` (computed: null does not).
@@ -182,7 +198,7 @@ impl Lowering<'_> {
                 Ok(self.pred(e, &field, Test::Str { op: StrOp::Equals, case, patterns: out }))
             }
             ExprKind::Call { name, args, .. } if crate::function::lookup(name).is_some_and(|f| f.name == "cidrMatch") => self.cidr_match(e, args),
-            ExprKind::Call { name, .. } => Err(self.refuse(e, &format!("the function `{name}`"))),
+            ExprKind::Call { name, insensitive, args } => self.string_query(e, name, *insensitive, args),
             _ => Err(self.refuse(e, "a computed value")),
         }
     }
@@ -245,6 +261,26 @@ impl Lowering<'_> {
         Ok(if negate { IrExpr::not(positive) } else { positive })
     }
 
+    /// `startsWith(field, "c")`, `endsWith`, `stringContains` (and `~`) over a field and a
+    /// string constant: Elasticsearch runs them as prefix and wildcard queries, so they are
+    /// plain field tests, negated as `must_not`.
+    fn string_query(&self, e: &Expr, name: &str, insensitive: bool, args: &[Expr]) -> Result<IrExpr, Diagnostic> {
+        let op = match crate::function::lookup(name).map(|f| f.name) {
+            Some("startsWith") => StrOp::StartsWith,
+            Some("endsWith") => StrOp::EndsWith,
+            Some("stringContains") => StrOp::Contains,
+            _ => return Err(self.refuse(e, &format!("the function `{name}`"))),
+        };
+        let [first, second] = args else { return Err(self.refuse(e, "a function with other arguments")) };
+        let field = self.field(first, "a function of something other than a field")?;
+        let ExprKind::Literal(Literal::String(text)) = &second.kind else { return Err(self.refuse(e, "a function of something other than a string constant")) };
+        if !matches!(self.values.schema.type_of(&field), vigil_ir::FieldType::Unknown | vigil_ir::FieldType::Keyword | vigil_ir::FieldType::Text) {
+            return Err(self.refuse(e, "a string function of a typed field"));
+        }
+        let case = if insensitive { Case::Insensitive } else { Case::Sensitive };
+        Ok(self.pred(e, &field, Test::Str { op, case, patterns: vec![StrPattern::literal(text.clone())] }))
+    }
+
     /// `cidrMatch(field, "10.0.0.0/8", …)`: Elasticsearch runs it as a terms query on the
     /// (ip-mapped) field, so it is a plain field test, negated as `must_not`.
     fn cidr_match(&self, e: &Expr, args: &[Expr]) -> Result<IrExpr, Diagnostic> {
@@ -281,6 +317,25 @@ impl Lowering<'_> {
 
     fn pred(&self, e: &Expr, field: &str, test: Test) -> IrExpr {
         IrExpr::Pred(Predicate { field: IrField::Named(field.to_string()), test, span: e.span.0 })
+    }
+}
+
+/// The value of a `true`/`false` literal.
+fn boolean_literal(e: &Expr) -> Option<bool> {
+    match e.kind {
+        ExprKind::Literal(Literal::Bool(b)) => Some(b),
+        _ => None,
+    }
+}
+
+/// True for an expression that is a condition (a test, a boolean function, a connective).
+fn is_condition(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Compare { .. } | ExprKind::In { .. } | ExprKind::Match { .. } | ExprKind::Not(_) | ExprKind::And(_) | ExprKind::Or(_) => true,
+        ExprKind::Call { name, .. } => {
+            crate::function::lookup(name).is_some_and(|f| matches!(f.name, "cidrMatch" | "startsWith" | "endsWith" | "stringContains"))
+        }
+        _ => false,
     }
 }
 
