@@ -145,9 +145,27 @@ impl Lowering<'_> {
             ExprKind::Literal(_) => Err(self.refuse(e, "a constant that is not `true` or `false` as a condition")),
             // A field on its own holds where its value is `true` (computed: null does not).
             _ => match self.literal_predicate(e) {
-                Err(d) if d.code == code::NOT_LOWERED => Ok(IrExpr::Compute { value: Box::new(self.values.value(e)?), span: e.span.0 }),
+                Err(d) if d.code == code::NOT_LOWERED => self.computed(e),
                 other => other,
             },
+        }
+    }
+
+    /// `e` as a computed leaf. `!=` and `not in` are the negation of the `==` / `in` leaf,
+    /// as for literal predicates (`must_not`): a missing field satisfies them.
+    fn computed(&self, e: &Expr) -> Result<IrExpr, Diagnostic> {
+        let leaf = |value| IrExpr::Compute { value: Box::new(value), span: e.span.0 };
+        match &e.kind {
+            ExprKind::Compare { op: CompareOp::NotEq, left, right } => {
+                let eq = Expr { kind: ExprKind::Compare { op: CompareOp::Eq, left: left.clone(), right: right.clone() }, span: e.span };
+                Ok(IrExpr::not(leaf(self.values.value(&eq)?)))
+            }
+            ExprKind::In { operand, negated: true, insensitive, values } => {
+                let positive =
+                    Expr { kind: ExprKind::In { operand: operand.clone(), negated: false, insensitive: *insensitive, values: values.clone() }, span: e.span };
+                Ok(IrExpr::not(leaf(self.values.value(&positive)?)))
+            }
+            _ => Ok(leaf(self.values.value(e)?)),
         }
     }
 
@@ -300,7 +318,9 @@ impl Lowering<'_> {
 
     fn number(&self, e: &Expr, field: &str, op: NumOp, lit: &Literal) -> Result<IrExpr, Diagnostic> {
         let value = match lit {
-            Literal::Integer(i) if (-EXACT_INTEGER..=EXACT_INTEGER).contains(i) => *i as f64,
+            // Strictly inside ±2^53: an event integer beyond it reads as a float at or past
+            // ±2^53, so it can never equal (or order wrongly against) the literal.
+            Literal::Integer(i) if (-EXACT_INTEGER + 1..EXACT_INTEGER).contains(i) => *i as f64,
             Literal::Integer(_) => return Err(self.refuse(e, "an integer beyond ±2^53 (the IR compares numbers as 64-bit floats)")),
             Literal::Float(x) => *x,
             _ => return Err(self.refuse(e, "a numeric test with a constant that is not a number")),

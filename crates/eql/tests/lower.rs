@@ -230,6 +230,8 @@ fn every_leaf_negates_two_valued_as_elasticsearch_translates_it() {
     // field, so its negation holds there too.
     assert_eq!(run("any where length(a) == 2", &events), [true, true, false]);
     assert_eq!(run("any where not length(a) == 2", &events), [false, false, true]);
+    assert_eq!(run("any where length(a) != 2", &events), [false, false, true]);
+    assert_eq!(run("any where substring(a, 1) not in (\"y\")", &events), [false, true, true]);
     assert_eq!(run("any where not a : \"x*\"", &events), [false, true, true]);
     assert_eq!(run("any where a != \"xy\"", &events), [false, true, true]);
     assert_eq!(run("any where startsWith~(a, \"X\") or length(a) == 2", &events), [true, true, false]);
@@ -249,6 +251,9 @@ fn numbers_are_typed_integer_before_float_and_longs_stay_exact() {
     assert_eq!(run("any where a % -6 == -4", &events), [false, false, true, false]);
     let wide = [r#"{"a":9007199254740993}"#, r#"{"a":9007199254740992}"#];
     assert_eq!(run("any where a == 9007199254740993", &wide), [true, false]);
+    assert_eq!(run("any where a == 9007199254740992", &wide), [false, true]);
+    assert_eq!(run("any where a > 9007199254740991", &wide), [true, true]);
+    assert_eq!(run("any where a != 9007199254740992", &wide), [true, false]);
     assert_eq!(run("any where a + 1 == 9007199254740994", &wide), [true, false]);
 }
 
