@@ -402,7 +402,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
             .fields()
             .map(|(slot, name)| FieldUse { name: name.to_string(), rules: readers.get(slot as usize).copied().unwrap_or(0), seen: seen.contains(slot) })
             .collect();
-        if let Some(warning) = unread_warning(&read, program.rules.len(), events_here, samples, name, &fields_under) {
+        if let Some(warning) = unread_warning(&read, program.rules.len(), events_here, samples, name, fields_under) {
             if programs.len() > 1 {
                 writeln!(err, "{} inputs read with pipeline `{name}`: {warning}", paint.bold("warning:"))?;
             } else {

@@ -58,7 +58,8 @@ fn witnesses(expr: &Expr) -> Vec<Assignment> {
     let mut out = match expr {
         Expr::Pred(p) => predicate(p),
         Expr::Named { expr, .. } => witnesses(expr),
-        Expr::Const(_) => vec![Assignment::new()],
+        // A computed expression gives no field assignment to start from.
+        Expr::Const(_) | Expr::Compute { .. } => vec![Assignment::new()],
         Expr::Or(items) => items.iter().flat_map(witnesses).collect(),
         // Sigma's `not` holds on missing fields: the empty event, and the inner positives
         // (which the narrow variants then perturb).

@@ -44,6 +44,8 @@ pub enum Construct {
     FieldPattern,
     /// A correlation rule.
     Correlation,
+    /// A computed expression (EQL functions, arithmetic, comparisons of computed values).
+    Expression,
 }
 
 /// Expands to a `code` method giving `emit::<target>::<construct>` as a static string, so
@@ -66,6 +68,7 @@ macro_rules! refusal_codes {
                 C::Text => concat!("emit::", $target, "::text"),
                 C::FieldPattern => concat!("emit::", $target, "::field-pattern"),
                 C::Correlation => concat!("emit::", $target, "::correlation"),
+                C::Expression => concat!("emit::", $target, "::expression"),
             }
         }
     };

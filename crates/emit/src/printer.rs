@@ -51,6 +51,9 @@ fn print(expr: &Expr, d: &dyn Dialect, ctx: Context) -> Result<Emitted, Failure>
         Expr::Named { expr, .. } => print(expr, d, ctx)?,
         Expr::Const(value) => Emitted::atom(d.constant(*value)),
         Expr::Pred(p) => predicate(p, d, ctx).map_err(|r| (p.span, r))?,
+        Expr::Compute { span, .. } => {
+            return Err((*span, Refusal::new(Construct::Expression, "a computed expression (functions, arithmetic, comparisons of computed values)")));
+        }
     })
 }
 

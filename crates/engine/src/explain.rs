@@ -48,6 +48,21 @@ impl Program {
                     }
                 }
             }
+            // A computed expression (EQL) that holds: every value of the fields it reads.
+            Node::Compute(i) => {
+                let Some(compute) = self.computes.get(*i as usize) else { return };
+                if negated || !compute.matches(view) {
+                    return;
+                }
+                for slot in compute.slots() {
+                    for value in view.values(slot) {
+                        let found = MatchedValue { slot, text: value.text.to_string() };
+                        if !out.contains(&found) {
+                            out.push(found);
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -82,6 +97,13 @@ impl Program {
                 if let Some(p) = self.predicates.get(*i as usize) {
                     if !out.contains(&p.slot) {
                         out.push(p.slot);
+                    }
+                }
+            }
+            Node::Compute(i) => {
+                for slot in self.computes.get(*i as usize).map(|c| c.slots()).unwrap_or_default() {
+                    if !out.contains(&slot) {
+                        out.push(slot);
                     }
                 }
             }

@@ -19,6 +19,8 @@
 //!
 //! The engine never panics on event data and touches no files.
 
+pub mod compute;
+pub mod compute_func;
 pub mod correlate;
 pub mod explain;
 pub use vigil_view::fields;
@@ -30,6 +32,7 @@ pub mod program;
 pub mod required;
 pub mod selectivity;
 pub mod time;
+pub mod version;
 pub use vigil_view::view;
 pub mod window;
 

@@ -22,6 +22,8 @@ pub enum Node {
     Not(Box<Node>),
     Pred(u32),
     Const(bool),
+    /// A computed expression (index into the program's computed expressions).
+    Compute(u32),
 }
 
 /// One stateless rule of the program.
@@ -39,6 +41,7 @@ pub struct Program {
     pub fields: FieldTrie,
     pub rules: Vec<CompiledRule>,
     pub(crate) predicates: Vec<CompiledPredicate>,
+    pub(crate) computes: Vec<crate::compute::Compiled>,
     prefilter: Prefilter,
     pub correlations: CorrelationPlan,
     /// Slots of the timestamp fields, in preference order.
@@ -60,6 +63,7 @@ pub struct Scratch {
 struct Builder {
     fields: FieldTrie,
     predicates: Vec<CompiledPredicate>,
+    computes: Vec<crate::compute::Compiled>,
     /// Why the rule being compiled cannot run, if something in it failed to compile.
     failure: Option<(vigil_ir::Span, String)>,
     /// Each distinct regular expression is compiled once (a `Regex` clone shares it).
@@ -95,6 +99,17 @@ impl Builder {
             Expr::Not(inner) => (Node::Not(Box::new(self.node(inner).0)), Need::Any),
             Expr::Named { expr, .. } => self.node(expr),
             Expr::Const(b) => (Node::Const(*b), if *b { Need::Any } else { Need::Never }),
+            // A computed expression gives the candidate index nothing to require.
+            Expr::Compute { value, span } => match crate::compute::compile(value, &mut self.fields) {
+                Ok(compiled) => {
+                    self.computes.push(compiled);
+                    (Node::Compute(self.computes.len() as u32 - 1), Need::Any)
+                }
+                Err(e) => {
+                    self.failure = Some((*span, e));
+                    (Node::Const(false), Need::Any)
+                }
+            },
             Expr::Pred(p) => {
                 let slot = self.slot_of(&p.field);
                 let (check, witness) = match &p.test {
@@ -154,7 +169,7 @@ impl Program {
     /// when empty). Rules that cannot run (nested deeper than the IR bound, a regex that
     /// does not compile, or correlations over such rules) are reported, not dropped silently.
     pub fn compile(rules: Vec<Rule>, timestamp_fields: &[String]) -> (Program, CompileReport) {
-        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), failure: None, regexes: HashMap::new() };
+        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), computes: Vec::new(), failure: None, regexes: HashMap::new() };
         let mut refused = Vec::new();
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
@@ -187,7 +202,7 @@ impl Program {
         let stats = Stats::new(&witnesses);
         let requirements: Vec<_> = witnesses.iter().map(|need| stats.requirement(need)).collect();
         let prefilter = Prefilter::build(&requirements);
-        let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, prefilter, correlations, timestamp_slots };
+        let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, computes: b.computes, prefilter, correlations, timestamp_slots };
         (program, CompileReport { refused })
     }
 
@@ -208,6 +223,7 @@ impl Program {
             Node::Not(inner) => !self.eval(inner, view),
             Node::Pred(i) => self.predicates.get(*i as usize).is_some_and(|p| p.eval(view)),
             Node::Const(b) => *b,
+            Node::Compute(i) => self.computes.get(*i as usize).is_some_and(|c| c.matches(view)),
         }
     }
 

@@ -5,7 +5,11 @@
 //!   `expr.rs` expressions, with Elasticsearch's precedence,
 //! - `ast.rs` is the tree, `print.rs` prints it back as EQL (`parse(print(t)) == t`),
 //! - `function.rs` is the registry of Elasticsearch's EQL functions and checks calls,
-//! - `lower.rs` lowers event queries into the IR where the IR expresses them exactly,
+//! - `lower.rs` lowers event filters into the IR (literal predicates where they express
+//!   the query exactly), `lower_value.rs` the rest into computed expressions, `date.rs`
+//!   reads date constants,
+//! - `schema.rs` is the field-type schema (from Elasticsearch mappings) lowering reads,
+//! - `regex.rs` translates EQL's Lucene regular expressions into anchored `regex` syntax,
 //! - `diagnostics.rs` holds the diagnostic codes.
 //!
 //! Everything Elasticsearch refuses at parse time (Endgame pipes, `join`, lineage, `=`,
@@ -13,13 +17,17 @@
 //! `vigil_ir::Diagnostic` naming the construct, with line, column, span and a hint.
 
 pub mod ast;
+mod date;
 pub mod diagnostics;
 mod expr;
 pub mod function;
 pub mod lexer;
 pub mod lower;
+pub mod lower_value;
 mod parser;
 mod print;
+pub mod regex;
+pub mod schema;
 
 pub use ast::Statement;
 pub use parser::parse;

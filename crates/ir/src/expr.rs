@@ -134,8 +134,18 @@ pub enum Expr {
     Or(Vec<Expr>),
     Not(Box<Expr>),
     Pred(Predicate),
-    Named { name: String, span: Span, expr: Box<Expr> },
+    Named {
+        name: String,
+        span: Span,
+        expr: Box<Expr>,
+    },
     Const(bool),
+    /// A computed expression (EQL functions, arithmetic, field-to-field comparisons),
+    /// evaluated three-valued inside; it holds only when it evaluates to `true`.
+    Compute {
+        value: Box<crate::compute::Value>,
+        span: Span,
+    },
 }
 
 impl Expr {
@@ -167,7 +177,7 @@ impl Expr {
             Expr::And(items) | Expr::Or(items) => 1 + items.iter().map(Expr::depth).max().unwrap_or(0),
             Expr::Not(inner) => 1 + inner.depth(),
             Expr::Named { expr, .. } => expr.depth(),
-            Expr::Pred(_) | Expr::Const(_) => 1,
+            Expr::Pred(_) | Expr::Const(_) | Expr::Compute { .. } => 1,
         }
     }
 
@@ -183,6 +193,8 @@ impl Expr {
             Expr::Not(inner) => inner.within_depth(max - 1),
             Expr::Named { expr, .. } => expr.within_depth(max),
             Expr::Pred(_) | Expr::Const(_) => true,
+            // A computed expression is bounded by the same limit on its own tree.
+            Expr::Compute { value, .. } => value.within_depth(crate::MAX_NESTING),
         }
     }
 
@@ -193,7 +205,18 @@ impl Expr {
             Expr::Not(inner) => inner.for_each_predicate(f),
             Expr::Named { expr, .. } => expr.for_each_predicate(f),
             Expr::Pred(p) => f(p),
-            Expr::Const(_) => {}
+            Expr::Const(_) | Expr::Compute { .. } => {}
+        }
+    }
+
+    /// Calls `f` on every field read by a computed expression of the tree (predicates are
+    /// not visited; see [`Expr::map_predicates`]).
+    pub fn for_each_computed_field_mut(&mut self, f: &mut impl FnMut(&mut crate::compute::FieldRead)) {
+        match self {
+            Expr::And(items) | Expr::Or(items) => items.iter_mut().for_each(|e| e.for_each_computed_field_mut(f)),
+            Expr::Not(inner) | Expr::Named { expr: inner, .. } => inner.for_each_computed_field_mut(f),
+            Expr::Compute { value, .. } => value.for_each_field_mut(f),
+            Expr::Pred(_) | Expr::Const(_) => {}
         }
     }
 
@@ -206,6 +229,7 @@ impl Expr {
             Expr::Named { name, span, expr } => Expr::Named { name, span, expr: Box::new(expr.map_predicates(f)) },
             Expr::Pred(p) => f(p),
             Expr::Const(b) => Expr::Const(b),
+            Expr::Compute { value, span } => Expr::Compute { value, span },
         }
     }
 }

@@ -9,6 +9,7 @@
 //! transformations (base64, UTF-16, windash, ...) are already expanded here, because they are
 //! part of what the rule means, not of how a target prints it.
 
+pub mod compute;
 pub mod correlation;
 pub mod diagnostic;
 pub mod expr;
@@ -17,6 +18,7 @@ pub mod pattern;
 pub mod rule;
 pub mod span;
 
+pub use compute::{Arith, Cmp, FieldRead, FieldType, Func, Scalar, Value};
 pub use correlation::{Aggregate, Correlation, CorrelationKind, CountCondition, GroupField, InputFields, RuleRef};
 pub use diagnostic::{Diagnostic, Severity};
 pub use expr::{Expr, Field, Network, NumOp, Predicate, RegexPattern, Test, TimePart};

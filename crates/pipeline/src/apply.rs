@@ -106,6 +106,9 @@ impl Pipeline {
 }
 
 fn map_expr(pipeline: &Pipeline, expr: Expr, fits: &Applicability) -> Expr {
+    // Fields of computed expressions (EQL) take the first name the pipeline maps them to.
+    let mut expr = expr;
+    expr.for_each_computed_field_mut(&mut |f| f.name = pipeline.map_name(&f.name, fits).into_iter().next().unwrap_or_else(|| f.name.clone()));
     expr.map_predicates(&mut |p: Predicate| {
         let test = match p.test {
             Test::FieldRef { op, case, other } => {
