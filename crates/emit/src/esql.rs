@@ -27,7 +27,12 @@ use vigil_ir::{Case, Network, NumOp, Piece, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal};
 use crate::regex_text::{lucene, regex_hir};
-use crate::text::{has_case, number, placement, quoted};
+use crate::text::{has_case, number, placement, quoted_with};
+
+/// ES|QL strings hold any character but `"`, `\\`, CR and LF unescaped.
+fn quoted(text: &str) -> Result<String, Refusal> {
+    quoted_with(text, true)
+}
 
 /// Elasticsearch ES|QL.
 pub struct Esql;

@@ -17,11 +17,16 @@
 //!   final newline). Multi-line anchors and word boundaries are refused.
 //!
 //! A Sigma string pattern (wildcards, case-insensitive) goes through the same path
-//! ([`pattern_hir`]) when a target has no exact wildcard or case-folding operator. Case
-//! folding there is Unicode simple case folding; Sigma lower-cases values and patterns,
-//! which differs only for the few characters whose lower case is longer than one
-//! character (U+0130 CAPITAL I WITH DOT ABOVE): a documented approximation, the same as
-//! vigil's own `|re|i`.
+//! ([`pattern_hir`]) when a target has no exact wildcard or case-folding operator. Sigma
+//! lower-cases value and pattern, so each pattern letter becomes the class of the
+//! characters whose lower case it is (`k` is `[kK\u{212A}]`, `s` is `[sS]` without the long
+//! s, which lower-cases to itself). U+0130 CAPITAL I WITH DOT ABOVE lowers to two
+//! characters, `i` and a combining dot: it is matched where a pattern's `i` is followed by
+//! a wildcard or the open end of `contains`/`startswith`. The one approximation left: a
+//! `?` counts it as one character where Sigma counts two.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use vigil_ir::{Piece, RegexPattern, StrOp, StrPattern};
@@ -44,16 +49,37 @@ pub fn regex_hir(pattern: &RegexPattern) -> Result<Hir, Refusal> {
 /// (newlines included), letters folded when `case_insensitive`.
 pub fn pattern_hir(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<Hir, Refusal> {
     let mut source = String::from("(?s)");
-    if case_insensitive {
-        source.push_str("(?i)");
-    }
     if matches!(op, StrOp::Equals | StrOp::StartsWith) {
         source.push('^');
     }
-    for piece in pattern.pieces() {
+    let pieces = pattern.pieces();
+    let mut skip_any_char = false;
+    for (index, piece) in pieces.iter().enumerate() {
         match piece {
+            Piece::Lit(t) if case_insensitive => {
+                let lowered: Vec<char> = t.to_lowercase().chars().collect();
+                for (i, &c) in lowered.iter().enumerate() {
+                    let last = i + 1 == lowered.len();
+                    // CAPITAL I WITH DOT ABOVE lowers to `i` and a combining dot, which
+                    // only a wildcard (or the open end of a placement) can take.
+                    let dotted_i = match (c, last, pieces.get(index + 1)) {
+                        ('i', true, Some(Piece::AnyRun)) => Some("(?:[iI]|\u{130})"),
+                        ('i', true, Some(Piece::AnyChar)) => Some("(?:[iI].|\u{130})"),
+                        ('i', true, None) if matches!(op, StrOp::Contains | StrOp::StartsWith) => Some("(?:[iI]|\u{130})"),
+                        _ => None,
+                    };
+                    match dotted_i {
+                        Some(text) => {
+                            skip_any_char = text.contains('.');
+                            source.push_str(text);
+                        }
+                        None => source.push_str(&folded_class(c)),
+                    }
+                }
+            }
             Piece::Lit(t) => source.push_str(&regex_syntax::escape(t)),
             Piece::AnyRun => source.push_str(".*"),
+            Piece::AnyChar if std::mem::take(&mut skip_any_char) => {}
             Piece::AnyChar => source.push('.'),
             Piece::Placeholder(_) => {}
         }
@@ -65,6 +91,39 @@ pub fn pattern_hir(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> R
         .build()
         .parse(&source)
         .map_err(|e| Refusal::new(Construct::Text, format!("`{pattern}` cannot be written as a regular expression: {e}")))
+}
+
+/// The characters whose lower case is `c` (with `c`), as a regex class: what a pattern
+/// character lower-cased by Sigma matches in a value Sigma lower-cases too. (A character
+/// whose lower case is two characters, U+0130, is left out: the documented approximation.)
+fn folded_class(c: char) -> String {
+    let sources = lower_case_sources().get(&c).map(Vec::as_slice).unwrap_or_default();
+    if sources.is_empty() {
+        return regex_syntax::escape(&c.to_string());
+    }
+    let mut class = format!("[{}", regex_syntax::escape(&c.to_string()));
+    for s in sources {
+        class.push_str(&regex_syntax::escape(&s.to_string()));
+    }
+    class.push(']');
+    class
+}
+
+/// For each character that is the one-character lower case of others, those others.
+fn lower_case_sources() -> &'static HashMap<char, Vec<char>> {
+    static SOURCES: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
+    SOURCES.get_or_init(|| {
+        let mut map: HashMap<char, Vec<char>> = HashMap::new();
+        for x in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut lower = x.to_lowercase();
+            if let (Some(l), None) = (lower.next(), lower.next()) {
+                if l != x {
+                    map.entry(l).or_default().push(x);
+                }
+            }
+        }
+        map
+    })
 }
 
 /// A Lucene `RegExp` matching a whole value exactly when `hir` finds a match in it.

@@ -12,7 +12,7 @@
 //!   `matches(f, /…/)`.
 //! - regular expressions: `matches(f, /…/)` (a search, as in the seed queries), printed
 //!   from the parsed regex with case-insensitivity expanded into classes.
-//! - numbers: `num(f) > 3`; CIDR (IPv4): `compareCIDRPrefix("10.0.0.0", f, 8)`; null:
+//! - numbers: `num(f) > 3`; CIDR (IPv4): `compareCIDRPrefix("10.0.0.0", f, toInt(8))`; null:
 //!   `isNull(f)`; field references: `f = g` / `toLowerCase(f) = toLowerCase(g)`.
 //! - `not`: `!(…)`, each test under it guarded with `!isNull(f) and`, so it is false, not
 //!   null, on a missing field, as Sigma's `not` needs.
@@ -105,7 +105,7 @@ impl Dialect for Sumo {
         let parts = networks
             .iter()
             .map(|n| match n.addr {
-                std::net::IpAddr::V4(a) => Ok(Emitted::atom(format!("compareCIDRPrefix(\"{a}\", {name}, {})", n.prefix))),
+                std::net::IpAddr::V4(a) => Ok(Emitted::atom(format!("compareCIDRPrefix(\"{a}\", {name}, toInt({}))", n.prefix))),
                 std::net::IpAddr::V6(_) => {
                     Err(Refusal::new(Construct::Cidr, format!("{}/{} is an IPv6 network; Sumo Logic's compareCIDRPrefix is IPv4 only", n.addr, n.prefix)))
                 }

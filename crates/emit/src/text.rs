@@ -25,6 +25,12 @@ pub fn has_case(text: &str) -> bool {
 /// form ES|QL, KQL, SPL and Sumo Logic share. Other control characters and NUL have no
 /// escape common to them, so text holding one is refused.
 pub fn quoted(text: &str) -> Result<String, Refusal> {
+    quoted_with(text, false)
+}
+
+/// [`quoted`], with control characters other than `\n`, `\r` and `\t` written as they
+/// are when `raw_controls` (ES|QL's strings allow any character but those unescaped).
+pub fn quoted_with(text: &str, raw_controls: bool) -> Result<String, Refusal> {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -34,7 +40,7 @@ pub fn quoted(text: &str) -> Result<String, Refusal> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            c if c.is_control() && !raw_controls => {
                 return Err(Refusal::new(
                     Construct::Text,
                     format!("a value holds the control character U+{:04X}, which this target's strings cannot spell", u32::from(c)),
@@ -72,6 +78,7 @@ mod tests {
     fn strings_escape_and_refuse_controls() {
         assert_eq!(quoted("C:\\a \"b\"\n").unwrap(), r#""C:\\a \"b\"\n""#);
         assert!(quoted("a\u{1}").is_err() && quoted("\0").is_err());
+        assert_eq!(quoted_with("a\u{1}\n", true).unwrap(), "\"a\u{1}\\n\"");
         assert_eq!(number(4688.0).unwrap(), "4688");
         assert_eq!(number(-0.5).unwrap().parse::<f64>().unwrap(), -0.5);
         assert_eq!(number(1e300).unwrap().parse::<f64>().unwrap(), 1e300);
