@@ -203,11 +203,11 @@ fn lucene_node(hir: &Hir) -> Result<String, Refusal> {
     })
 }
 
-/// A character in a Lucene regex: ASCII letters and digits as they are, other ASCII
-/// escaped, anything else as it is (Lucene has no code-point escape; the query's own
-/// string quoting deals with control characters).
+/// A character in a Lucene regex: ASCII letters, digits and control characters as they
+/// are (none is an operator; Lucene has no code-point escape, and the query's own string
+/// quoting deals with controls), other ASCII escaped, anything else as it is.
 fn lucene_char(c: char) -> String {
-    if c.is_ascii_alphanumeric() || !c.is_ascii() {
+    if c.is_ascii_alphanumeric() || c.is_ascii_control() || !c.is_ascii() {
         c.to_string()
     } else {
         format!("\\{c}")
@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn lucene_matches_whole_values_and_drops_the_run_an_anchor_fixes() {
-        assert_eq!(lucene(&re("a.c", false)).unwrap(), ".*a[\\\0-\\\t\\\u{b}-\u{10FFFF}]c.*");
+        assert_eq!(lucene(&re("a.c", false)).unwrap(), ".*a[\0-\t\u{b}-\u{10FFFF}]c.*");
         assert_eq!(lucene(&re("^ab$", false)).unwrap(), "ab");
         assert_eq!(lucene(&re("^a|b$", false)).unwrap(), "(a.*)|(.*b)");
         assert_eq!(lucene(&re(r"\.exe$", true)).unwrap(), r".*\.[Ee][Xx][Ee]");
