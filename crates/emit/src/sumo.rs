@@ -14,8 +14,9 @@
 //!   from the parsed regex with case-insensitivity expanded into classes.
 //! - numbers: `num(f) > 3`; CIDR (IPv4): `compareCIDRPrefix("10.0.0.0", f, toInt(8))`; null:
 //!   `isNull(f)`; field references: `f = g` / `toLowerCase(f) = toLowerCase(g)`.
-//! - `not`: `!(…)`, each test under it guarded with `!isNull(f) and`, so it is false, not
-//!   null, on a missing field, as Sigma's `not` needs.
+//! - `not`: `!(…)`, each test under it guarded so it is false, not null, where its input
+//!   is missing or unreadable, as Sigma's `not` needs: `!isNull(f) and …`,
+//!   `!isNull(num(f)) and num(f) > 3`, `isValidIPv4(f) and compareCIDRPrefix(…)`.
 //! - keywords: a search of the record's raw text, `matches(_raw, /…/)`.
 //! - refused: IPv6 CIDR (`compareCIDRPrefix` is IPv4 only), field references other than
 //!   equality, `exists`, calendar parts, correlations.
@@ -92,8 +93,8 @@ impl Dialect for Sumo {
             NumOp::Gte => ">=",
             NumOp::Eq => "=",
         };
-        let name = field_name(field)?;
-        Ok(guard(&name, Emitted::atom(format!("num({name}) {op} {}", number(value)?)), ctx))
+        let converted = format!("num({})", field_name(field)?);
+        Ok(guard(&converted, Emitted::atom(format!("{converted} {op} {}", number(value)?)), ctx))
     }
 
     fn null(&self, field: &str, _ctx: Context) -> Result<Emitted, Refusal> {
@@ -111,7 +112,11 @@ impl Dialect for Sumo {
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(guard(&name, Emitted::any(self, parts), ctx))
+        if !ctx.negated {
+            return Ok(Emitted::any(self, parts));
+        }
+        // `compareCIDRPrefix` has no answer on text that is not an address.
+        Ok(Emitted { text: format!("isValidIPv4({name}) and {}", Emitted::any(self, parts).at(Precedence::And)), precedence: Precedence::And })
     }
 
     fn field_ref(&self, field: &str, op: StrOp, case: Case, other: &str, ctx: Context) -> Result<Emitted, Refusal> {
