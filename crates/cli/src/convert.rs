@@ -28,9 +28,9 @@ pub enum ConvertFormat {
 /// The arguments of `vigil convert`.
 pub struct ConvertArgs {
     pub target: String,
-    pub pipeline: String,
+    pub pipeline: Option<String>,
     pub format: ConvertFormat,
-    pub table: String,
+    pub table: Option<String>,
     pub paths: Vec<PathBuf>,
 }
 
@@ -41,7 +41,7 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
         let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
         anyhow!("unknown target `{}`; targets: {}", args.target, names.join(", "))
     })?;
-    let pipeline = load_pipeline(&args.pipeline)?;
+    let pipeline = load_pipeline(args.pipeline.as_deref().unwrap_or(target.default_pipeline()))?;
     let mut loaded = load_files(&args.paths, &LoadOptions::default())?;
     link(&mut loaded);
     let mut unreadable = false;
@@ -51,7 +51,7 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
         }
         unreadable |= file.errors.iter().any(|d| d.code.starts_with("io::"));
     }
-    let options = Options { table: args.table };
+    let options = Options { table: args.table.clone().unwrap_or_else(|| "events".to_string()), source: args.table, ..Options::default() };
     let converted = convert_all(&loaded.rules, &pipeline, target, &options);
     let mut refused = 0usize;
     for c in &converted {

@@ -56,7 +56,7 @@ pub fn run(what: What, out: &mut impl Write) -> anyhow::Result<i32> {
         }
         What::Targets => {
             for target in vigil_emit::Target::ALL {
-                writeln!(out, "{:<12} {}", target.name(), target.description())?;
+                writeln!(out, "{:<12} {} (default pipeline: {})", target.name(), target.description(), target.default_pipeline())?;
             }
             Ok(0)
         }

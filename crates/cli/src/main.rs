@@ -105,24 +105,26 @@ enum Command {
         #[command(flatten)]
         filter: filter::RuleFilter,
     },
-    /// Print each rule as a query of another engine (`--target sql|eql`; `vigil list targets`), or say why it
+    /// Print each rule as a query of another engine (`--target sql|eql|esql|lucene|kql|spl|sumo`; `vigil list targets`), or say why it
     /// cannot be; exits 1 when a rule is refused or rejected.
     Convert {
         /// Rule files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The query language: sql (SQLite) or eql (Elastic EQL); `vigil list targets`.
+        /// The query language: sql, eql, esql, lucene, kql, spl or sumo; `vigil list targets`.
         #[arg(long, short)]
         target: String,
-        /// Field mapping applied before printing: a built-in name or a pipeline YAML file.
-        #[arg(long, short, default_value = "none")]
-        pipeline: String,
+        /// Field mapping applied before printing: a built-in name or a pipeline YAML file
+        /// (default: the target's own, as `vigil list targets` shows).
+        #[arg(long, short)]
+        pipeline: Option<String>,
         /// Output format.
         #[arg(long, short, value_enum, default_value = "text")]
         format: convert::ConvertFormat,
-        /// The table (SQL) the statements read.
-        #[arg(long, default_value = "events")]
-        table: String,
+        /// The table (SQL, KQL) or index / search (ES|QL, SPL, Sumo Logic) the queries read
+        /// (default: `events` for SQL, else what the pipeline sets for the log source).
+        #[arg(long)]
+        table: Option<String>,
     },
     /// List the built-in pipelines, or the rules of a rule set after the filters.
     List {

@@ -15,6 +15,10 @@ pub const BUILTIN_DESCRIPTIONS: &[(&str, &str)] = &[
     ("evtx", "EVTX records as JSON from the evtx crate (Event.System.*, Event.EventData.*); Channel/EventID log-source conditions"),
     ("windows-flat", "flattened Windows exports (OTRF/Mordor, NXLog): EventData at top level beside EventID, Channel, SourceName, Hostname; evtx's log-source conditions (aliases otrf, mordor)"),
     ("ecs-linux", "auditd events as the auditd reader renders them (Auditbeat ECS names beside raw auditd names); conditions on event.*"),
+    ("microsoft-xdr", "for --target kql: Defender XDR / Sentinel tables (DeviceProcessEvents, DeviceRegistryEvents, ... SecurityEvent) and their columns by log source (aliases sentinel, defender)"),
+    ("splunk-sysmon", "for --target spl: Sysmon / Windows field names as the Splunk Windows add-on extracts them (EventCode), source and event code by log source"),
+    ("splunk-cim", "for --target spl: Splunk CIM data-model names (process, process_path, dest_ip, ...) and tags by log source"),
+    ("sumo-cse", "for --target sumo: Sumo Logic CSE normalized records (baseImage, commandLine, parentBaseImage, ...) and _index by log source"),
 ];
 
 /// A built-in pipeline by name (`none`, `ecs-windows`, `evtx`, `windows-flat`), or a pySigma pipeline file.

@@ -61,7 +61,7 @@ fn an_unknown_target_is_a_usage_error() {
     let dir = rules_dir("usage", &[("a.yml", PLAIN)]);
     let out = vigil().args(["convert", "--target", "cobol"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql, eql"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql, eql, esql, lucene, kql, spl, sumo"));
 }
 
 #[test]
@@ -84,10 +84,34 @@ fn list_targets_names_every_target_and_each_name_works() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     let names: Vec<&str> = text.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    assert_eq!(names, ["sql", "eql"]);
+    assert_eq!(names, ["sql", "eql", "esql", "lucene", "kql", "spl", "sumo"]);
+    assert!(text.contains("(default pipeline: microsoft-xdr)"), "{text}");
     let dir = rules_dir("targets", &[("a.yml", PLAIN)]);
     for name in names {
         let out = vigil().args(["convert", "--target", name]).arg(&dir).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// The query-language targets apply their own pipeline unless told otherwise: the table or
+/// index comes from the log source, the fields from the target's schema; `--table` wins.
+#[test]
+fn targets_use_their_default_pipeline_and_table() {
+    let process = PLAIN.replace("logsource: {product: windows}", "logsource: {product: windows, category: process_creation}");
+    let dir = rules_dir("pipelines", &[("a.yml", process.as_str())]);
+    let run = |args: &[&str]| {
+        let out = vigil().arg("convert").args(args).arg(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let kql = run(&["--target", "kql"]);
+    assert!(kql.starts_with("DeviceProcessEvents | where FolderPath endswith @\"\\cmd.exe\""), "{kql}");
+    let sumo = run(&["--target", "sumo"]);
+    assert!(sumo.starts_with("_index=sec_record_process | where matches(toLowerCase(baseImage), /\\\\cmd\\.exe\\z/)"), "{sumo}");
+    let spl = run(&["--target", "spl", "--table", "index=win"]);
+    assert!(spl.starts_with("index=win | where match(Image, "), "{spl}");
+    let esql = run(&["--target", "esql"]);
+    assert!(esql.starts_with("FROM logs-* | WHERE ") && esql.contains(r#"TO_LOWER(process.executable) LIKE "*\\\\cmd.exe""#), "{esql}");
+    let none = run(&["--target", "kql", "--pipeline", "none"]);
+    assert!(none.starts_with("union * | where Image endswith"), "{none}");
 }

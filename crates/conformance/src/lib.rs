@@ -7,6 +7,7 @@ pub mod emit_harness;
 pub mod eql_qa;
 pub mod generate;
 pub mod sqlite;
+pub mod sumo_eval;
 
 use std::path::PathBuf;
 use std::sync::Arc;

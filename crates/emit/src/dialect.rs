@@ -1,6 +1,8 @@
 //! The capability table every target fills in: one method per kind of predicate, each
 //! returning the target's text or a [`Refusal`] naming the construct it cannot express.
 
+use std::collections::BTreeMap;
+
 use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern, TimePart};
 
 /// Options shared by every target.
@@ -8,11 +10,25 @@ use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern, TimePart};
 pub struct Options {
     /// The table (SQL) or index the statement reads; `events` by default.
     pub table: String,
+    /// The index, table or source the query reads when given on the command line
+    /// (`--table`): wins over the pipeline's state and the target's default.
+    pub source: Option<String>,
+    /// The rule's pipeline state (`set_state` items: `table`, `index`, ...), filled in per
+    /// rule by [`crate::convert_all`].
+    pub state: BTreeMap<String, String>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { table: "events".to_string() }
+        Options { table: "events".to_string(), source: None, state: BTreeMap::new() }
+    }
+}
+
+impl Options {
+    /// What the query reads: `--table` when given, else the pipeline state's `key`, else
+    /// the target's `default`.
+    pub fn source_or(&self, key: &str, default: &str) -> String {
+        self.source.clone().or_else(|| self.state.get(key).cloned()).unwrap_or_else(|| default.to_string())
     }
 }
 

@@ -11,11 +11,18 @@
 
 pub mod dialect;
 pub mod eql;
+pub mod esql;
+pub mod kql;
+pub mod lucene;
 pub mod printer;
+pub mod regex_text;
+pub mod spl;
 pub mod sql;
 pub mod sql_number;
 pub mod sql_text;
+pub mod sumo;
 pub mod target;
+pub mod text;
 
 pub use dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal, MAX_CHAIN};
 pub use printer::emit_rule;
@@ -42,7 +49,8 @@ pub fn convert_all(rules: &[Rule], pipeline: &Pipeline, target: Target, options:
             let mapped = vigil_pipeline::apply(pipeline, rule);
             let query = match mapped.unsupported {
                 Some(d) => Err(d),
-                None => emit_rule(&mapped.rule, target, options),
+                None if mapped.state.is_empty() => emit_rule(&mapped.rule, target, options),
+                None => emit_rule(&mapped.rule, target, &Options { state: mapped.state, ..options.clone() }),
             };
             Converted { rule: mapped.rule, query }
         })

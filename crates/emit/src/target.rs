@@ -9,11 +9,21 @@ pub enum Target {
     Sql,
     /// Elastic EQL: `any where …` over the pipeline's field names.
     Eql,
+    /// Elasticsearch ES|QL: `FROM logs-* | WHERE …`.
+    Esql,
+    /// A Lucene query string (Kibana, Elasticsearch `query_string`).
+    Lucene,
+    /// Kusto (Sentinel, Defender XDR): `DeviceProcessEvents | where …`.
+    Kql,
+    /// Splunk SPL: `index=* | where …`.
+    Spl,
+    /// Sumo Logic CSE: `_index=sec_record_process | where …`.
+    Sumo,
 }
 
 impl Target {
     /// Every target, in the order `--help` lists them.
-    pub const ALL: &'static [Target] = &[Target::Sql, Target::Eql];
+    pub const ALL: &'static [Target] = &[Target::Sql, Target::Eql, Target::Esql, Target::Lucene, Target::Kql, Target::Spl, Target::Sumo];
 
     /// The target's name, as `--target` spells it.
     pub fn name(self) -> &'static str {
@@ -25,6 +35,22 @@ impl Target {
         match self {
             Target::Sql => "SQLite: SELECT * FROM \"events\" WHERE … over one column per field",
             Target::Eql => "Elastic EQL: any where … over the pipeline's field names (ECS with ecs-windows)",
+            Target::Esql => "Elasticsearch ES|QL: FROM logs-* | WHERE … over ECS names",
+            Target::Lucene => "Kibana / Elasticsearch query string (Lucene) over ECS keyword fields",
+            Target::Kql => "Kusto (Sentinel, Defender XDR): DeviceProcessEvents | where …, table from the log source",
+            Target::Spl => "Splunk SPL: index=… | where … over Sysmon/Windows field names (CIM with splunk-cim)",
+            Target::Sumo => "Sumo Logic CSE: _index=sec_record_… | where … over normalized record fields",
+        }
+    }
+
+    /// The pipeline `vigil convert` applies when `--pipeline` is not given.
+    pub fn default_pipeline(self) -> &'static str {
+        match self {
+            Target::Sql | Target::Eql => "none",
+            Target::Esql | Target::Lucene => "ecs-windows",
+            Target::Kql => "microsoft-xdr",
+            Target::Spl => "splunk-sysmon",
+            Target::Sumo => "sumo-cse",
         }
     }
 
@@ -38,6 +64,11 @@ impl Target {
         match self {
             Target::Sql => &crate::sql::Sqlite,
             Target::Eql => &crate::eql::Eql,
+            Target::Esql => &crate::esql::Esql,
+            Target::Lucene => &crate::lucene::Lucene,
+            Target::Kql => &crate::kql::Kql,
+            Target::Spl => &crate::spl::Spl,
+            Target::Sumo => &crate::sumo::Sumo,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Applying a pipeline to a rule.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use vigil_ir::{Diagnostic, Expr, Field, HandleIndex, InputFields, LogSource, Piece, Predicate, Rule, RuleBody, StrPattern, Test};
 
@@ -12,6 +12,9 @@ pub struct MappedRule {
     pub rule: Rule,
     /// Why the rule cannot run on this data source (an unresolved placeholder), if it cannot.
     pub unsupported: Option<Diagnostic>,
+    /// The keys `set_state` items that apply to the rule set (the last one wins): what an
+    /// emitter reads besides the rule, such as the `table` or `index` of its log source.
+    pub state: BTreeMap<String, String>,
 }
 
 /// Which items of a pipeline apply to one rule, and the rule's log source after them.
@@ -97,7 +100,8 @@ impl Pipeline {
                 Transformation::AddCondition(_)
                 | Transformation::ChangeLogsource(_)
                 | Transformation::DropDetectionItem
-                | Transformation::ValuePlaceholders { .. } => {}
+                | Transformation::ValuePlaceholders { .. }
+                | Transformation::SetState { .. } => {}
             }
         }
         names.dedup();
@@ -198,6 +202,7 @@ fn first_placeholder(expr: &Expr) -> Option<(String, vigil_ir::Span)> {
 pub fn apply(pipeline: &Pipeline, rule: &Rule) -> MappedRule {
     let mut rule = rule.clone();
     let fits = pipeline.applicability(&rule.logsource);
+    let mut state = BTreeMap::new();
     if let RuleBody::Detection(expr) = &mut rule.body {
         let mut e = std::mem::replace(expr, Expr::Const(true));
         // Transformations other than field names run in order first, so that added
@@ -210,6 +215,7 @@ pub fn apply(pipeline: &Pipeline, rule: &Rule) -> MappedRule {
                 Transformation::AddCondition(cond) => e = Expr::And(vec![cond.clone(), e]),
                 Transformation::DropDetectionItem => e = drop_items(e, &|f: &str| item.touches_field(f)),
                 Transformation::ValuePlaceholders { include } => e = resolve_placeholders(e, pipeline, include),
+                Transformation::SetState { key, value } => drop(state.insert(key.clone(), value.clone())),
                 Transformation::FieldNameMapping(_) | Transformation::FieldNamePrefix { .. } | Transformation::ChangeLogsource(_) => {}
             }
         }
@@ -226,7 +232,7 @@ pub fn apply(pipeline: &Pipeline, rule: &Rule) -> MappedRule {
         )
         .with_hint(format!("give `vars: {{{name}: [...]}}` and a `value_placeholders` transformation in a pipeline file"))
     });
-    MappedRule { rule, unsupported }
+    MappedRule { rule, unsupported, state }
 }
 
 /// A rule set rewritten for one data source: what the engine compiles.

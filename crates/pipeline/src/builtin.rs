@@ -8,13 +8,18 @@ use crate::model::Pipeline;
 use crate::parse::parse_pipeline;
 
 /// Names of the built-in pipelines, for help texts.
-pub const BUILTIN_NAMES: &[&str] = &["none", "ecs-windows", "evtx", "windows-flat", "ecs-linux"];
+pub const BUILTIN_NAMES: &[&str] = &["none", "ecs-windows", "evtx", "windows-flat", "ecs-linux", "microsoft-xdr", "splunk-sysmon", "splunk-cim", "sumo-cse"];
 
 const ECS_WINDOWS: &str = include_str!("../builtin/ecs-windows.yml");
 const ECS_LINUX: &str = include_str!("../builtin/ecs-linux.yml");
 const EVTX: &str = include_str!("../builtin/evtx.yml");
 const NONE: &str = include_str!("../builtin/none.yml");
 const WINDOWS_FLAT: &str = include_str!("../builtin/windows-flat.yml");
+/// Target pipelines (emitters): Defender XDR / Sentinel tables, Splunk, Sumo Logic CSE.
+const MICROSOFT_XDR: &str = include_str!("../builtin/microsoft-xdr.yml");
+const SPLUNK_SYSMON: &str = include_str!("../builtin/splunk-sysmon.yml");
+const SPLUNK_CIM: &str = include_str!("../builtin/splunk-cim.yml");
+const SUMO_CSE: &str = include_str!("../builtin/sumo-cse.yml");
 /// The Windows log-source conditions `evtx` and `windows-flat` share, in place of the line
 /// [`INCLUDE_LOGSOURCES`] in each.
 const WINDOWS_LOGSOURCES: &str = include_str!("../builtin/windows-logsources.yml");
@@ -28,6 +33,10 @@ pub fn builtin(name: &str) -> Option<Result<Pipeline, Vec<Diagnostic>>> {
         "evtx" => EVTX,
         "ecs-linux" => ECS_LINUX,
         "windows-flat" | "otrf" | "mordor" => WINDOWS_FLAT,
+        "microsoft-xdr" | "sentinel" | "defender" => MICROSOFT_XDR,
+        "splunk-sysmon" => SPLUNK_SYSMON,
+        "splunk-cim" => SPLUNK_CIM,
+        "sumo-cse" => SUMO_CSE,
         _ => return None,
     };
     let text = text.replace(INCLUDE_LOGSOURCES, WINDOWS_LOGSOURCES);

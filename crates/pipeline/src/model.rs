@@ -95,4 +95,7 @@ pub enum Transformation {
     DropDetectionItem,
     /// Resolve `%name%` placeholders from `vars` (all of them, or the listed ones).
     ValuePlaceholders { include: Option<Vec<String>> },
+    /// Set a key of the rule's pipeline state (pySigma `set_state`): what an emitter reads
+    /// besides the rule, e.g. the `table` or `index` a query reads for this log source.
+    SetState { key: String, value: String },
 }

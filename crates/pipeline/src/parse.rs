@@ -136,13 +136,18 @@ fn parse_root(source: &SourceId, root: &Node) -> Result<Pipeline, Diagnostic> {
             }
             "change_logsource" => Transformation::ChangeLogsource(logsource_of(node)),
             "drop_detection_item" => Transformation::DropDetectionItem,
-            "value_placeholders" => Transformation::ValuePlaceholders { include: node.get("include").map(|i| strings(source, i, "include")).transpose()? },
-            other => {
-                return Err(Diagnostic::error("pipeline::unsupported", source.clone(), kind_node.span, format!("unsupported transformation `{other}`"))
-                    .with_hint(
-                        "vigil supports field_name_mapping, field_name_prefix, add_condition, change_logsource, drop_detection_item and value_placeholders",
-                    ))
+            "set_state" => {
+                let text = |name: &str| node.get(name).and_then(|n| n.scalar_text()).map(str::to_string);
+                match (text("key"), text("val")) {
+                    (Some(key), Some(value)) => Transformation::SetState { key, value },
+                    _ => return Err(err(source, node, "`set_state` needs `key` and `val`")),
+                }
             }
+            "value_placeholders" => Transformation::ValuePlaceholders { include: node.get("include").map(|i| strings(source, i, "include")).transpose()? },
+            other => return Err(Diagnostic::error("pipeline::unsupported", source.clone(), kind_node.span, format!("unsupported transformation `{other}`"))
+                .with_hint(
+                "vigil supports field_name_mapping, field_name_prefix, add_condition, change_logsource, drop_detection_item, value_placeholders and set_state",
+            )),
         };
         let mut rule_conditions = Vec::new();
         if let Some(conds) = node.get("rule_conditions") {

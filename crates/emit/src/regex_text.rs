@@ -1,0 +1,348 @@
+//! Regular expressions for targets that have them, printed from the parsed form (the same
+//! `regex-syntax` tree vigil's engine compiles), never copied from the rule's text.
+//!
+//! Printing from the tree makes the target's regex mean what vigil's does, whatever the
+//! rule wrote: case-insensitivity is already expanded into explicit classes (`(?i)k` is
+//! `[Kk\u{212A}]`), so no target flag or folding function is trusted; `.` and classes are
+//! explicit code-point ranges; Rust-only syntax (class set operations, `\pN` shorthands)
+//! is gone. Two flavours:
+//! - [`lucene`]: Lucene's `RegExp` (ES|QL `RLIKE`, the query string's `/…/`), which must
+//!   match the *whole* value: a Sigma regex (a search) becomes `.*(…).*`, with the `.*`
+//!   dropped on a side the regex anchors with `^`/`$`. Every character but ASCII letters and
+//!   digits is escaped, so Lucene's optional operators (`@`, `&`, `~`, `<>`, `#`) never
+//!   apply. Anchors elsewhere and word boundaries are refused.
+//! - [`portable`]: the syntax RE2 (KQL, Sumo Logic), PCRE (Splunk) and Java agree on, for
+//!   search semantics: `(?:…)` groups, `\x{…}` for non-ASCII and control characters,
+//!   `^` and `\z` for the anchors (never `$`, which PCRE and Java also match before a
+//!   final newline). Multi-line anchors and word boundaries are refused.
+//!
+//! A Sigma string pattern (wildcards, case-insensitive) goes through the same path
+//! ([`pattern_hir`]) when a target has no exact wildcard or case-folding operator. Sigma
+//! lower-cases value and pattern, so each pattern letter becomes the class of the
+//! characters whose lower case it is (`k` is `[kK\u{212A}]`, `s` is `[sS]` without the long
+//! s, which lower-cases to itself). U+0130 CAPITAL I WITH DOT ABOVE lowers to two
+//! characters, `i` and a combining dot: it is matched where a pattern's `i` is followed by
+//! a wildcard or the open end of `contains`/`startswith`. The one approximation left: a
+//! `?` counts it as one character where Sigma counts two.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use vigil_ir::{Piece, RegexPattern, StrOp, StrPattern};
+
+use crate::dialect::{Construct, Refusal};
+
+/// The parsed form of a Sigma regex, with its flags, as vigil compiles it.
+pub fn regex_hir(pattern: &RegexPattern) -> Result<Hir, Refusal> {
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(pattern.case_insensitive)
+        .multi_line(pattern.multi_line)
+        .dot_matches_new_line(pattern.dot_matches_new_line)
+        .build()
+        .parse(&pattern.source)
+        .map_err(|e| Refusal::new(Construct::Regex, format!("regex `{}` does not parse: {e}", pattern.source)))
+}
+
+/// The parsed form of a Sigma string pattern under `op`, as a regex search: anchored where
+/// the comparison is (`^…$` for equality), `*` any run and `?` any one character
+/// (newlines included), letters folded when `case_insensitive`.
+pub fn pattern_hir(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<Hir, Refusal> {
+    let mut source = String::from("(?s)");
+    if matches!(op, StrOp::Equals | StrOp::StartsWith) {
+        source.push('^');
+    }
+    let pieces = pattern.pieces();
+    let mut skip_any_char = false;
+    for (index, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Lit(t) if case_insensitive => {
+                let lowered: Vec<char> = t.to_lowercase().chars().collect();
+                for (i, &c) in lowered.iter().enumerate() {
+                    let last = i + 1 == lowered.len();
+                    // CAPITAL I WITH DOT ABOVE lowers to `i` and a combining dot, which
+                    // only a wildcard (or the open end of a placement) can take.
+                    let dotted_i = match (c, last, pieces.get(index + 1)) {
+                        ('i', true, Some(Piece::AnyRun)) => Some("(?:[iI]|\u{130})"),
+                        ('i', true, Some(Piece::AnyChar)) => Some("(?:[iI].|\u{130})"),
+                        ('i', true, None) if matches!(op, StrOp::Contains | StrOp::StartsWith) => Some("(?:[iI]|\u{130})"),
+                        _ => None,
+                    };
+                    match dotted_i {
+                        Some(text) => {
+                            skip_any_char = text.contains('.');
+                            source.push_str(text);
+                        }
+                        None => source.push_str(&folded_class(c)),
+                    }
+                }
+            }
+            Piece::Lit(t) => source.push_str(&regex_syntax::escape(t)),
+            Piece::AnyRun => source.push_str(".*"),
+            Piece::AnyChar if std::mem::take(&mut skip_any_char) => {}
+            Piece::AnyChar => source.push('.'),
+            Piece::Placeholder(_) => {}
+        }
+    }
+    if matches!(op, StrOp::Equals | StrOp::EndsWith) {
+        source.push('$');
+    }
+    regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&source)
+        .map_err(|e| Refusal::new(Construct::Text, format!("`{pattern}` cannot be written as a regular expression: {e}")))
+}
+
+/// The characters whose lower case is `c` (with `c`), as a regex class: what a pattern
+/// character lower-cased by Sigma matches in a value Sigma lower-cases too. (A character
+/// whose lower case is two characters, U+0130, is left out: the documented approximation.)
+fn folded_class(c: char) -> String {
+    let sources = lower_case_sources().get(&c).map(Vec::as_slice).unwrap_or_default();
+    if sources.is_empty() {
+        return regex_syntax::escape(&c.to_string());
+    }
+    let mut class = format!("[{}", regex_syntax::escape(&c.to_string()));
+    for s in sources {
+        class.push_str(&regex_syntax::escape(&s.to_string()));
+    }
+    class.push(']');
+    class
+}
+
+/// For each character that is the one-character lower case of others, those others.
+fn lower_case_sources() -> &'static HashMap<char, Vec<char>> {
+    static SOURCES: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
+    SOURCES.get_or_init(|| {
+        let mut map: HashMap<char, Vec<char>> = HashMap::new();
+        for x in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut lower = x.to_lowercase();
+            if let (Some(l), None) = (lower.next(), lower.next()) {
+                if l != x {
+                    map.entry(l).or_default().push(x);
+                }
+            }
+        }
+        map
+    })
+}
+
+/// A Lucene `RegExp` matching a whole value exactly when `hir` finds a match in it.
+pub fn lucene(hir: &Hir) -> Result<String, Refusal> {
+    match hir.kind() {
+        HirKind::Alternation(branches) => {
+            let parts = branches.iter().map(|b| lucene(b).map(|t| format!("({t})"))).collect::<Result<Vec<_>, _>>()?;
+            Ok(parts.join("|"))
+        }
+        HirKind::Capture(c) => lucene(&c.sub),
+        HirKind::Concat(items) => lucene_anchored(items),
+        _ => lucene_anchored(std::slice::from_ref(hir)),
+    }
+}
+
+fn lucene_anchored(items: &[Hir]) -> Result<String, Refusal> {
+    let is = |h: &Hir, look: Look| matches!(h.kind(), HirKind::Look(l) if *l == look);
+    let mut body = items;
+    let mut start = false;
+    let mut end = false;
+    while let Some((first, rest)) = body.split_first() {
+        if !is(first, Look::Start) {
+            break;
+        }
+        start = true;
+        body = rest;
+    }
+    while let Some((last, rest)) = body.split_last() {
+        if !is(last, Look::End) {
+            break;
+        }
+        end = true;
+        body = rest;
+    }
+    let mut out = String::new();
+    if !start {
+        out.push_str(".*");
+    }
+    for item in body {
+        out.push_str(&lucene_node(item)?);
+    }
+    if !end {
+        out.push_str(".*");
+    }
+    if out.is_empty() {
+        out.push_str("()");
+    }
+    Ok(out)
+}
+
+fn lucene_node(hir: &Hir) -> Result<String, Refusal> {
+    Ok(match hir.kind() {
+        HirKind::Empty => "()".to_string(),
+        HirKind::Literal(lit) => text_of(&lit.0)?.chars().map(lucene_char).collect(),
+        HirKind::Class(Class::Unicode(class)) => {
+            let ranges: Vec<(char, char)> = class.ranges().iter().map(|r| (r.start(), r.end())).collect();
+            match ranges.as_slice() {
+                [] => return Err(Refusal::new(Construct::Regex, "an empty character class (matches nothing) has no Lucene spelling")),
+                [('\0', '\u{10FFFF}')] => ".".to_string(),
+                [(a, b)] if a == b => lucene_char(*a),
+                _ => {
+                    let inner: String =
+                        ranges.iter().map(|&(a, b)| if a == b { lucene_char(a) } else { format!("{}-{}", lucene_char(a), lucene_char(b)) }).collect();
+                    format!("[{inner}]")
+                }
+            }
+        }
+        HirKind::Class(Class::Bytes(_)) => return Err(Refusal::new(Construct::Regex, "a byte-oriented class (`(?-u)`) has no Lucene spelling")),
+        HirKind::Look(look) => return Err(anchor_refusal(*look, "Lucene regular expressions match whole values")),
+        HirKind::Repetition(rep) => {
+            let sub = lucene_node(&rep.sub)?;
+            format!("{}{}", group_if_needed(&rep.sub, sub, "(", ")"), quantifier(rep.min, rep.max))
+        }
+        HirKind::Capture(c) => format!("({})", lucene_node(&c.sub)?),
+        HirKind::Concat(items) => items.iter().map(lucene_node).collect::<Result<String, _>>()?,
+        HirKind::Alternation(branches) => format!("({})", branches.iter().map(lucene_node).collect::<Result<Vec<_>, _>>()?.join("|")),
+    })
+}
+
+/// A character in a Lucene regex: ASCII letters, digits and control characters as they
+/// are (none is an operator; Lucene has no code-point escape, and the query's own string
+/// quoting deals with controls), other ASCII escaped, anything else as it is.
+fn lucene_char(c: char) -> String {
+    if c.is_ascii_alphanumeric() || c.is_ascii_control() || !c.is_ascii() {
+        c.to_string()
+    } else {
+        format!("\\{c}")
+    }
+}
+
+/// A regex searching as `hir` does, in the syntax RE2, PCRE and Java share.
+pub fn portable(hir: &Hir) -> Result<String, Refusal> {
+    Ok(match hir.kind() {
+        HirKind::Empty => "(?:)".to_string(),
+        HirKind::Literal(lit) => text_of(&lit.0)?.chars().map(portable_char).collect(),
+        HirKind::Class(Class::Unicode(class)) => {
+            let ranges: Vec<(char, char)> = class.ranges().iter().map(|r| (r.start(), r.end())).collect();
+            match ranges.as_slice() {
+                [] => return Err(Refusal::new(Construct::Regex, "an empty character class (matches nothing) has no portable spelling")),
+                [('\0', '\u{10FFFF}')] => "(?s:.)".to_string(),
+                [(a, b)] if a == b => portable_char(*a),
+                _ => {
+                    let inner: String =
+                        ranges.iter().map(|&(a, b)| if a == b { portable_char(a) } else { format!("{}-{}", portable_char(a), portable_char(b)) }).collect();
+                    format!("[{inner}]")
+                }
+            }
+        }
+        HirKind::Class(Class::Bytes(_)) => return Err(Refusal::new(Construct::Regex, "a byte-oriented class (`(?-u)`) has no portable spelling")),
+        HirKind::Look(Look::Start) => "^".to_string(),
+        HirKind::Look(Look::End) => "\\z".to_string(),
+        HirKind::Look(look) => return Err(anchor_refusal(*look, "RE2, PCRE and Java disagree on it")),
+        HirKind::Repetition(rep) => {
+            let sub = portable(&rep.sub)?;
+            format!("{}{}", group_if_needed(&rep.sub, sub, "(?:", ")"), quantifier(rep.min, rep.max))
+        }
+        HirKind::Capture(c) => format!("(?:{})", portable(&c.sub)?),
+        HirKind::Concat(items) => items.iter().map(portable).collect::<Result<String, _>>()?,
+        HirKind::Alternation(branches) => format!("(?:{})", branches.iter().map(portable).collect::<Result<Vec<_>, _>>()?.join("|")),
+    })
+}
+
+/// A character in a portable regex: ASCII letters, digits and space as they are, other
+/// printable ASCII escaped with `\`, anything else as `\x{…}`.
+fn portable_char(c: char) -> String {
+    if c.is_ascii_alphanumeric() || c == ' ' {
+        c.to_string()
+    } else if c.is_ascii_graphic() {
+        format!("\\{c}")
+    } else {
+        format!("\\x{{{:X}}}", u32::from(c))
+    }
+}
+
+fn text_of(bytes: &[u8]) -> Result<&str, Refusal> {
+    std::str::from_utf8(bytes).map_err(|_| Refusal::new(Construct::Regex, "a literal that is not UTF-8 text (`(?-u)`) has no spelling in this target"))
+}
+
+/// `text` in a group when it is more than one atom (a repetition applies to one atom).
+fn group_if_needed(sub: &Hir, text: String, open: &str, close: &str) -> String {
+    let single = match sub.kind() {
+        HirKind::Literal(lit) => std::str::from_utf8(&lit.0).map(|t| t.chars().count() == 1).unwrap_or(false),
+        HirKind::Class(_) | HirKind::Capture(_) | HirKind::Alternation(_) => true,
+        _ => false,
+    };
+    if single {
+        text
+    } else {
+        format!("{open}{text}{close}")
+    }
+}
+
+fn quantifier(min: u32, max: Option<u32>) -> String {
+    match (min, max) {
+        (0, None) => "*".to_string(),
+        (1, None) => "+".to_string(),
+        (0, Some(1)) => "?".to_string(),
+        (m, None) => format!("{{{m},}}"),
+        (m, Some(n)) if m == n => format!("{{{m}}}"),
+        (m, Some(n)) => format!("{{{m},{n}}}"),
+    }
+}
+
+fn anchor_refusal(look: Look, why: &str) -> Refusal {
+    Refusal::new(Construct::Regex, format!("the regex assertion `{}` has no exact spelling here: {why}", look_name(look)))
+        .with_hint("rewrite the regex without word boundaries or line anchors, or with `^`/`$` only at its ends")
+}
+
+fn look_name(look: Look) -> &'static str {
+    match look {
+        Look::Start => "^",
+        Look::End => "$",
+        Look::StartLF | Look::StartCRLF => "(?m)^",
+        Look::EndLF | Look::EndCRLF => "(?m)$",
+        Look::WordAscii | Look::WordUnicode => "\\b",
+        Look::WordAsciiNegate | Look::WordUnicodeNegate => "\\B",
+        _ => "\\b{start}/\\b{end}",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn re(source: &str, ci: bool) -> Hir {
+        regex_hir(&RegexPattern { source: source.into(), case_insensitive: ci, multi_line: false, dot_matches_new_line: false }).unwrap()
+    }
+
+    #[test]
+    fn lucene_matches_whole_values_and_drops_the_run_an_anchor_fixes() {
+        assert_eq!(lucene(&re("a.c", false)).unwrap(), ".*a[\0-\t\u{b}-\u{10FFFF}]c.*");
+        assert_eq!(lucene(&re("^ab$", false)).unwrap(), "ab");
+        assert_eq!(lucene(&re("^a|b$", false)).unwrap(), "(a.*)|(.*b)");
+        assert_eq!(lucene(&re(r"\.exe$", true)).unwrap(), r".*\.[Ee][Xx][Ee]");
+        assert_eq!(lucene(&re("(ab)+x{2,3}", false)).unwrap(), ".*(ab)+x{2,3}.*");
+        assert!(lucene(&re(r"a\bb", false)).is_err());
+        assert!(lucene(&re("a(^b)", false)).is_err());
+    }
+
+    #[test]
+    fn portable_regexes_read_back_to_the_same_matches() {
+        let cases = ["a.c", r"(?i)cmd\.exe", r"^\d{2,}[a-f]?$", "x|^y", r"\s+-enc\w*", "é|ς"];
+        let samples = ["abc", "a\nc", "CMD.EXE", "12", "123f", "1", "zx", "yz", " -Enc", "-enc", "Σ", "É", "ς"];
+        for source in cases {
+            let printed = portable(&re(source, false)).unwrap();
+            let (a, b) = (regex::Regex::new(source).unwrap(), regex::Regex::new(&printed).unwrap());
+            for s in samples {
+                assert_eq!(a.is_match(s), b.is_match(s), "{source} → {printed} on {s:?}");
+            }
+        }
+        assert_eq!(portable(&re("a$", false)).unwrap(), r"a\z");
+        assert!(portable(&re("(?m)^a", false)).is_err());
+    }
+
+    #[test]
+    fn string_patterns_fold_case_and_anchor_by_operator() {
+        let p = StrPattern::parse_wildcards(r"C:\\*.e?e");
+        assert_eq!(lucene(&pattern_hir(&p, StrOp::Equals, false).unwrap()).unwrap(), r"C\:\\.*\.e.e");
+        assert_eq!(lucene(&pattern_hir(&p, StrOp::EndsWith, true).unwrap()).unwrap(), r".*[Cc]\:\\.*\.[Ee].[Ee]");
+        assert_eq!(portable(&pattern_hir(&p, StrOp::Contains, false).unwrap()).unwrap(), r"C\:\\(?s:.)*\.e(?s:.)e");
+    }
+}
