@@ -14,7 +14,8 @@
 //! - [`selectivity`]: which needle groups each rule's index requirement keeps, ranked
 //!   across the whole rule set;
 //! - [`program`]: compilation and stateless evaluation;
-//! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory.
+//! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory;
+//! - [`sequence`]: EQL sequences (hidden stage rules feeding per-key state machines).
 //!
 //! The engine never panics on event data and touches no files.
 
@@ -26,6 +27,7 @@ pub mod predicate;
 pub mod prefilter;
 pub mod program;
 pub mod selectivity;
+pub mod sequence;
 pub mod time;
 pub use vigil_view::view;
 pub mod window;
@@ -33,4 +35,5 @@ pub mod window;
 pub use correlate::{CorrelationAlert, CorrelationStats, Correlator, EventRef, Feed, Limits};
 pub use fields::{FieldTrie, Slot, TrieNode, KEYWORD_SLOT};
 pub use program::{CompileReport, Program, Scratch};
+pub use sequence::{Ordinal, SeqEvent, SeqFeed, SequenceAlert, SequenceStats, Sequencer};
 pub use view::{EventView, Kind, Value};
