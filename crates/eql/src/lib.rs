@@ -5,7 +5,8 @@
 //!   `expr.rs` expressions, with Elasticsearch's precedence,
 //! - `ast.rs` is the tree, `print.rs` prints it back as EQL (`parse(print(t)) == t`),
 //! - `function.rs` is the registry of Elasticsearch's EQL functions and checks calls,
-//! - `lower.rs` lowers event queries into the IR where the IR expresses them exactly,
+//! - `lower.rs` lowers event queries into the IR where the IR expresses them exactly, and
+//!   `lower_sequence.rs` whole statements (sequences, pipes) into rule bodies,
 //! - `diagnostics.rs` holds the diagnostic codes.
 //!
 //! Everything Elasticsearch refuses at parse time (Endgame pipes, `join`, lineage, `=`,
@@ -18,6 +19,7 @@ mod expr;
 pub mod function;
 pub mod lexer;
 pub mod lower;
+pub mod lower_sequence;
 mod parser;
 mod print;
 

@@ -24,8 +24,8 @@
 //! field as a condition, `sequence`, `sample` and pipes.
 
 use vigil_ir::{
-    Case, Diagnostic, Expr as IrExpr, Field as IrField, LogSource, Network, NumOp, Piece, Predicate, Rule, RuleBody, RuleMeta, SourceId, Span, StrOp,
-    StrPattern, Test, MAX_NESTING,
+    Case, Diagnostic, Expr as IrExpr, Field as IrField, LogSource, Network, NumOp, Piece, Predicate, Rule, RuleMeta, SourceId, Span, StrOp, StrPattern, Test,
+    MAX_NESTING,
 };
 
 use crate::ast::{CompareOp, Expr, ExprKind, Field, Literal, MatchOp, Query, Statement};
@@ -58,6 +58,11 @@ pub fn lower_event_query(source: &SourceId, statement: &Statement, options: &Low
     if let Some(pipe) = statement.pipes.first() {
         return Err(refuse(pipe.span.0, "pipes (`head`/`tail` select among results)"));
     }
+    lower_filter(source, filter, options)
+}
+
+/// Lowers one event filter (`category where condition`) to an IR expression.
+pub fn lower_filter(source: &SourceId, filter: &crate::ast::EventFilter, options: &LowerOptions) -> Result<IrExpr, Diagnostic> {
     let lowering = Lowering { source };
     let condition = lowering.expr(&filter.condition)?;
     let expr = match &filter.category {
@@ -78,12 +83,12 @@ pub fn lower_event_query(source: &SourceId, statement: &Statement, options: &Low
 /// A detection rule titled `title` whose body is the lowered event query in `text`.
 pub fn lower_rule(source: &SourceId, title: &str, text: &str, options: &LowerOptions) -> Result<Rule, Diagnostic> {
     let statement = crate::parse_checked(source, text)?;
-    let expr = lower_event_query(source, &statement, options)?;
+    let body = crate::lower_sequence::lower_statement(source, &statement, options)?;
     let meta = RuleMeta { title: title.to_string(), ..RuleMeta::default() };
-    Ok(Rule { meta, logsource: LogSource::default(), body: RuleBody::Detection(expr), source: source.clone(), span: statement.span.0, warnings: Vec::new() })
+    Ok(Rule { meta, logsource: LogSource::default(), body, source: source.clone(), span: statement.span.0, warnings: Vec::new() })
 }
 
-fn not_lowered(source: &SourceId, span: Span, what: &str) -> Diagnostic {
+pub(crate) fn not_lowered(source: &SourceId, span: Span, what: &str) -> Diagnostic {
     Diagnostic::error(code::NOT_LOWERED, source.clone(), span, format!("{what} cannot be lowered into the IR yet"))
         .with_hint("vigil lowers event queries over field comparisons, `:`, `like`, `in` and `null` tests; this construct waits for the EQL expression engine")
 }
