@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
 
 pub mod emit_harness;
+pub mod eql_qa;
 pub mod generate;
 pub mod sqlite;
 
