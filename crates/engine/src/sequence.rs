@@ -6,10 +6,12 @@
 //! multi-valued keys expand into every combination, at most [`MAX_KEY_COMBINATIONS`]); the
 //! [`Sequencer`] then takes the feeds in input order, puts them in event order (timestamp,
 //! then tiebreaker) within a bounded reorder buffer ([`reorder`]), and runs one state machine
-//! per sequence ([`machine`]). Pipes (`head`, `tail`) select among each rule's results.
+//! per sequence ([`machine`]); samples keep the first matches per key and stage and
+//! are assembled when the input ends ([`sample`]). Pipes (`head`, `tail`) select among each rule's results.
 
 pub mod machine;
 pub mod reorder;
+pub mod sample;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use std::sync::Arc;
 use vigil_ir::{Pipe, Rule, Sequence, SequenceKind};
 
 use crate::fields::{FieldTrie, Slot};
-use crate::view::EventView;
+use crate::view::{EventView, Kind};
 
 pub use reorder::{SeqEvent, SequenceAlert, Sequencer};
 
@@ -65,8 +67,10 @@ pub struct SequenceStats {
 pub struct SequenceSpec {
     pub rule: Arc<Rule>,
     pub sequence: Sequence,
-    /// Per stage (the `until` stage last): candidate slots per join key.
+    /// Per stage (the `until` stage last): the slot of each join key.
     pub key_slots: Vec<Vec<Slot>>,
+    /// Per stage: whether each join key is optional (`?field`: may join on null).
+    pub key_optional: Vec<Vec<bool>>,
     /// The number of stages (without `until`).
     pub stages: usize,
 }
@@ -97,11 +101,12 @@ impl SequencePlan {
     pub(crate) fn add(&mut self, rule: Arc<Rule>, sequence: Sequence, stage_rules: &[u32], fields: &mut FieldTrie) {
         let spec = self.specs.len() as u32;
         let key_slots = sequence.all_stages().map(|stage| stage.keys.iter().map(|k| fields.slot(&k.field)).collect()).collect();
+        let key_optional = sequence.all_stages().map(|stage| stage.keys.iter().map(|k| k.optional).collect()).collect();
         for (stage, &r) in stage_rules.iter().enumerate() {
             self.by_rule.entry(r).or_default().push((spec, stage as u32));
         }
         let stages = sequence.stages.len();
-        self.specs.push(SequenceSpec { rule, sequence, key_slots, stages });
+        self.specs.push(SequenceSpec { rule, sequence, key_slots, key_optional, stages });
     }
 
     /// The feeds a match of stateless rule `rule` on `view` produces; `cut` counts key
@@ -110,20 +115,24 @@ impl SequencePlan {
         let Some(targets) = self.by_rule.get(&rule) else { return };
         for &(spec, stage) in targets {
             let Some(slots) = self.specs.get(spec as usize).and_then(|s| s.key_slots.get(stage as usize)) else { continue };
+            let optional = self.specs.get(spec as usize).and_then(|s| s.key_optional.get(stage as usize));
             let mut keys: Vec<Key> = vec![Vec::with_capacity(slots.len())];
-            for &slot in slots {
-                let values: Vec<Option<String>> = {
-                    let v: Vec<Option<String>> = view
-                        .values(slot)
-                        .filter(|v| v.kind != crate::view::Kind::Composite)
-                        .map(|v| (v.kind != crate::view::Kind::Null).then(|| v.text.to_string()))
-                        .collect();
-                    if v.is_empty() {
-                        vec![None]
-                    } else {
-                        v
+            for (i, &slot) in slots.iter().enumerate() {
+                // A key's values as Elasticsearch's doc values give them: nulls inside an
+                // array dropped, duplicates removed, sorted. No value is a null key, which
+                // only an optional key (`?field`) joins on: otherwise the event is not a
+                // match of this stage.
+                let mut values: Vec<Option<String>> =
+                    view.values(slot).filter(|v| !matches!(v.kind, Kind::Null | Kind::Composite)).map(|v| Some(v.text.to_string())).collect();
+                values.sort_unstable();
+                values.dedup();
+                if values.is_empty() {
+                    if !optional.and_then(|o| o.get(i)).copied().unwrap_or(false) {
+                        keys.clear();
+                        break;
                     }
-                };
+                    values.push(None);
+                }
                 let mut next = Vec::with_capacity(keys.len() * values.len());
                 'grow: for key in &keys {
                     for value in &values {
@@ -137,6 +146,9 @@ impl SequencePlan {
                     }
                 }
                 keys = next;
+            }
+            if keys.is_empty() {
+                continue;
             }
             out.push(SeqFeed { spec, stage, keys });
         }
@@ -172,6 +184,6 @@ pub(crate) fn shape(sequence: &Sequence, max_keys: usize) -> Option<machine::Sha
         SequenceKind::Ordered { maxspan_ms, .. } => {
             Some(machine::Shape { missing: sequence.stages.iter().map(|s| s.missing).collect(), maxspan_ms: *maxspan_ms, max_keys })
         }
-        SequenceKind::Sample => None,
+        SequenceKind::Sample { .. } => None,
     }
 }

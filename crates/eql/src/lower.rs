@@ -36,11 +36,13 @@ use crate::diagnostics::code;
 pub struct LowerOptions {
     /// The field `category where` tests (Elasticsearch's `event_category_field`).
     pub category_field: String,
+    /// Samples built per join key (Elasticsearch's `max_samples_per_key`).
+    pub max_samples_per_key: usize,
 }
 
 impl Default for LowerOptions {
     fn default() -> LowerOptions {
-        LowerOptions { category_field: "event.category".into() }
+        LowerOptions { category_field: "event.category".into(), max_samples_per_key: 1 }
     }
 }
 

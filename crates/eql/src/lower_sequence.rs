@@ -8,7 +8,7 @@
 //!   completes at once, and the pipes select among the matches in event order.
 //! - Join keys must be fields (Elasticsearch's keys are field references; anything else is
 //!   refused by name).
-//! - `sample` is refused: the sample engine is not built yet.
+//! - `sample`: its terms with their keys, and `max_samples_per_key` from the options.
 
 use vigil_ir::{Diagnostic, JoinKey, Pipe as IrPipe, RuleBody, Sequence as IrSequence, SequenceKind, SourceId, Stage};
 
@@ -50,7 +50,17 @@ pub fn lower_statement(source: &SourceId, statement: &Statement, options: &Lower
             let maxspan_ms = seq.maxspan.as_ref().map(|m| m.value.saturating_mul(m.unit.millis()));
             Ok(RuleBody::Sequence(IrSequence { kind: SequenceKind::Ordered { maxspan_ms, until }, stages, pipes }))
         }
-        Query::Sample(s) => Err(not_lowered(source, s.span.0, "`sample` (the sample engine is not built yet)")),
+        Query::Sample(sample) => {
+            let shared = keys(source, &sample.by)?;
+            let mut stages = Vec::new();
+            for term in &sample.terms {
+                let expr = lower_filter(source, &term.filter, options)?;
+                let mut all = shared.clone();
+                all.extend(keys(source, &term.by)?);
+                stages.push(Stage { expr, keys: all, missing: false, span: term.span.0 });
+            }
+            Ok(RuleBody::Sequence(IrSequence { kind: SequenceKind::Sample { max_samples_per_key: options.max_samples_per_key }, stages, pipes }))
+        }
     }
 }
 

@@ -23,7 +23,7 @@ fn elasticsearch_qa_event_queries_that_lower_give_the_expected_events() {
     assert_eq!(events.len(), 102);
     let texts: Vec<String> = events.iter().map(|e| e.to_string()).collect();
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let options = LowerOptions { category_field: "event_type".into() };
+    let options = LowerOptions { category_field: "event_type".into(), ..LowerOptions::default() };
 
     let (mut passed, mut not_lowered, mut failed) = (Vec::new(), 0, Vec::new());
     for file in ["test_queries.toml", "additional_test_queries.toml"] {

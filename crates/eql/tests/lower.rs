@@ -116,7 +116,6 @@ fn constructs_the_ir_cannot_express_are_refused_by_name() {
         ("any where a in (b)", "`in` list entry"),
         ("sequence [a where true] by length(x) [b where true] by y", "join key that is not a field"),
         ("sequence [a where b regex \"x\"] [b where true]", "`regex`"),
-        ("sample [a where true] [b where true]", "`sample`"),
     ] {
         let d = lower_rule(&source(), "q", query, &LowerOptions::default()).unwrap_err();
         assert_eq!(d.code, "eql::not-lowered", "{query}: {d}");
@@ -174,6 +173,6 @@ fn how_many_elastic_rules_lower_today() {
 
 /// Elastic rules lowered today (event queries and sequences whose every construct the IR
 /// expresses).
-const LOWERED: usize = 982;
-/// Of which sequences.
-const LOWERED_SEQUENCES: usize = 205;
+const LOWERED: usize = 985;
+/// Of which sequences and samples.
+const LOWERED_SEQUENCES: usize = 208;

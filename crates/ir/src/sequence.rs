@@ -12,8 +12,8 @@ use crate::span::Span;
 #[derive(Clone, Debug, PartialEq)]
 pub struct JoinKey {
     pub field: String,
-    /// `?field`: an absent value joins as null. Without it an absent value also joins as
-    /// null (Elasticsearch reads a missing key as null).
+    /// `?field`: an absent value joins as null. Without it, an event without a value is no
+    /// match of the stage (as in Elasticsearch).
     pub optional: bool,
 }
 
@@ -44,8 +44,10 @@ pub enum SequenceKind {
         /// `until`: an event matching it (with the same key) ends the sequences in flight.
         until: Option<Box<Stage>>,
     },
-    /// `sample`: one event per stage with equal keys, in any order, no time bound.
-    Sample,
+    /// `sample`: one event per stage with equal keys, in any order, no time bound;
+    /// at most `max_samples_per_key` samples per key (Elasticsearch's request parameter,
+    /// default 1).
+    Sample { max_samples_per_key: usize },
 }
 
 /// A sequence or sample rule body.
@@ -61,7 +63,7 @@ impl Sequence {
     pub fn all_stages(&self) -> impl Iterator<Item = &Stage> {
         let until = match &self.kind {
             SequenceKind::Ordered { until, .. } => until.as_deref(),
-            SequenceKind::Sample => None,
+            SequenceKind::Sample { .. } => None,
         };
         self.stages.iter().chain(until)
     }
@@ -70,7 +72,7 @@ impl Sequence {
     pub fn all_stages_mut(&mut self) -> impl Iterator<Item = &mut Stage> {
         let until = match &mut self.kind {
             SequenceKind::Ordered { until, .. } => until.as_deref_mut(),
-            SequenceKind::Sample => None,
+            SequenceKind::Sample { .. } => None,
         };
         self.stages.iter_mut().chain(until)
     }

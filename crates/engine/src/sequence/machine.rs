@@ -7,7 +7,7 @@
 //! Elasticsearch trims every older one) and moves it on, so every stage transition consumes
 //! the sequence it advances: one match per key per stage transition. A sequence whose span
 //! from its first event exceeds `maxspan` is dropped when it would advance. An `until` match
-//! ends every sequence of its key in flight before it.
+//! ends every sequence of its key in flight (see [`Machine::until`]).
 //!
 //! Missing events (`![ … ]`): a sequence is rejected when an event of an interior missing
 //! stage (with its key) occurred between the positive matches around it; rejected only once
@@ -231,12 +231,15 @@ impl<E: Clone> Machine<E> {
         self.sweep();
     }
 
-    /// An `until` event of key `key`: sequences of the key in flight before it end.
+    /// An `until` event of key `key`: sequences of the key in flight end, those this same
+    /// event advanced included (Elasticsearch rejects a sequence when an `until` event lies
+    /// at or after its last match and before its next one; an event that completes a
+    /// sequence completes it before its own `until` is looked at).
     pub fn until(&mut self, key: &Key, ord: Ordinal, stats: &mut SequenceStats) {
         self.advance_time(ord.ts);
         if let Some(state) = self.keys.get_mut(key) {
             for slot in &mut state.at {
-                if slot.as_ref().is_some_and(|p| p.last < ord) {
+                if slot.as_ref().is_some_and(|p| p.last <= ord) {
                     *slot = None;
                     stats.until += 1;
                 }

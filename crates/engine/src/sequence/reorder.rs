@@ -13,8 +13,9 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use super::machine::{Found, Machine};
+use super::sample::Sampler;
 use super::{shape, Key, Ordinal, PipePlan, SeqFeed, SequencePlan, SequenceStats};
-use vigil_ir::Pipe;
+use vigil_ir::{Pipe, SequenceKind};
 
 /// Stage matches held for reordering, by default.
 pub const REORDER_CAPACITY: usize = 4096;
@@ -48,7 +49,7 @@ struct Item {
 
 impl PartialEq for Item {
     fn eq(&self, other: &Item) -> bool {
-        self.order == other.order
+        self.cmp(other).is_eq()
     }
 }
 impl Eq for Item {}
@@ -59,13 +60,15 @@ impl PartialOrd for Item {
 }
 impl Ord for Item {
     fn cmp(&self, other: &Item) -> std::cmp::Ordering {
-        self.order.cmp(&other.order)
+        // The key last: sequences completed by one event come out in key order.
+        self.order.cmp(&other.order).then_with(|| self.key.cmp(&other.key))
     }
 }
 
 /// Per rule: its machine and what its pipes keep.
 struct Runtime {
     machine: Option<Machine<SeqEvent>>,
+    sampler: Option<Sampler<SeqEvent>>,
     stages: usize,
     missing: Vec<bool>,
     pipes: PipePlan,
@@ -97,6 +100,10 @@ impl Sequencer {
             .iter()
             .map(|spec| Runtime {
                 machine: shape(&spec.sequence, max_keys).and_then(Machine::new),
+                sampler: match spec.sequence.kind {
+                    SequenceKind::Sample { max_samples_per_key } => Some(Sampler::new(spec.stages, max_samples_per_key, max_keys)),
+                    SequenceKind::Ordered { .. } => None,
+                },
                 stages: spec.stages,
                 missing: spec.sequence.stages.iter().map(|s| s.missing).collect(),
                 pipes: PipePlan::new(&spec.sequence.pipes),
@@ -118,17 +125,24 @@ impl Sequencer {
     /// Takes the feeds of one event (in input order); `ord` is its place in event order
     /// (`None`: no valid timestamp). Results that are decided go to `out`.
     pub fn feed(&mut self, feeds: &[SeqFeed], ord: Option<Ordinal>, event: &SeqEvent, out: &mut Vec<SequenceAlert>) {
-        let Some(ord) = ord else {
+        let Some(ord) = ord.or_else(|| self.only_samples(feeds).then_some(Ordinal { ts: 0, tie: 0 })) else {
             self.stats.untimed += feeds.len() as u64;
             return;
         };
-        if self.released.is_some_and(|r| ord < r) {
+        if self.released.is_some_and(|r| ord < r) && !self.only_samples(feeds) {
             self.stats.late += feeds.len() as u64;
             return;
         }
         self.arrival += 1;
         for feed in feeds {
-            let Some(rt) = self.runtimes.get(feed.spec as usize) else { continue };
+            let Some(rt) = self.runtimes.get_mut(feed.spec as usize) else { continue };
+            // Samples ignore time order: the first events in input order are kept.
+            if let Some(sampler) = rt.sampler.as_mut() {
+                for key in &feed.keys {
+                    sampler.feed(feed.stage as usize, key, self.arrival, event, &mut self.stats);
+                }
+                continue;
+            }
             let positive = (feed.stage as usize) < rt.stages && rt.missing.get(feed.stage as usize) == Some(&false);
             // Positive stages first, last stage first; then missing and `until` stages.
             let phase = if positive { (0, u32::MAX - feed.stage) } else { (1, feed.stage) };
@@ -176,6 +190,9 @@ impl Sequencer {
             if let Some(m) = rt.machine.as_mut() {
                 m.drain(true, &mut self.stats, &mut found);
             }
+            if let Some(s) = rt.sampler.as_mut() {
+                s.finish(&mut found);
+            }
             for f in found {
                 pass(rt, spec as u32, f, &mut self.stats, out);
             }
@@ -197,9 +214,14 @@ impl Sequencer {
         }
     }
 
+    /// True when every feed is of a sample (which needs no event time).
+    fn only_samples(&self, feeds: &[SeqFeed]) -> bool {
+        feeds.iter().all(|f| self.runtimes.get(f.spec as usize).is_some_and(|r| r.sampler.is_some()))
+    }
+
     /// Join keys tracked now, over every sequence.
     pub fn key_count(&self) -> usize {
-        self.runtimes.iter().filter_map(|r| r.machine.as_ref()).map(|m| m.key_count()).sum()
+        self.runtimes.iter().map(|r| r.machine.as_ref().map_or(0, |m| m.key_count()) + r.sampler.as_ref().map_or(0, |s| s.key_count())).sum()
     }
 }
 
