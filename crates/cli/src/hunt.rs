@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
-use vigil_engine::{CorrelationAlert, Correlator, EventRef};
+use vigil_engine::{CorrelationAlert, Correlator, EventRef, Ordinal, SeqEvent, SeqFeed, SequenceAlert, Sequencer};
 use vigil_events::Input;
 use vigil_ir::CorrelationKind;
 use vigil_sigma::LoadOptions;
@@ -195,6 +195,25 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     let (mut events, mut bad, mut alerts) = (0u64, 0u64, 0u64);
     let mut write_error: Option<std::io::Error> = None;
     let mut corr_out: Vec<CorrelationAlert> = Vec::new();
+    let mut sequencer = Sequencer::new(&program.sequences);
+    let mut seq_out: Vec<SequenceAlert> = Vec::new();
+    let mut keys_cut = 0u64;
+    // Stage matches of one record are fed together; `arrival` breaks timestamp ties in input order.
+    let mut arrival = 0u64;
+    let emit_sequences =
+        |seq_out: &mut Vec<SequenceAlert>, writer: &mut AlertWriter<&mut _>, per_rule: &mut PerRule, alerts: &mut u64| -> std::io::Result<()> {
+            for alert in seq_out.drain(..) {
+                let Some(spec) = program.sequences.specs.get(alert.spec as usize) else { continue };
+                *alerts += 1;
+                count_alert(per_rule, &spec.rule.meta);
+                let kind = match spec.sequence.kind {
+                    vigil_ir::SequenceKind::Sample { .. } => "sample",
+                    vigil_ir::SequenceKind::Ordered { .. } => "sequence",
+                };
+                writer.sequence(&spec.rule, kind, &alert)?;
+            }
+            Ok(())
+        };
     let emit_correlations =
         |corr_out: &mut Vec<CorrelationAlert>, writer: &mut AlertWriter<&mut _>, per_rule: &mut PerRule, alerts: &mut u64| -> std::io::Result<()> {
             for alert in corr_out.drain(..) {
@@ -227,6 +246,26 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
                 let _ = writeln!(err, "bad value: {}:{}: {}", b.source, b.line, b.message);
             }
         }
+        keys_cut += result.keys_cut;
+        // Sequence stage matches, one record at a time (a record's hits are adjacent).
+        let mut record_feeds: Vec<SeqFeed> = Vec::new();
+        let mut hits = result.hits.iter().filter(|h| !h.seq_feeds.is_empty()).peekable();
+        while let Some(hit) = hits.next() {
+            record_feeds.extend(hit.seq_feeds.iter().cloned());
+            if hits.peek().is_some_and(|next| next.record == hit.record) {
+                continue;
+            }
+            arrival += 1;
+            let event = SeqEvent { source: result.source.clone(), line: hit.line, text: std::sync::Arc::from(result.event(hit)) };
+            let ord = hit.ts.map(|ts| Ordinal { ts, tie: arrival });
+            sequencer.feed(&record_feeds, ord, &event, &mut seq_out);
+            record_feeds.clear();
+        }
+        if write_error.is_none() {
+            if let Err(e) = emit_sequences(&mut seq_out, &mut writer, &mut per_rule, &mut alerts) {
+                write_error = Some(e);
+            }
+        }
         for hit in &result.hits {
             let Some(compiled) = program.rules.get(hit.rule as usize) else { continue };
             if hit.emits {
@@ -256,6 +295,12 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     let stopped = write_error.is_some();
     if !stopped {
         correlator.finish(&mut corr_out);
+        sequencer.finish(&mut seq_out);
+    }
+    if write_error.is_none() {
+        if let Err(e) = emit_sequences(&mut seq_out, &mut writer, &mut per_rule, &mut alerts) {
+            write_error = Some(e);
+        }
     }
     if write_error.is_none() {
         if let Err(e) = emit_correlations(&mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
@@ -318,6 +363,22 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
             stats.evicted_entries,
             stats.untimed,
             stats.peak_bytes as f64 / 1e6
+        )?;
+    }
+    if !program.sequences.is_empty() {
+        let q = sequencer.stats;
+        writeln!(
+            err,
+            "sequences: {} stage match(es) without a valid timestamp, {} arrived too late for the reorder buffer; {} dropped past maxspan, {} ended by until, {} rejected by a missing event; {} join key(s) evicted, {} decided early, {} key combination(s) cut, {} result(s) left out by head/tail",
+            q.untimed,
+            q.late,
+            q.maxspan,
+            q.until,
+            q.missing,
+            q.evicted_keys,
+            q.decided_early,
+            q.keys_cut + keys_cut,
+            q.piped_out
         )?;
     }
     writeln!(err, "alerts: {}", paint.bold(&alerts.to_string()))?;

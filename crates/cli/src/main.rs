@@ -16,6 +16,7 @@ mod list;
 mod output;
 mod pipelines;
 mod rules;
+mod rules_eql;
 mod runner;
 mod sarif;
 

@@ -13,6 +13,8 @@ use vigil_ir::{AttackTag, Rule};
 
 use crate::sarif::{self, Location, SarifLog};
 
+mod sequence;
+
 /// Output format of `vigil hunt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

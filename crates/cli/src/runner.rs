@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
-use vigil_engine::{EventView, Feed, FieldTrie, Program, Scratch};
+use vigil_engine::{EventView, Feed, FieldTrie, Program, Scratch, SeqFeed};
 use vigil_events::winlog::EcsNames;
 use vigil_events::{read_source_as, BadRecord, Chunk, Format, Input, Limits, RecordSpan};
 use vigil_ir::LogSource;
@@ -26,6 +26,8 @@ pub struct Hit {
     pub emits: bool,
     pub ts: Option<i64>,
     pub feeds: Vec<Feed>,
+    /// What the match feeds sequences (a hidden stage rule's match).
+    pub seq_feeds: Vec<SeqFeed>,
 }
 
 /// The outcome of one chunk; it keeps the chunk so alerts can quote events without copies.
@@ -42,6 +44,8 @@ pub struct ChunkResult {
     /// was evaluated, the value reported.
     pub bad_values: Vec<BadRecord>,
     pub hits: Vec<Hit>,
+    /// Join-key combinations of multi-valued keys left out (beyond the engine's bound).
+    pub keys_cut: u64,
 }
 
 impl ChunkResult {
@@ -75,6 +79,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, ecs: Option<&EcsNa
         bad: std::mem::take(&mut chunk.errors),
         bad_values: Vec::new(),
         hits: Vec::new(),
+        keys_cut: 0,
         chunk: Chunk::default(),
     };
     match chunk.format {
@@ -145,16 +150,19 @@ impl Eval<'_> {
             let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
             let mut feeds = Vec::new();
             program.correlations.feeds(r, &self.view, &mut feeds);
-            let ts = if feeds.is_empty() {
+            let mut seq_feeds = Vec::new();
+            program.sequences.feeds(r, &self.view, &mut seq_feeds, &mut result.keys_cut);
+            let ts = if feeds.is_empty() && seq_feeds.is_empty() {
                 None
             } else {
                 program.timestamp_checked(&self.view).unwrap_or_else(|text| {
-                    let message = format!("timestamp `{}` is not a valid time; the match was not placed in a correlation window", truncate(text, 80));
+                    let message =
+                        format!("timestamp `{}` is not a valid time; the match was not placed in a correlation window or sequence", truncate(text, 80));
                     result.bad_values.push(BadRecord { source: result.source.clone(), line, message });
                     None
                 })
             };
-            result.hits.push(Hit { rule: r, record: index, line, emits, ts, feeds });
+            result.hits.push(Hit { rule: r, record: index, line, emits, ts, feeds, seq_feeds });
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - `function.rs` is the registry of Elasticsearch's EQL functions and checks calls,
 //! - `lower.rs` lowers event queries into the IR where the IR expresses them exactly, and
 //!   `lower_sequence.rs` whole statements (sequences, pipes) into rule bodies,
+//! - `toml_rule.rs` reads Elastic detection-rule TOML files and writes them back,
 //! - `diagnostics.rs` holds the diagnostic codes.
 //!
 //! Everything Elasticsearch refuses at parse time (Endgame pipes, `join`, lineage, `=`,
@@ -22,6 +23,7 @@ pub mod lower;
 pub mod lower_sequence;
 mod parser;
 mod print;
+pub mod toml_rule;
 
 pub use ast::Statement;
 pub use parser::parse;

@@ -121,6 +121,8 @@ pub struct RuleMeta {
     pub attack: Vec<AttackTag>,
     pub falsepositives: Vec<String>,
     pub fields: Vec<String>,
+    /// Elastic `risk_score` (0–100), when the rule gives one.
+    pub risk_score: Option<u32>,
 }
 
 impl RuleMeta {
