@@ -29,11 +29,18 @@ pub struct RunOutput {
     pub stats: SequenceStats,
     /// True when the statement lowered to a sequence body (else a detection, run statelessly).
     pub sequence: bool,
+    /// Join keys still tracked when the input ended (before the final drain).
+    pub keys_at_end: usize,
 }
 
 /// Lowers `query`, compiles it (no pipeline) and runs `events` through it. A detection's
 /// results are its matches in event order, one event each.
 pub fn run_eql(query: &str, options: &LowerOptions, events: &[RunEvent]) -> Result<RunOutput, Diagnostic> {
+    run_eql_with(query, options, events, vigil_engine::sequence::reorder::REORDER_CAPACITY, vigil_engine::sequence::reorder::MAX_KEYS)
+}
+
+/// [`run_eql`] with explicit bounds: matches held for reordering, join keys per sequence.
+pub fn run_eql_with(query: &str, options: &LowerOptions, events: &[RunEvent], capacity: usize, max_keys: usize) -> Result<RunOutput, Diagnostic> {
     let rule = lower_rule(&Arc::from("query.eql"), "query", query, options)?;
     let sequence = matches!(rule.body, RuleBody::Sequence(_));
     let (program, report) = Program::compile(vec![rule], &[]);
@@ -42,7 +49,7 @@ pub fn run_eql(query: &str, options: &LowerOptions, events: &[RunEvent]) -> Resu
     }
     let mut view = program.new_view();
     let mut scratch = Scratch::default();
-    let mut sequencer = Sequencer::new(&program.sequences);
+    let mut sequencer = Sequencer::with_limits(&program.sequences, capacity, max_keys);
     let mut alerts = Vec::new();
     let mut detections: Vec<(Option<Ordinal>, usize)> = Vec::new();
     let source: Arc<str> = Arc::from("events");
@@ -66,6 +73,7 @@ pub fn run_eql(query: &str, options: &LowerOptions, events: &[RunEvent]) -> Resu
             sequencer.feed(&feeds, e.ordinal, &event, &mut alerts);
         }
     }
+    let keys_at_end = sequencer.key_count();
     sequencer.finish(&mut alerts);
     let mut stats = sequencer.stats;
     stats.keys_cut += cut;
@@ -75,5 +83,5 @@ pub fn run_eql(query: &str, options: &LowerOptions, events: &[RunEvent]) -> Resu
         detections.sort_by_key(|&(ord, i)| (ord, i));
         detections.into_iter().map(|(_, i)| RunResult { events: vec![Some(i)], key: Vec::new() }).collect()
     };
-    Ok(RunOutput { results, stats, sequence })
+    Ok(RunOutput { results, stats, sequence, keys_at_end })
 }

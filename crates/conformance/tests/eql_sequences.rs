@@ -83,3 +83,36 @@ fn the_25_elasticsearch_sequence_scenarios_give_exactly_the_expected_sequences()
     }
     assert!(failures.is_empty(), "{} of 25 scenarios fail:\n{}", failures.len(), failures.join("\n"));
 }
+
+fn event(ts: i64, stage: u32, key: &str) -> RunEvent {
+    RunEvent { json: format!("{{\"stage\":{stage},\"key\":\"{key}\"}}"), ordinal: Some(Ordinal { ts, tie: ts as u64 }) }
+}
+
+#[test]
+fn join_keys_are_bounded_least_recently_fed_first_and_every_eviction_is_counted() {
+    // 1,000 keys start a sequence; only 10 may be tracked: the 990 oldest are evicted, so
+    // only the last 10 keys can complete.
+    let query = "sequence by key [any where stage == 0] [any where stage == 1]";
+    let mut events: Vec<RunEvent> = (0..1000).map(|i| event(i, 0, &format!("k{i}"))).collect();
+    events.extend((0..1000).map(|i| event(2000 + i, 1, &format!("k{i}"))));
+    let run = vigil_conformance::eql_run::run_eql_with(query, &LowerOptions::default(), &events, 64, 10).unwrap();
+    assert_eq!(run.results.len(), 10);
+    assert_eq!(run.results[0].key, [Some("k990".to_string())]);
+    assert!(run.keys_at_end <= 10);
+    assert_eq!(run.stats.evicted_keys, 990);
+    // Without the bound, all 1,000 complete.
+    assert_eq!(run_eql(query, &LowerOptions::default(), &events).unwrap().results.len(), 1000);
+}
+
+#[test]
+fn maxspan_drops_sequences_and_idle_keys_are_swept() {
+    let query = "sequence by key with maxspan=10ms [any where stage == 0] [any where stage == 1]";
+    // k0 completes within 10 ms, k1 does not; 200 later keys sweep the idle ones.
+    let mut events = vec![event(0, 0, "k0"), event(1, 0, "k1"), event(5, 1, "k0"), event(20, 1, "k1")];
+    events.extend((0..200).map(|i| event(100 + i, 0, &format!("x{i}"))));
+    let run = run_eql(query, &LowerOptions::default(), &events).unwrap();
+    assert_eq!(run.results.iter().map(|r| r.key.clone()).collect::<Vec<_>>(), [vec![Some("k0".to_string())]]);
+    assert_eq!(run.stats.maxspan, 1);
+    // Keys idle for more than 10 ms are swept while events arrive: far fewer than 202 remain.
+    assert!(run.keys_at_end < 20, "{} keys tracked at the end", run.keys_at_end);
+}

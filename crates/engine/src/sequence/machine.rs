@@ -166,6 +166,12 @@ impl<E: Clone> Machine<E> {
         let maxspan = self.shape.maxspan_ms;
         let previous = self.previous.get(stage).copied().flatten();
         let missing = self.shape.missing.clone();
+        // Only the first stage starts tracking a key: a later stage of an unknown key has
+        // nothing to advance (and must not evict keys that do).
+        if stage != first && !self.keys.contains_key(key) {
+            stats.ignored += 1;
+            return;
+        }
         let Some(state) = self.key_state(key, ord.ts, stats) else { return };
         let partial = if stage == first {
             let leading_ts = (0..first).filter_map(|m| state.missing_last.get(m).copied().flatten()).map(|o| o.ts).max();
@@ -225,8 +231,12 @@ impl<E: Clone> Machine<E> {
                 }
             }
         }
-        if let Some(slot) = self.key_state(key, ord.ts, stats).and_then(|s| s.missing_last.get_mut(stage)) {
-            *slot = Some(ord);
+        // A leading missing stage is remembered for keys not seen yet (a sequence starting
+        // later looks back at it); the others only matter to keys in flight.
+        if stage < self.first || self.keys.contains_key(key) {
+            if let Some(slot) = self.key_state(key, ord.ts, stats).and_then(|s| s.missing_last.get_mut(stage)) {
+                *slot = Some(ord);
+            }
         }
         self.sweep();
     }
