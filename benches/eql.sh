@@ -102,7 +102,7 @@ if [[ "$SEQ_EVENTS" != 0 ]]; then
   for n in $((SEQ_EVENTS / 10)) "$SEQ_EVENTS"; do
     # Streamed through a pipe: nothing is written to disk. The peak RSS is the largest of
     # the pipeline's processes (vigil; the generator stays small).
-    read -r w c r < <(measure "$WORK/seq.out" bash -c "python3 '$HERE/make_eql_events.py' $n 7 | '$VIGIL' hunt - --rules '$WORK/seq.eql' --format ndjson --threads $THREADS")
+    read -r w c r < <(measure "$WORK/seq.out" bash -c "python3 '$HERE/make_eql_events.py' $n 7 | '$VIGIL' hunt - --rules '$WORK/seq.eql' --format table --threads $THREADS")
     printf 'sequence over %10d events: %7.2f s wall, peak RSS %6.1f MB, %s alerts\n' "$n" "$w" "$(echo "$r / 1024" | bc -l)" "$(wc -l < "$WORK/seq.out")"
     grep '^sequences:' "$WORK/err" >&2 || true
     rm -f "$WORK/seq.out"
