@@ -4,7 +4,7 @@
 //! sample alert carries its events, in order, in every output format; events out of time
 //! order are reordered, and one too late is counted in the summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn vigil() -> Command {
@@ -45,7 +45,7 @@ fn setup(name: &str) -> PathBuf {
     dir
 }
 
-fn hunt(dir: &PathBuf, format: &str) -> (String, String) {
+fn hunt(dir: &Path, format: &str) -> (String, String) {
     let out =
         vigil().arg("hunt").arg(dir.join("events.ndjson")).arg("--rules").arg(dir.join("rules")).args(["--format", format, "--threads", "2"]).output().unwrap();
     assert!(out.status.success(), "{:?}", text(&out));
