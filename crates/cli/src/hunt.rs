@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
-use vigil_engine::{CorrelationAlert, Correlator, EventRef};
+use vigil_engine::{CorrelationAlert, Correlator, EventRef, Ordinal, SeqEvent, SeqFeed, SequenceAlert, Sequencer};
 use vigil_events::Input;
 use vigil_ir::CorrelationKind;
 use vigil_sigma::LoadOptions;
@@ -243,6 +243,29 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     let (mut events, mut bad, mut alerts) = (0u64, 0u64, 0u64);
     let mut write_error: Option<std::io::Error> = None;
     let mut corr_out: Vec<CorrelationAlert> = Vec::new();
+    let mut sequencers: Vec<Sequencer> = programs.iter().map(|p| Sequencer::new(&p.sequences)).collect();
+    let mut seq_out: Vec<SequenceAlert> = Vec::new();
+    let mut keys_cut = 0u64;
+    // Stage matches of one record are fed together; `arrival` breaks timestamp ties in input order.
+    let mut arrival = 0u64;
+    let emit_sequences = |program: &vigil_engine::Program,
+                          seq_out: &mut Vec<SequenceAlert>,
+                          writer: &mut AlertWriter<&mut _>,
+                          per_rule: &mut PerRule,
+                          alerts: &mut u64|
+     -> std::io::Result<()> {
+        for alert in seq_out.drain(..) {
+            let Some(spec) = program.sequences.specs.get(alert.spec as usize) else { continue };
+            *alerts += 1;
+            count_alert(per_rule, &spec.rule.meta);
+            let kind = match spec.sequence.kind {
+                vigil_ir::SequenceKind::Sample { .. } => "sample",
+                vigil_ir::SequenceKind::Ordered { .. } => "sequence",
+            };
+            writer.sequence(&spec.rule, kind, &alert)?;
+        }
+        Ok(())
+    };
     let emit_correlations = |program: &vigil_engine::Program,
                              corr_out: &mut Vec<CorrelationAlert>,
                              writer: &mut AlertWriter<&mut _>,
@@ -264,7 +287,11 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     let (mut bad_values, mut bad_values_printed) = (0u64, 0usize);
 
     let mut sink = |result: ChunkResult| {
-        let (Some(program), Some(correlator)) = (programs.get(result.program), correlators.get_mut(result.program)) else { return true };
+        let (Some(program), Some(correlator), Some(sequencer)) =
+            (programs.get(result.program), correlators.get_mut(result.program), sequencers.get_mut(result.program))
+        else {
+            return true;
+        };
         events += result.events;
         progress.chunk(result.bytes as u64, result.events);
         let (Some(seen), Some(samples)) = (seen.get_mut(result.program), samples.get_mut(result.program)) else { return true };
@@ -287,6 +314,26 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
             if bad_values_printed < MAX_PRINTED_BAD {
                 bad_values_printed += 1;
                 progress.suspend(|| writeln!(err, "bad value: {}:{}: {}", b.source, b.line, b.message)).ok();
+            }
+        }
+        keys_cut += result.keys_cut;
+        // Sequence stage matches, one record at a time (a record's hits are adjacent).
+        let mut record_feeds: Vec<SeqFeed> = Vec::new();
+        let mut hits = result.hits.iter().filter(|h| !h.seq_feeds.is_empty()).peekable();
+        while let Some(hit) = hits.next() {
+            record_feeds.extend(hit.seq_feeds.iter().cloned());
+            if hits.peek().is_some_and(|next| next.record == hit.record) {
+                continue;
+            }
+            arrival += 1;
+            let event = SeqEvent { source: result.source.clone(), line: hit.line, text: std::sync::Arc::from(result.event(hit)) };
+            let ord = hit.ts.map(|ts| Ordinal { ts, tie: arrival });
+            sequencer.feed(&record_feeds, ord, &event, &mut seq_out);
+            record_feeds.clear();
+        }
+        if write_error.is_none() {
+            if let Err(e) = emit_sequences(program, &mut seq_out, &mut writer, &mut per_rule, &mut alerts) {
+                write_error = Some(e);
             }
         }
         for hit in &result.hits {
@@ -318,9 +365,15 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     run(&plan, routed.as_ref(), &inputs, format_in, threads, &mut sink, &mut source_errors);
     progress.finish();
     let stopped = write_error.is_some();
-    for (program, correlator) in programs.iter().zip(&mut correlators) {
+    for ((program, correlator), sequencer) in programs.iter().zip(&mut correlators).zip(&mut sequencers) {
         if !stopped {
             correlator.finish(&mut corr_out);
+            sequencer.finish(&mut seq_out);
+        }
+        if write_error.is_none() {
+            if let Err(e) = emit_sequences(program, &mut seq_out, &mut writer, &mut per_rule, &mut alerts) {
+                write_error = Some(e);
+            }
         }
         if write_error.is_none() {
             if let Err(e) = emit_correlations(program, &mut corr_out, &mut writer, &mut per_rule, &mut alerts) {
@@ -418,6 +471,34 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
             stats.evicted_entries,
             stats.untimed,
             stats.peak_bytes as f64 / 1e6
+        )?;
+    }
+    if programs.iter().any(|p| !p.sequences.is_empty()) {
+        let mut q = vigil_engine::SequenceStats::default();
+        for s in &sequencers {
+            let t = s.stats;
+            q.untimed += t.untimed;
+            q.late += t.late;
+            q.maxspan += t.maxspan;
+            q.until += t.until;
+            q.missing += t.missing;
+            q.evicted_keys += t.evicted_keys;
+            q.decided_early += t.decided_early;
+            q.keys_cut += t.keys_cut;
+            q.piped_out += t.piped_out;
+        }
+        writeln!(
+            err,
+            "sequences: {} stage match(es) without a valid timestamp, {} arrived too late for the reorder buffer; {} dropped past maxspan, {} ended by until, {} rejected by a missing event; {} join key(s) evicted, {} decided early, {} key combination(s) cut, {} result(s) left out by head/tail",
+            q.untimed,
+            q.late,
+            q.maxspan,
+            q.until,
+            q.missing,
+            q.evicted_keys,
+            q.decided_early,
+            q.keys_cut + keys_cut,
+            q.piped_out
         )?;
     }
     writeln!(err, "alerts: {}", paint.bold(&alerts.to_string()))?;

@@ -17,6 +17,7 @@ mod output;
 mod pipelines;
 mod progress;
 mod rules;
+mod rules_eql;
 mod runner;
 mod sarif;
 mod timeline;

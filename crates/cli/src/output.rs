@@ -20,6 +20,8 @@ use crate::color::Paint;
 use crate::sarif::{self, Location, SarifLog};
 use crate::timeline::{matched_text, ms_time, short_level, ColumnReader, Columns, Widths};
 
+mod sequence;
+
 /// Output format of `vigil hunt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

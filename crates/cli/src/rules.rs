@@ -1,4 +1,5 @@
-//! Finding and loading rule files: paths, directories, and the built-in pack.
+//! Finding and loading rule files: paths, directories, and the built-in pack. Sigma YAML is
+//! loaded here; `.eql` and Elastic `.toml` rules by `rules_eql.rs`.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -32,14 +33,17 @@ pub struct FileReport {
 /// file, or an endless one such as `/dev/zero`, is refused after reading that much.
 pub const MAX_RULE_FILE_BYTES: u64 = 4 << 20;
 
-/// Every `.yml`/`.yaml` file under `paths`, sorted for a stable order (paths given
+/// The endings of rule files: Sigma YAML, EQL queries, Elastic rule TOML.
+pub const RULE_FILE_ENDINGS: [&str; 4] = ["yml", "yaml", "eql", "toml"];
+
+/// Every rule file (`.yml`/`.yaml`/`.eql`/`.toml`) under `paths`, sorted for a stable order (paths given
 /// explicitly are taken whatever their name), and the directory entries that were not read,
 /// with why (see [`vigil_events::walk`]: links are followed once, special files are not
 /// opened, unreadable entries are named).
 pub fn rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<vigil_events::Skipped>) {
     let (files, mut skipped, ignored) = rule_files_and_others(paths);
     if let Some(first) = ignored.first() {
-        let why = format!("{} file(s) in the given directories are not `.yml`/`.yaml` rule files (this is one of them)", ignored.len());
+        let why = format!("{} file(s) in the given directories are not `.yml`/`.yaml`/`.eql`/`.toml` rule files (this is one of them)", ignored.len());
         skipped.push(vigil_events::Skipped { path: first.clone(), why, unreadable: false });
     }
     (files, skipped)
@@ -50,7 +54,7 @@ fn rule_files_and_others(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<vigil_events::
     let mut walk = vigil_events::Walk::default();
     for path in paths {
         if path.is_dir() {
-            vigil_events::walk_dir(path, &|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")), &mut walk);
+            vigil_events::walk_dir(path, &|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| RULE_FILE_ENDINGS.contains(&e)), &mut walk);
         } else {
             walk.files.push(path.clone());
         }
@@ -86,7 +90,11 @@ pub fn load_files(paths: &[PathBuf], options: &LoadOptions) -> std::io::Result<L
         let name = path.display().to_string();
         match read_rule_file(&path) {
             Ok(bytes) => match vigil_yaml::decode(&Arc::from(name.as_str()), &bytes) {
-                Ok(text) => load_text(&mut loaded, name, text.to_string(), options),
+                Ok(text) => match path.extension().and_then(|e| e.to_str()) {
+                    Some("eql") => crate::rules_eql::load_eql_text(&mut loaded, name, text.to_string()),
+                    Some("toml") => crate::rules_eql::load_toml_text(&mut loaded, name, text.to_string()),
+                    _ => load_text(&mut loaded, name, text.to_string(), options),
+                },
                 Err(d) => {
                     loaded.rejected += 1;
                     let text = Arc::from(String::from_utf8_lossy(&bytes).as_ref());

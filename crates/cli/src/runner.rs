@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
-use vigil_engine::{EventView, Feed, Program, Scratch};
+use vigil_engine::{EventView, Feed, Program, Scratch, SeqFeed};
 use vigil_events::label::Labeller;
 use vigil_events::winlog::EcsNames;
 use vigil_events::{read_source_as, BadRecord, Chunk, Format, Input, Limits, RecordSpan};
@@ -30,6 +30,8 @@ pub struct Hit {
     /// What made an alerting rule match: (field, value) for each value its true predicates
     /// read (`explain.rs` of the engine); empty for hits that only feed correlations.
     pub matched: Vec<(String, String)>,
+    /// What the match feeds sequences (a hidden stage rule's match).
+    pub seq_feeds: Vec<SeqFeed>,
 }
 
 /// The outcome of one chunk; it keeps the chunk so alerts can quote events without copies.
@@ -50,6 +52,8 @@ pub struct ChunkResult {
     pub hits: Vec<Hit>,
     /// The program's fields some event of the chunk carried (see `unread.rs`).
     pub seen: crate::unread::SeenFields,
+    /// Join-key combinations of multi-valued keys left out (beyond the engine's bound).
+    pub keys_cut: u64,
 }
 
 impl ChunkResult {
@@ -119,6 +123,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
         bad: std::mem::take(&mut chunk.errors),
         bad_values: Vec::new(),
         hits: Vec::new(),
+        keys_cut: 0,
         chunk: Chunk::default(),
         seen: crate::unread::SeenFields::new(program.fields.slot_count()),
     };
@@ -190,11 +195,14 @@ impl Eval<'_> {
             let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
             let mut feeds = Vec::new();
             program.correlations.feeds(r, &self.view, &mut feeds);
-            let ts = if feeds.is_empty() {
+            let mut seq_feeds = Vec::new();
+            program.sequences.feeds(r, &self.view, &mut seq_feeds, &mut result.keys_cut);
+            let ts = if feeds.is_empty() && seq_feeds.is_empty() {
                 None
             } else {
                 program.timestamp_checked(&self.view).unwrap_or_else(|text| {
-                    let message = format!("timestamp `{}` is not a valid time; the match was not placed in a correlation window", truncate(text, 80));
+                    let message =
+                        format!("timestamp `{}` is not a valid time; the match was not placed in a correlation window or sequence", truncate(text, 80));
                     result.bad_values.push(BadRecord { source: result.source.clone(), line, message });
                     None
                 })
@@ -206,7 +214,7 @@ impl Eval<'_> {
             } else {
                 Vec::new()
             };
-            result.hits.push(Hit { rule: r, record: index, line, emits, ts, feeds, matched });
+            result.hits.push(Hit { rule: r, record: index, line, emits, ts, feeds, seq_feeds, matched });
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod emit_harness;
 pub mod eql_qa;
+pub mod eql_run;
 pub mod generate;
 pub mod sqlite;
 pub mod sumo_eval;

@@ -15,6 +15,11 @@ pub fn emit_rule(rule: &Rule, target: Target, options: &Options) -> Result<Strin
 pub fn emit_with(rule: &Rule, dialect: &dyn Dialect, options: &Options) -> Result<String, Diagnostic> {
     let expr = match &rule.body {
         RuleBody::Detection(expr) => expr,
+        RuleBody::Sequence(_) => {
+            let refusal = Refusal::new(Construct::Correlation, "sequence and sample rules need state across events, which a single query does not keep")
+                .with_hint("convert the stages one by one, and join them in the target");
+            return Err(diagnostic(rule, dialect, rule.span, refusal));
+        }
         RuleBody::Correlation(_) => {
             let refusal = Refusal::new(Construct::Correlation, "correlation rules need state across events, which a single query does not keep")
                 .with_hint("convert the rules the correlation refers to, and aggregate in the target");

@@ -15,7 +15,8 @@
 //!   across the whole rule set;
 //! - [`program`]: compilation and stateless evaluation;
 //! - [`explain`]: what made a rule match an event (the values its true predicates read);
-//! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory.
+//! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory;
+//! - [`sequence`]: EQL sequences (hidden stage rules feeding per-key state machines).
 //!
 //! The engine never panics on event data and touches no files.
 
@@ -31,6 +32,7 @@ pub mod prefilter;
 pub mod program;
 pub mod required;
 pub mod selectivity;
+pub mod sequence;
 pub mod time;
 pub mod version;
 pub use vigil_view::view;
@@ -39,5 +41,6 @@ pub mod window;
 pub use correlate::{CorrelationAlert, CorrelationStats, Correlator, EventRef, Feed, Limits};
 pub use fields::{FieldTrie, Slot, TrieNode, KEYWORD_SLOT};
 pub use program::{CompileReport, Program, Scratch};
+pub use sequence::{Ordinal, SeqEvent, SeqFeed, SequenceAlert, SequenceStats, Sequencer};
 pub use view::{EventView, Kind, Value};
 pub use vigil_view::SourceLabel;

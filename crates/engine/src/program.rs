@@ -11,6 +11,7 @@ use crate::matcher::StrSet;
 use crate::predicate::{Check, CompiledPredicate};
 use crate::prefilter::{regex_witnesses, string_witnesses, Candidates, Prefilter};
 use crate::selectivity::{Need, Stats};
+use crate::sequence::SequencePlan;
 use crate::view::EventView;
 use vigil_view::SourceLabel;
 
@@ -44,6 +45,8 @@ pub struct Program {
     pub(crate) computes: Vec<crate::compute::Compiled>,
     prefilter: Prefilter,
     pub correlations: CorrelationPlan,
+    /// Sequences, fed by hidden stage rules of `rules`.
+    pub sequences: SequencePlan,
     /// Slots of the timestamp fields, in preference order.
     pub timestamp_slots: Vec<Slot>,
 }
@@ -159,6 +162,46 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// Compiles a sequence's stages as hidden rules (no id or name, so nothing can refer to
+    /// them; they raise no alerts of their own) and registers the sequence.
+    fn sequence(
+        &mut self,
+        rule: &Rule,
+        seq: &vigil_ir::Sequence,
+        compiled: &mut Vec<CompiledRule>,
+        witnesses: &mut Vec<Need>,
+        plan: &mut SequencePlan,
+        refused: &mut Vec<Diagnostic>,
+    ) {
+        if let Err(d) = rule.check_depth() {
+            refused.push(d);
+            return;
+        }
+        let mut stages = Vec::new();
+        for (i, stage) in seq.all_stages().enumerate() {
+            let (root, witness) = self.node(&stage.expr);
+            if let Some((span, message)) = self.failure.take() {
+                refused.push(Diagnostic::error("engine::compile", rule.source.clone(), span, message));
+                return;
+            }
+            let mut meta = rule.meta.clone();
+            meta.id = None;
+            meta.name = None;
+            meta.title = format!("{} (stage {})", rule.meta.title, i + 1);
+            let hidden = Rule { meta, body: RuleBody::Detection(stage.expr.clone()), span: stage.span, warnings: Vec::new(), ..rule.clone() };
+            stages.push((CompiledRule { rule: Arc::new(hidden), root, emits: false }, witness));
+        }
+        let mut indices = Vec::with_capacity(stages.len());
+        for (c, w) in stages {
+            indices.push(compiled.len() as u32);
+            compiled.push(c);
+            witnesses.push(w);
+        }
+        plan.add(Arc::new(rule.clone()), seq.clone(), &indices, &mut self.fields);
+    }
+}
+
 impl Program {
     /// The fields read for the event time when the pipeline names none, in order.
     pub const DEFAULT_TIMESTAMP_FIELDS: &'static [&'static str] = &["@timestamp", "timestamp", "UtcTime", "TimeCreated", "EventTime", "ts", "time"];
@@ -174,7 +217,12 @@ impl Program {
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
         let mut correlations = Vec::new();
+        let mut sequences = SequencePlan::default();
         for rule in rules {
+            if let RuleBody::Sequence(seq) = &rule.body {
+                b.sequence(&rule, seq, &mut compiled, &mut witnesses, &mut sequences, &mut refused);
+                continue;
+            }
             let RuleBody::Detection(expr) = &rule.body else {
                 correlations.push(rule);
                 continue;
@@ -202,7 +250,8 @@ impl Program {
         let stats = Stats::new(&witnesses);
         let requirements: Vec<_> = witnesses.iter().map(|need| stats.requirement(need)).collect();
         let prefilter = Prefilter::build(&requirements);
-        let program = Program { fields: b.fields, rules: compiled, predicates: b.predicates, computes: b.computes, prefilter, correlations, timestamp_slots };
+        let program =
+            Program { fields: b.fields, rules: compiled, predicates: b.predicates, computes: b.computes, prefilter, correlations, sequences, timestamp_slots };
         (program, CompileReport { refused })
     }
 

@@ -22,6 +22,8 @@ pub mod code {
     pub const NOT_LOWERED: &str = "eql::not-lowered";
     /// Nesting deeper than `vigil_ir::MAX_NESTING`.
     pub const TOO_DEEP: &str = "eql::too-deep";
+    /// An Elastic rule TOML file that is not TOML, or not an EQL rule (`toml_rule.rs`).
+    pub const TOML: &str = "eql::toml";
 }
 
 /// A character that starts no token.

@@ -10,6 +10,8 @@
 //!   reads date constants,
 //! - `schema.rs` is the field-type schema (from Elasticsearch mappings) lowering reads,
 //! - `regex.rs` translates EQL's Lucene regular expressions into anchored `regex` syntax,
+//! - `lower_sequence.rs` lowers whole statements (sequences, samples, pipes) into rule bodies,
+//! - `toml_rule.rs` reads Elastic detection-rule TOML files and writes them back,
 //! - `diagnostics.rs` holds the diagnostic codes.
 //!
 //! Everything Elasticsearch refuses at parse time (Endgame pipes, `join`, lineage, `=`,
@@ -23,11 +25,13 @@ mod expr;
 pub mod function;
 pub mod lexer;
 pub mod lower;
+pub mod lower_sequence;
 pub mod lower_value;
 mod parser;
 mod print;
 pub mod regex;
 pub mod schema;
+pub mod toml_rule;
 
 pub use ast::Statement;
 pub use parser::parse;

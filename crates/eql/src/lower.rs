@@ -36,8 +36,8 @@
 //! its types (`LowerOptions::schema`).
 
 use vigil_ir::{
-    Case, Diagnostic, Expr as IrExpr, Field as IrField, LogSource, Network, NumOp, Piece, Predicate, Rule, RuleBody, RuleMeta, SourceId, Span, StrOp,
-    StrPattern, Test, MAX_NESTING,
+    Case, Diagnostic, Expr as IrExpr, Field as IrField, LogSource, Network, NumOp, Piece, Predicate, Rule, RuleMeta, SourceId, Span, StrOp, StrPattern, Test,
+    MAX_NESTING,
 };
 
 use crate::ast::{CompareOp, EventFilter, Expr, ExprKind, Literal, MatchOp, Query, Statement};
@@ -53,11 +53,13 @@ pub struct LowerOptions {
     /// Field types and aliases (an Elasticsearch mapping); empty: every field is read as the
     /// event holds it.
     pub schema: Schema,
+    /// Samples built per join key (Elasticsearch's `max_samples_per_key`).
+    pub max_samples_per_key: usize,
 }
 
 impl Default for LowerOptions {
     fn default() -> LowerOptions {
-        LowerOptions { category_field: "event.category".into(), schema: Schema::default() }
+        LowerOptions { category_field: "event.category".into(), schema: Schema::default(), max_samples_per_key: 1 }
     }
 }
 
@@ -102,9 +104,9 @@ pub fn lower_filter(source: &SourceId, filter: &EventFilter, options: &LowerOpti
 /// A detection rule titled `title` whose body is the lowered event query in `text`.
 pub fn lower_rule(source: &SourceId, title: &str, text: &str, options: &LowerOptions) -> Result<Rule, Diagnostic> {
     let statement = crate::parse_checked(source, text)?;
-    let expr = lower_event_query(source, &statement, options)?;
+    let body = crate::lower_sequence::lower_statement(source, &statement, options)?;
     let meta = RuleMeta { title: title.to_string(), ..RuleMeta::default() };
-    Ok(Rule { meta, logsource: LogSource::default(), body: RuleBody::Detection(expr), source: source.clone(), span: statement.span.0, warnings: Vec::new() })
+    Ok(Rule { meta, logsource: LogSource::default(), body, source: source.clone(), span: statement.span.0, warnings: Vec::new() })
 }
 
 /// The refusal of a construct the IR cannot express exactly.

@@ -121,6 +121,8 @@ pub struct RuleMeta {
     pub attack: Vec<AttackTag>,
     pub falsepositives: Vec<String>,
     pub fields: Vec<String>,
+    /// Elastic `risk_score` (0–100), when the rule gives one.
+    pub risk_score: Option<u32>,
 }
 
 impl RuleMeta {
@@ -150,6 +152,8 @@ pub enum RuleBody {
     Detection(Expr),
     /// A stateful test over the matches of other rules.
     Correlation(Correlation),
+    /// Events joined by key, in order (`sequence`) or not (`sample`).
+    Sequence(crate::sequence::Sequence),
 }
 
 /// A rule as every later stage sees it.
@@ -169,7 +173,7 @@ impl Rule {
     pub fn detection(&self) -> Option<&Expr> {
         match &self.body {
             RuleBody::Detection(e) => Some(e),
-            RuleBody::Correlation(_) => None,
+            RuleBody::Correlation(_) | RuleBody::Sequence(_) => None,
         }
     }
 
@@ -177,22 +181,34 @@ impl Rule {
     /// filters and pipelines, which add levels the front end never saw. Every stage that
     /// walks a detection recursively (compile, evaluate, print) relies on it.
     pub fn check_depth(&self) -> Result<(), Diagnostic> {
-        match self.detection() {
-            Some(expr) if !expr.within_depth(crate::MAX_NESTING) => Err(Diagnostic::error(
+        let too_deep = match &self.body {
+            RuleBody::Detection(expr) => !expr.within_depth(crate::MAX_NESTING),
+            RuleBody::Sequence(s) => s.all_stages().any(|st| !st.expr.within_depth(crate::MAX_NESTING)),
+            RuleBody::Correlation(_) => false,
+        };
+        if too_deep {
+            return Err(Diagnostic::error(
                 "ir::too-deep",
                 self.source.clone(),
                 self.span,
                 format!("the detection is nested deeper than {} levels once filters and pipelines are applied", crate::MAX_NESTING),
             )
-            .with_hint("simplify the condition, or apply fewer filters to this rule")),
-            _ => Ok(()),
+            .with_hint("simplify the condition, or apply fewer filters to this rule"));
         }
+        Ok(())
     }
 
     pub fn correlation(&self) -> Option<&Correlation> {
         match &self.body {
             RuleBody::Correlation(c) => Some(c),
-            RuleBody::Detection(_) => None,
+            RuleBody::Detection(_) | RuleBody::Sequence(_) => None,
+        }
+    }
+
+    pub fn sequence(&self) -> Option<&crate::sequence::Sequence> {
+        match &self.body {
+            RuleBody::Sequence(s) => Some(s),
+            RuleBody::Detection(_) | RuleBody::Correlation(_) => None,
         }
     }
 }

@@ -264,6 +264,10 @@ pub fn apply_all(rules: &[Rule], pipeline: &Pipeline) -> MappedSet {
                     None => out.rules.push(mapped.rule),
                 }
             }
+            RuleBody::Sequence(seq) => match apply_sequence(pipeline, rule, seq) {
+                Ok(mapped) => out.rules.push(mapped),
+                Err(d) => out.refused.push(d),
+            },
             RuleBody::Correlation(c) => {
                 let mut c = c.clone();
                 c.mapped = c
@@ -286,4 +290,28 @@ pub fn apply_all(rules: &[Rule], pipeline: &Pipeline) -> MappedSet {
         }
     }
     out
+}
+
+/// A sequence or sample mapped stage by stage: each stage's test as a detection of the rule's
+/// log source, its join keys by name.
+fn apply_sequence(pipeline: &Pipeline, rule: &Rule, seq: &vigil_ir::Sequence) -> Result<Rule, Diagnostic> {
+    let fits = pipeline.applicability(&rule.logsource);
+    let mut seq = seq.clone();
+    for stage in seq.all_stages_mut() {
+        let as_rule = Rule { body: RuleBody::Detection(std::mem::replace(&mut stage.expr, Expr::Const(true))), ..rule.clone() };
+        let mapped = apply(pipeline, &as_rule);
+        if let Some(d) = mapped.unsupported {
+            return Err(d);
+        }
+        if let RuleBody::Detection(e) = mapped.rule.body {
+            stage.expr = e;
+        }
+        for key in &mut stage.keys {
+            // A key mapped to several candidate names reads the first.
+            if let Some(first) = pipeline.map_name(&key.field, &fits).into_iter().next() {
+                key.field = first;
+            }
+        }
+    }
+    Ok(Rule { body: RuleBody::Sequence(seq), logsource: fits.logsource.clone(), ..rule.clone() })
 }

@@ -218,6 +218,7 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
         tags,
         falsepositives: string_list(cx, root, "falsepositives"),
         fields: string_list(cx, root, "fields"),
+        risk_score: None,
     };
     (cx.errors.len() == errors_before).then_some(meta)
 }
