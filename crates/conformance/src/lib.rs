@@ -5,7 +5,7 @@
 
 pub mod emit_harness;
 pub mod generate;
-pub mod sqlite;
+pub mod sql_engine;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -43,7 +43,8 @@ fn dependencies(krate: &str) -> Vec<String> {
 
 #[test]
 fn emit_depends_only_on_the_ir_and_the_pipeline_layer() {
-    assert_eq!(dependencies("emit"), ["vigil-ir", "vigil-pipeline"], "vigil-emit may depend on vigil-ir and vigil-pipeline only");
+    let vigil: Vec<String> = dependencies("emit").into_iter().filter(|d| d.starts_with("vigil-")).collect();
+    assert_eq!(vigil, ["vigil-ir", "vigil-pipeline"], "vigil-emit may depend on vigil-ir and vigil-pipeline only (of vigil's crates)");
 }
 
 #[test]

@@ -12,6 +12,7 @@
 pub mod dialect;
 pub mod eql;
 pub mod printer;
+pub mod regex_text;
 pub mod sql;
 pub mod sql_number;
 pub mod sql_text;

@@ -7,13 +7,15 @@ use crate::dialect::Dialect;
 pub enum Target {
     /// SQLite: `SELECT * FROM "events" WHERE …` over a table with one column per field.
     Sql,
+    /// DuckDB: the same statement as `sql`, in DuckDB's spelling (`ILIKE`, `regexp_matches`).
+    Duckdb,
     /// Elastic EQL: `any where …` over the pipeline's field names.
     Eql,
 }
 
 impl Target {
     /// Every target, in the order `--help` lists them.
-    pub const ALL: &'static [Target] = &[Target::Sql, Target::Eql];
+    pub const ALL: &'static [Target] = &[Target::Sql, Target::Duckdb, Target::Eql];
 
     /// The target's name, as `--target` spells it.
     pub fn name(self) -> &'static str {
@@ -24,6 +26,7 @@ impl Target {
     pub fn description(self) -> &'static str {
         match self {
             Target::Sql => "SQLite: SELECT * FROM \"events\" WHERE … over one column per field",
+            Target::Duckdb => "DuckDB: SELECT * FROM \"events\" WHERE … over one column per field",
             Target::Eql => "Elastic EQL: any where … over the pipeline's field names (ECS with ecs-windows)",
         }
     }
@@ -36,7 +39,8 @@ impl Target {
     /// The target's capability table.
     pub fn dialect(self) -> &'static dyn Dialect {
         match self {
-            Target::Sql => &crate::sql::Sqlite,
+            Target::Sql => &crate::sql::SQLITE,
+            Target::Duckdb => &crate::sql::DUCKDB,
             Target::Eql => &crate::eql::Eql,
         }
     }
