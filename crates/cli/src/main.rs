@@ -99,7 +99,7 @@ enum Command {
         /// Rule files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The query language: sql (SQLite) or eql (Elastic EQL); `vigil list targets`.
+        /// The query language: sql (SQLite), duckdb, spark, eql (Elastic EQL), …; `vigil list targets`.
         #[arg(long, short)]
         target: String,
         /// Field mapping applied before printing: a built-in name or a pipeline YAML file.
@@ -108,9 +108,12 @@ enum Command {
         /// Output format.
         #[arg(long, short, value_enum, default_value = "text")]
         format: convert::ConvertFormat,
-        /// The table (SQL) the statements read.
+        /// The table (SQL) the statements read; the index pattern of an Elastic rule file.
         #[arg(long, default_value = "events")]
         table: String,
+        /// With `--format rule`: the directory the rule files are written to.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
     },
     /// List the built-in pipelines, or the rules of a rule set after the filters.
     List {
@@ -173,8 +176,8 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Command::Man { command } => man_page(command.as_deref(), &mut out),
-        Command::Convert { paths, target, pipeline, format, table } => {
-            convert::run(convert::ConvertArgs { target, pipeline, format, table, paths }, &mut out, &mut std::io::stderr())
+        Command::Convert { paths, target, pipeline, format, table, out_dir } => {
+            convert::run(convert::ConvertArgs { target, pipeline, format, table, out_dir, paths }, &mut out, &mut std::io::stderr())
         }
     };
     let flushed = std::io::Write::flush(&mut out);

@@ -106,6 +106,7 @@ impl Setup {
         match self.engine {
             Engine::Sqlite => Target::Sql,
             Engine::Duckdb => Target::Duckdb,
+            Engine::Spark => Target::Spark,
         }
     }
 }
@@ -302,6 +303,36 @@ fn sql_agrees_with_native_evaluation_on_sigmahq_rules() {
 #[test]
 fn duckdb_agrees_with_native_evaluation_on_sigmahq_rules() {
     on_sigmahq_testdata(DUCKDB);
+}
+
+/// The spark target's refusals and snapshots on the project's sample (no engine needed to
+/// print; `scripts/spark_check.sh` runs what it prints).
+#[test]
+fn spark_refusals_and_snapshots() {
+    let data = sigma_testdata();
+    let converted = convert_all(&load_rules(&data.rules), &pipeline("none"), Target::Spark, &Options::default());
+    let mut report = Report::default();
+    for c in &converted {
+        match &c.query {
+            Ok(_) => report.emitted += 1,
+            Err(d) => drop(report.refused.insert(format!("{}\t{}", c.rule.source, c.rule.meta.handle()), d.code.to_string())),
+        }
+    }
+    assert!(report.emitted >= 570, "{report:?}");
+    expect_file("emit-spark-refusals.tsv", &refusal_table(&data.name, Target::Spark, &report));
+    expect_file("emit-spark-snapshots.txt", &snapshots(Target::Spark, &converted));
+}
+
+/// Spark SQL on the project's sample and, when the shared corpus is there, on it too: run by
+/// `scripts/spark_check.sh` (local Spark is too slow for every run).
+#[test]
+#[ignore]
+fn spark_agrees_with_native_evaluation() {
+    let setup = Setup { engine: Engine::Spark, generated: true };
+    on_sigmahq_testdata(setup);
+    if sigma_data().iter().any(|d| d.name != "testdata/sigmahq") {
+        on_the_whole_corpus(setup);
+    }
 }
 
 fn on_the_whole_corpus(setup: Setup) {

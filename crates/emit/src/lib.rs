@@ -13,6 +13,8 @@ pub mod dialect;
 pub mod eql;
 pub mod printer;
 pub mod regex_text;
+pub mod rule_file;
+pub mod spark;
 pub mod sql;
 pub mod sql_number;
 pub mod sql_text;

@@ -190,7 +190,7 @@ impl Sql {
 
 /// A keyword pattern as a test on the keyword column (values between line feeds): the line
 /// feeds stand for the anchors, so the pattern must not be able to match one itself.
-fn keyword_line(op: StrOp, pattern: &StrPattern) -> Result<StrPattern, Refusal> {
+pub(crate) fn keyword_line(op: StrOp, pattern: &StrPattern) -> Result<StrPattern, Refusal> {
     let mut pieces: Vec<Piece> = pattern.pieces().to_vec();
     let mut starts = matches!(op, StrOp::Equals | StrOp::StartsWith);
     let mut ends = matches!(op, StrOp::Equals | StrOp::EndsWith);
@@ -222,7 +222,7 @@ fn keyword_line(op: StrOp, pattern: &StrPattern) -> Result<StrPattern, Refusal> 
 }
 
 /// The pattern lower-cased as Sigma does (Unicode), wildcards kept.
-fn lower(pattern: &StrPattern) -> StrPattern {
+pub(crate) fn lower(pattern: &StrPattern) -> StrPattern {
     StrPattern::from_pieces(pattern.pieces().iter().map(|p| match p {
         Piece::Lit(t) => Piece::Lit(t.to_lowercase()),
         other => other.clone(),

@@ -9,13 +9,15 @@ pub enum Target {
     Sql,
     /// DuckDB: the same statement as `sql`, in DuckDB's spelling (`ILIKE`, `regexp_matches`).
     Duckdb,
+    /// Spark SQL: ``SELECT * FROM `events` WHERE …`` (`lower()`, `LIKE`, `RLIKE`).
+    Spark,
     /// Elastic EQL: `any where …` over the pipeline's field names.
     Eql,
 }
 
 impl Target {
     /// Every target, in the order `--help` lists them.
-    pub const ALL: &'static [Target] = &[Target::Sql, Target::Duckdb, Target::Eql];
+    pub const ALL: &'static [Target] = &[Target::Sql, Target::Duckdb, Target::Spark, Target::Eql];
 
     /// The target's name, as `--target` spells it.
     pub fn name(self) -> &'static str {
@@ -27,6 +29,7 @@ impl Target {
         match self {
             Target::Sql => "SQLite: SELECT * FROM \"events\" WHERE … over one column per field",
             Target::Duckdb => "DuckDB: SELECT * FROM \"events\" WHERE … over one column per field",
+            Target::Spark => "Spark SQL: SELECT * FROM `events` WHERE … over one column per field",
             Target::Eql => "Elastic EQL: any where … over the pipeline's field names (ECS with ecs-windows)",
         }
     }
@@ -41,6 +44,7 @@ impl Target {
         match self {
             Target::Sql => &crate::sql::SQLITE,
             Target::Duckdb => &crate::sql::DUCKDB,
+            Target::Spark => &crate::spark::Spark,
             Target::Eql => &crate::eql::Eql,
         }
     }
