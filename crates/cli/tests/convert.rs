@@ -23,8 +23,8 @@ fn rules_dir(name: &str, files: &[(&str, &str)]) -> PathBuf {
 const PLAIN: &str = "title: Plain\nid: 11111111-1111-1111-1111-111111111111\nlogsource: {product: windows}\ndetection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n    EventID: 1\n  filter:\n    User: SYSTEM\n  condition: sel and not filter\n";
 const REGEX: &str =
     "title: Regex\nid: 22222222-2222-2222-2222-222222222222\nlogsource: {product: windows}\ndetection:\n  sel:\n    CommandLine|re: 'a+b'\n  condition: sel\n";
-const CIDR: &str =
-    "title: Cidr\nid: 33333333-3333-3333-3333-333333333333\nlogsource: {product: windows}\ndetection:\n  sel:\n    SourceIp|cidr: '10.0.0.0/8'\n  condition: sel\n";
+const EXISTS: &str =
+    "title: Exists\nid: 33333333-3333-3333-3333-333333333333\nlogsource: {product: windows}\ndetection:\n  sel:\n    SourceIp|exists: true\n  condition: sel\n";
 
 #[test]
 fn text_prints_one_statement_per_rule() {
@@ -41,7 +41,7 @@ fn text_prints_one_statement_per_rule() {
 
 #[test]
 fn ndjson_carries_the_query_or_the_refusal() {
-    let dir = rules_dir("ndjson", &[("a.yml", PLAIN), ("b.yml", CIDR)]);
+    let dir = rules_dir("ndjson", &[("a.yml", PLAIN), ("b.yml", EXISTS)]);
     let out = vigil().args(["convert", "-t", "sql", "-f", "ndjson"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "a refused rule makes the run exit 1");
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -52,9 +52,9 @@ fn ndjson_carries_the_query_or_the_refusal() {
     assert!(lines[0]["query"].as_str().unwrap().starts_with("SELECT * FROM \"events\""));
     assert!(lines[0].get("error").is_none());
     assert!(lines[1].get("query").is_none());
-    assert!(lines[1]["error"].as_str().unwrap().starts_with("[emit::sql::cidr]"), "{}", lines[1]);
+    assert!(lines[1]["error"].as_str().unwrap().starts_with("[emit::sql::exists]"), "{}", lines[1]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("error[emit::sql::cidr]: rule `Cidr`"), "{stderr}");
+    assert!(stderr.contains("error[emit::sql::exists]: rule `Exists`"), "{stderr}");
     assert!(stderr.contains("b.yml:6:"), "the diagnostic points at the detection item: {stderr}");
 }
 

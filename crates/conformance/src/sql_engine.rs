@@ -131,6 +131,7 @@ else:
     import os, tempfile, duckdb
     version = duckdb.__version__
     db = duckdb.connect()
+    db.execute("SET enable_progress_bar = false")
     fd, path = tempfile.mkstemp(suffix=".ndjson")
     try:
         with os.fdopen(fd, "w") as f:
@@ -152,7 +153,7 @@ else:
             out.append({"rows": sorted(r[0] for r in db.execute("SELECT __row FROM (%s) AS __q WHERE %s" % (query, where)).fetchall())})
         except Exception as e:
             out.append({"error": str(e)})
-json.dump({"version": version, "results": out}, sys.stdout)
+sys.stdout.write("\n" + json.dumps({"version": version, "results": out}) + "\n")
 "#;
 
 /// What the engine said: its version and, per query, the rows returned or the error.
@@ -195,7 +196,11 @@ pub fn run(engine: Engine, table: &Table, shared: usize, queries: &[(String, Vec
         engine.name(),
         String::from_utf8_lossy(&output.stderr)
     );
-    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // The answer is the last line: an engine may print progress to stdout before it.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let answer: serde_json::Value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("the {} driver's answer does not parse ({e}): {stdout:.2000}", engine.name()));
     let results = answer["results"]
         .as_array()
         .unwrap()

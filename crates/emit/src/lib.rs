@@ -9,6 +9,7 @@
 //! The emitter sees rules after the pipeline stage ([`convert_all`] applies it), so field
 //! names are the target's.
 
+pub mod cidr_text;
 pub mod dialect;
 pub mod eql;
 pub mod printer;

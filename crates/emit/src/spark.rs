@@ -18,9 +18,10 @@
 //!   mode), in one expression that is false, not NULL, on a missing field;
 //! - keywords: as in `sql`, on the `_values` column;
 //! - null: `IS NULL`; under a `not`, other tests are guarded with `IS NOT NULL`;
-//! - refused: CIDR, `exists`, field references, calendar parts, correlations.
+//! - CIDR: `RLIKE` with the regex of `cidr_text` (every spelling of the addresses);
+//! - refused: `exists`, field references, calendar parts, correlations.
 
-use vigil_ir::{Case, NumOp, RegexPattern, StrOp, StrPattern};
+use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal};
 use crate::sql::{keyword_line, lower, KEYWORD_COLUMN};
@@ -146,6 +147,14 @@ impl Dialect for Spark {
             parts.push(Emitted::atom(format!("{column} RLIKE {}", literal(&crate::regex_text::translate(pattern)?))));
         }
         Ok(guard(&column, Emitted::any(self, parts), ctx))
+    }
+
+    fn cidr(&self, field: &str, networks: &[Network], ctx: Context) -> Result<Emitted, Refusal> {
+        if networks.is_empty() {
+            return Ok(Emitted::atom(self.constant(false)));
+        }
+        let source = crate::cidr_text::networks_regex(networks);
+        self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx)
     }
 
     fn exists(&self, _field: &str, _present: bool, _ctx: Context) -> Result<Emitted, Refusal> {

@@ -22,10 +22,12 @@
 //!   wildcard or a line feed is refused;
 //! - null: `IS NULL`; under a `not`, every other test is guarded with `IS NOT NULL`, since
 //!   Sigma's `not` holds on a missing field and SQL's would be unknown;
-//! - refused: CIDR, `exists` (absent and JSON null are both NULL in the table), field
+//! - CIDR: a regular expression over the value's text matching exactly the spellings of the
+//!   addresses in the networks (see `cidr_text`);
+//! - refused: `exists` (absent and JSON null are both NULL in the table), field
 //!   references, calendar parts, correlations.
 
-use vigil_ir::{Case, NumOp, Piece, RegexPattern, StrOp, StrPattern};
+use vigil_ir::{Case, Network, NumOp, Piece, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
 use crate::sql_number::number_test;
@@ -151,6 +153,14 @@ impl Dialect for Sql {
             }));
         }
         Ok(guard(&column, Emitted::any(self, parts), ctx))
+    }
+
+    fn cidr(&self, field: &str, networks: &[Network], ctx: Context) -> Result<Emitted, Refusal> {
+        if networks.is_empty() {
+            return Ok(Emitted::atom(self.constant(false)));
+        }
+        let source = crate::cidr_text::networks_regex(networks);
+        self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx)
     }
 
     fn exists(&self, _field: &str, _present: bool, _ctx: Context) -> Result<Emitted, Refusal> {

@@ -94,7 +94,6 @@ fn refusals_name_the_rule_the_construct_and_the_item() {
     let cases = [
         (pred("F", Test::Regex { patterns: vec![boundary] }), "emit::sql::regex"),
         (pred("F", Test::Exists(true)), "emit::sql::exists"),
-        (pred("F", Test::Cidr { networks: Vec::new() }), "emit::sql::cidr"),
         (pred("F", Test::FieldRef { op: StrOp::Equals, case: Case::Insensitive, other: "G".into() }), "emit::sql::fieldref"),
         (s("F", StrOp::Contains, Case::Insensitive, &["σκ"]), "emit::sql::unicode-case"),
         (s("Event.UserData.*.F", StrOp::Contains, Case::Sensitive, &["x"]), "emit::sql::field-pattern"),
