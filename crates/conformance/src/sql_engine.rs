@@ -126,6 +126,7 @@ elif spec["engine"] == "spark":
         for k in part:
             if "rows" in out[k]:
                 out[k]["rows"].sort()
+        print("spark: %d of %d queries" % (part[-1] + 1, len(pairs)), file=sys.stderr, flush=True)
     os.unlink(path)
 else:
     import os, tempfile, duckdb
@@ -182,7 +183,7 @@ pub fn run(engine: Engine, table: &Table, shared: usize, queries: &[(String, Vec
         .args(["-c", DRIVER])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(if engine == Engine::Spark { Stdio::inherit() } else { Stdio::piped() })
         .spawn()
         .unwrap_or_else(|e| panic!("{python} does not run ({e}); the SQL differential tests need Python 3 (run scripts/test.sh)"));
     let input = serde_json::to_vec(&spec).unwrap();

@@ -7,7 +7,10 @@
 //! `emit::<target>::<construct>` that names the rule; nothing is printed approximately.
 //!
 //! The emitter sees rules after the pipeline stage ([`convert_all`] applies it), so field
-//! names are the target's.
+//! names are the target's. Shared pieces: [`regex_text`] prints a Sigma regex for other
+//! engines with every class spelled out, [`cidr_text`] writes a CIDR test as a regex over
+//! every spelling of the addresses, [`rule_file`] wraps a query in a target's native rule
+//! file (`--format rule`).
 
 pub mod cidr_text;
 pub mod dialect;
