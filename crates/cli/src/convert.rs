@@ -2,7 +2,8 @@
 //! of another engine (`vigil-emit`), or say why it cannot be.
 //!
 //! Queries go to stdout: one line per rule (`text`) or one JSON object per rule
-//! (`ndjson`: `rule.id`, `rule.name`, `target`, and `query` or `error`). Diagnostics (rules
+//! (`ndjson`: `rule.id`, `rule.name`, `target`, and `query` or `error`), or one native rule
+//! file per rule into `--out-dir` (`rule`; the paths written go to stdout). Diagnostics (rules
 //! that do not load, rules the target refuses) and a summary line go to stderr. Exit codes:
 //! 0 every rule converted; 1 a rule was rejected or refused; 2 a usage or I/O error.
 
@@ -10,6 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::anyhow;
+use vigil_emit::rule_file::{has_rule_file, rule_file};
 use vigil_emit::{convert_all, Options, Target};
 use vigil_sigma::LoadOptions;
 
@@ -23,6 +25,9 @@ pub enum ConvertFormat {
     Text,
     /// One JSON object per rule.
     Ndjson,
+    /// The target's native rule file, one per rule, written into `--out-dir` (eql: an
+    /// Elastic detection rule in TOML).
+    Rule,
 }
 
 /// The arguments of `vigil convert`.
@@ -31,7 +36,14 @@ pub struct ConvertArgs {
     pub pipeline: Option<String>,
     pub format: ConvertFormat,
     pub table: Option<String>,
+    pub out_dir: Option<PathBuf>,
     pub paths: Vec<PathBuf>,
+}
+
+/// A rule handle as a file name: characters other than letters, digits, `-`, `_` and `.`
+/// become `_`.
+fn file_stem(handle: &str) -> String {
+    handle.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect()
 }
 
 /// Runs `vigil convert`; returns the process exit code.
@@ -41,6 +53,15 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
         let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
         anyhow!("unknown target `{}`; targets: {}", args.target, names.join(", "))
     })?;
+    let out_dir = match (args.format, &args.out_dir) {
+        (ConvertFormat::Rule, _) if !has_rule_file(target) => return Err(anyhow!("target `{}` has no native rule file format", target.name())),
+        (ConvertFormat::Rule, None) => return Err(anyhow!("--format rule writes one file per rule: name the directory with --out-dir")),
+        (ConvertFormat::Rule, Some(dir)) => {
+            std::fs::create_dir_all(dir).map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;
+            Some(dir.clone())
+        }
+        _ => None,
+    };
     let pipeline = load_pipeline(args.pipeline.as_deref().unwrap_or(target.default_pipeline()))?;
     let mut loaded = load_files(&args.paths, &LoadOptions::default())?;
     link(&mut loaded);
@@ -72,6 +93,15 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
                     Err(d) => object["error"] = format!("[{}] {}", d.code, d.message).into(),
                 }
                 writeln!(out, "{object}")?;
+            }
+            ConvertFormat::Rule => {
+                if let (Ok(q), Some(dir)) = (&c.query, &out_dir) {
+                    if let Some((text, extension)) = rule_file(target, &c.rule, q, &options) {
+                        let path = dir.join(format!("{}.{extension}", file_stem(meta.handle())));
+                        std::fs::write(&path, text).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+                        writeln!(out, "{}", path.display())?;
+                    }
+                }
             }
         }
         if let Err(d) = &c.query {

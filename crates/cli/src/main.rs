@@ -112,7 +112,7 @@ enum Command {
         /// Rule files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The query language: sql, eql, esql, lucene, kql, spl or sumo; `vigil list targets`.
+        /// The query language: sql (SQLite), duckdb, spark, eql (Elastic EQL), esql, lucene, kql, spl or sumo; `vigil list targets`.
         #[arg(long, short)]
         target: String,
         /// Field mapping applied before printing: a built-in name or a pipeline YAML file
@@ -126,6 +126,9 @@ enum Command {
         /// (default: `events` for SQL, else what the pipeline sets for the log source).
         #[arg(long)]
         table: Option<String>,
+        /// With `--format rule`: the directory the rule files are written to.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
     },
     /// List the built-in pipelines, or the rules of a rule set after the filters.
     List {
@@ -208,8 +211,8 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Command::Man { command } => man_page(command.as_deref(), &mut out),
-        Command::Convert { paths, target, pipeline, format, table } => {
-            convert::run(convert::ConvertArgs { target, pipeline, format, table, paths }, &mut out, &mut std::io::stderr())
+        Command::Convert { paths, target, pipeline, format, table, out_dir } => {
+            convert::run(convert::ConvertArgs { target, pipeline, format, table, out_dir, paths }, &mut out, &mut std::io::stderr())
         }
     };
     let flushed = std::io::Write::flush(&mut out);

@@ -23,6 +23,8 @@ fn rules_dir(name: &str, files: &[(&str, &str)]) -> PathBuf {
 const PLAIN: &str = "title: Plain\nid: 11111111-1111-1111-1111-111111111111\nlogsource: {product: windows}\ndetection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n    EventID: 1\n  filter:\n    User: SYSTEM\n  condition: sel and not filter\n";
 const REGEX: &str =
     "title: Regex\nid: 22222222-2222-2222-2222-222222222222\nlogsource: {product: windows}\ndetection:\n  sel:\n    CommandLine|re: 'a+b'\n  condition: sel\n";
+const EXISTS: &str =
+    "title: Exists\nid: 33333333-3333-3333-3333-333333333333\nlogsource: {product: windows}\ndetection:\n  sel:\n    SourceIp|exists: true\n  condition: sel\n";
 
 #[test]
 fn text_prints_one_statement_per_rule() {
@@ -39,7 +41,7 @@ fn text_prints_one_statement_per_rule() {
 
 #[test]
 fn ndjson_carries_the_query_or_the_refusal() {
-    let dir = rules_dir("ndjson", &[("a.yml", PLAIN), ("b.yml", REGEX)]);
+    let dir = rules_dir("ndjson", &[("a.yml", PLAIN), ("b.yml", EXISTS)]);
     let out = vigil().args(["convert", "-t", "sql", "-f", "ndjson"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "a refused rule makes the run exit 1");
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -50,9 +52,9 @@ fn ndjson_carries_the_query_or_the_refusal() {
     assert!(lines[0]["query"].as_str().unwrap().starts_with("SELECT * FROM \"events\""));
     assert!(lines[0].get("error").is_none());
     assert!(lines[1].get("query").is_none());
-    assert!(lines[1]["error"].as_str().unwrap().starts_with("[emit::sql::regex]"), "{}", lines[1]);
+    assert!(lines[1]["error"].as_str().unwrap().starts_with("[emit::sql::exists]"), "{}", lines[1]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("error[emit::sql::regex]: rule `Regex`"), "{stderr}");
+    assert!(stderr.contains("error[emit::sql::exists]: rule `Exists`"), "{stderr}");
     assert!(stderr.contains("b.yml:6:"), "the diagnostic points at the detection item: {stderr}");
 }
 
@@ -61,7 +63,7 @@ fn an_unknown_target_is_a_usage_error() {
     let dir = rules_dir("usage", &[("a.yml", PLAIN)]);
     let out = vigil().args(["convert", "--target", "cobol"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql, eql, esql, lucene, kql, spl, sumo"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql, duckdb, spark, eql, esql, lucene, kql, spl, sumo"));
 }
 
 #[test]
@@ -84,7 +86,7 @@ fn list_targets_names_every_target_and_each_name_works() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     let names: Vec<&str> = text.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    assert_eq!(names, ["sql", "eql", "esql", "lucene", "kql", "spl", "sumo"]);
+    assert_eq!(names, ["sql", "duckdb", "spark", "eql", "esql", "lucene", "kql", "spl", "sumo"]);
     assert!(text.contains("(default pipeline: microsoft-xdr)"), "{text}");
     let dir = rules_dir("targets", &[("a.yml", PLAIN)]);
     for name in names {
@@ -114,4 +116,49 @@ fn targets_use_their_default_pipeline_and_table() {
     assert!(esql.starts_with("FROM logs-* | WHERE ") && esql.contains(r#"TO_LOWER(process.executable) LIKE "*\\\\cmd.exe""#), "{esql}");
     let none = run(&["--target", "kql", "--pipeline", "none"]);
     assert!(none.starts_with("union * | where Image endswith"), "{none}");
+}
+
+#[test]
+fn sql_engines_spell_regex_their_own_way() {
+    let dir = rules_dir("regex-engines", &[("b.yml", REGEX)]);
+    for (target, expected) in
+        [("sql", "\"CommandLine\" REGEXP 'a+b'"), ("duckdb", "regexp_matches(\"CommandLine\", 'a+b')"), ("spark", "`CommandLine` RLIKE 'a+b'")]
+    {
+        let out = vigil().args(["convert", "--target", target]).arg(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8(out.stdout).unwrap().contains(expected), "{target}");
+    }
+}
+
+#[test]
+fn rule_format_writes_an_elastic_rule_per_rule() {
+    let dir = rules_dir("rule-format", &[("a.yml", &format!("{PLAIN}level: high\nstatus: stable\ntags:\n  - attack.t1059\nauthor: A, B\ndate: 2024-01-05\n"))]);
+    let out_dir = dir.join("out");
+    let out = vigil()
+        .args(["convert", "--target", "eql", "--format", "rule", "--table", "logs-*", "--out-dir"])
+        .arg(&out_dir)
+        .arg(dir.join("a.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = out_dir.join("11111111-1111-1111-1111-111111111111.toml");
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), path.display().to_string());
+    let rule: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let text = vigil().args(["convert", "--target", "eql"]).arg(dir.join("a.yml")).output().unwrap();
+    assert_eq!(rule["rule"]["query"].as_str().unwrap(), String::from_utf8(text.stdout).unwrap().trim_end());
+    assert_eq!(rule["rule"]["rule_id"].as_str(), Some("11111111-1111-1111-1111-111111111111"));
+    assert_eq!(rule["rule"]["type"].as_str(), Some("eql"));
+    assert_eq!(rule["rule"]["language"].as_str(), Some("eql"));
+    assert_eq!((rule["rule"]["severity"].as_str(), rule["rule"]["risk_score"].as_integer()), (Some("high"), Some(73)));
+    assert_eq!(rule["rule"]["index"].as_array().unwrap()[0].as_str(), Some("logs-*"));
+    assert_eq!(rule["rule"]["author"].as_array().unwrap().len(), 2);
+    assert_eq!(rule["rule"]["tags"].as_array().unwrap()[0].as_str(), Some("attack.t1059"));
+    assert_eq!(rule["metadata"]["maturity"].as_str(), Some("production"));
+    assert_eq!(rule["metadata"]["creation_date"].as_str(), Some("2024/01/05"));
+    // A target without a rule format, or no directory, is a usage error.
+    let sql = vigil().args(["convert", "--target", "sql", "--format", "rule", "--out-dir"]).arg(&out_dir).arg(&dir).output().unwrap();
+    assert_eq!(sql.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&sql.stderr).contains("target `sql` has no native rule file format"));
+    let no_dir = vigil().args(["convert", "--target", "eql", "--format", "rule"]).arg(&dir).output().unwrap();
+    assert_eq!(no_dir.status.code(), Some(2));
 }

@@ -7,7 +7,7 @@ pub mod emit_harness;
 pub mod eql_qa;
 pub mod eql_run;
 pub mod generate;
-pub mod sqlite;
+pub mod sql_engine;
 pub mod sumo_eval;
 
 use std::path::PathBuf;

@@ -7,8 +7,12 @@
 //! `emit::<target>::<construct>` that names the rule; nothing is printed approximately.
 //!
 //! The emitter sees rules after the pipeline stage ([`convert_all`] applies it), so field
-//! names are the target's.
+//! names are the target's. Shared pieces: [`regex_text`] prints a Sigma regex for other
+//! engines with every class spelled out, [`cidr_text`] writes a CIDR test as a regex over
+//! every spelling of the addresses, [`rule_file`] wraps a query in a target's native rule
+//! file (`--format rule`).
 
+pub mod cidr_text;
 pub mod dialect;
 pub mod eql;
 pub mod esql;
@@ -16,9 +20,12 @@ pub mod kql;
 pub mod lucene;
 pub mod printer;
 pub mod regex_text;
+pub mod rule_file;
+pub mod spark;
 pub mod spl;
 pub mod sql;
 pub mod sql_number;
+pub mod sql_regex;
 pub mod sql_text;
 pub mod sumo;
 pub mod target;

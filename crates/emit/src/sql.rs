@@ -1,35 +1,81 @@
-//! The `sql` target: SQLite.
+//! The `sql` target (SQLite) and the `duckdb` target: one capability table, two engines.
 //!
 //! The statement is `SELECT * FROM "events" WHERE …` over a table with one column per field
 //! (nested fields flattened with dots, the pipeline's names), every value stored as text
-//! (numbers and booleans as their JSON text), JSON null and absent fields as NULL.
+//! (numbers and booleans as their JSON text), JSON null and absent fields as NULL, and one
+//! more column for keyword searches, `_values`, holding every string value of the event, each
+//! followed by a line feed, after a first line feed (NULL when the event has none).
 //!
 //! Capability table:
-//! - case-insensitive string comparison: `LIKE` (escape `\`), exact for ASCII patterns and
-//!   for non-ASCII characters without case (see `sql_text`); a pattern with a non-ASCII
-//!   letter that has an upper case (`é`) is refused (`emit::sql::unicode-case`);
-//! - case-sensitive: `=` for a plain value, `GLOB` for wildcards and placement;
+//! - case-insensitive string comparison: `LIKE` in SQLite, `ILIKE` in DuckDB (escape `\`),
+//!   exact for ASCII patterns and for non-ASCII characters without case (see `sql_text`); a
+//!   pattern with a non-ASCII letter that has an upper case (`é`) is a `GLOB` whose every
+//!   letter is the class of the characters that lower-case to it (`[éÉ]`); Greek sigma,
+//!   whose lower case depends on its place in a word, is refused (`emit::sql::unicode-case`);
+//! - case-sensitive: `=` for a plain value, `GLOB` for wildcards and placement (both engines);
 //! - numbers: a well-formedness check and a cast (see `sql_number`);
+//! - regular expressions: `REGEXP` in SQLite (not built in: the common `regexp` extension,
+//!   PCRE syntax), `regexp_matches` in DuckDB (RE2), the pattern printed by `regex_text`
+//!   with every class spelled out, so both engines read it as Rust's `regex` does;
+//! - keywords: `%\nvalue\n%`-style tests on the keyword column, exact since the line feed
+//!   is searched only where it cannot fall inside a value's match: a keyword with an inner
+//!   wildcard or a line feed is refused;
 //! - null: `IS NULL`; under a `not`, every other test is guarded with `IS NOT NULL`, since
 //!   Sigma's `not` holds on a missing field and SQL's would be unknown;
-//! - refused: keywords (a table has no "any column"), regular expressions (SQLite has no
-//!   built-in `REGEXP`), CIDR, `exists` (absent and JSON null are both NULL in the table),
-//!   field references, calendar parts, correlations.
+//! - CIDR: a regular expression over the value's text matching exactly the spellings of the
+//!   addresses in the networks (see `cidr_text`);
+//! - refused: `exists` (absent and JSON null are both NULL in the table), field
+//!   references, calendar parts, correlations.
 
-use vigil_ir::{Case, NumOp, StrOp, StrPattern};
+use vigil_ir::{Case, Network, NumOp, Piece, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
 use crate::sql_number::number_test;
-use crate::sql_text::{folded_value, folds_alone, glob_pattern, identifier, like_pattern, literal};
+use crate::sql_text::{case_glob, folded_value, folds_alone, glob_pattern, identifier, like_pattern, literal};
 
-/// SQLite.
-pub struct Sqlite;
+/// The column keyword searches read: every string value of the event, each followed by a
+/// line feed, after a first line feed; NULL when the event has no string value.
+pub const KEYWORD_COLUMN: &str = "_values";
 
-impl Dialect for Sqlite {
+/// The SQL engine a statement is printed for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Engine {
+    Sqlite,
+    Duckdb,
+}
+
+/// A SQL dialect: the capability table, parameterised by its engine.
+pub struct Sql {
+    pub engine: Engine,
+}
+
+/// SQLite (`--target sql`).
+pub static SQLITE: Sql = Sql { engine: Engine::Sqlite };
+/// DuckDB (`--target duckdb`).
+pub static DUCKDB: Sql = Sql { engine: Engine::Duckdb };
+
+struct SqliteCodes;
+impl SqliteCodes {
     crate::refusal_codes!("sql");
+}
+struct DuckdbCodes;
+impl DuckdbCodes {
+    crate::refusal_codes!("duckdb");
+}
 
+impl Dialect for Sql {
     fn name(&self) -> &'static str {
-        "sql"
+        match self.engine {
+            Engine::Sqlite => "sql",
+            Engine::Duckdb => "duckdb",
+        }
+    }
+
+    fn code(&self, construct: Construct) -> &'static str {
+        match self.engine {
+            Engine::Sqlite => SqliteCodes.code(construct),
+            Engine::Duckdb => DuckdbCodes.code(construct),
+        }
     }
 
     fn and(&self) -> &'static str {
@@ -66,21 +112,9 @@ impl Dialect for Sqlite {
             parts.push(Emitted::atom(match case {
                 Case::Sensitive => match pattern.as_literal() {
                     Some(text) if op == StrOp::Equals => format!("{column} = {}", literal(&text)),
-                    _ => format!("{column} GLOB {}", literal(&glob_pattern(pattern, prefix_any, suffix_any))),
+                    _ => format!("{column} GLOB {}", literal(&glob_pattern(self.engine, pattern, prefix_any, suffix_any))),
                 },
-                Case::Insensitive => {
-                    let lowered = lower(pattern);
-                    if let Some(c) = lowered.literal_text().chars().find(|c| !folds_alone(*c)) {
-                        return Err(Refusal::new(
-                            Construct::UnicodeCase,
-                            format!("`{pattern}` holds `{c}`, a letter SQLite's LIKE cannot match case-insensitively (it folds ASCII only)"),
-                        )
-                        .with_hint("add `|cased` if the case is known, or write the letter's variants as separate values"));
-                    }
-                    let (like, escaped) = like_pattern(&lowered, prefix_any, suffix_any);
-                    let escape = if escaped { " ESCAPE '\\'" } else { "" };
-                    format!("{} LIKE {}{escape}", folded_value(&column, &like), literal(&like))
-                }
+                Case::Insensitive => self.folded(&column, pattern, prefix_any, suffix_any)?,
             }));
         }
         Ok(guard(&column, Emitted::any(self, parts), ctx))
@@ -88,20 +122,45 @@ impl Dialect for Sqlite {
 
     fn number(&self, field: &str, op: NumOp, value: f64, _ctx: Context) -> Result<Emitted, Refusal> {
         // The sub-select is false, not unknown, on NULL: no guard needed.
-        number_test(&identifier(field), op, value).map(Emitted::atom).ok_or_else(|| Refusal::new(Construct::Number, format!("{value} is not a finite number")))
+        number_test(self.engine, &identifier(field), op, value)
+            .map(Emitted::atom)
+            .ok_or_else(|| Refusal::new(Construct::Number, format!("{value} is not a finite number")))
     }
 
     fn null(&self, field: &str, _ctx: Context) -> Result<Emitted, Refusal> {
         Ok(Emitted::atom(format!("{} IS NULL", identifier(field))))
     }
 
-    fn keyword(&self, _op: StrOp, _case: Case, _patterns: &[StrPattern], _ctx: Context) -> Result<Emitted, Refusal> {
-        Err(Refusal::new(Construct::Keyword, "keyword searches look at every value of the event, and a SQL table has no \"any column\"")
-            .with_hint("name the field the keyword is expected in"))
+    fn keyword(&self, op: StrOp, case: Case, patterns: &[StrPattern], ctx: Context) -> Result<Emitted, Refusal> {
+        let mut lines = Vec::with_capacity(patterns.len());
+        for pattern in patterns {
+            lines.push(keyword_line(op, pattern)?);
+        }
+        self.string(KEYWORD_COLUMN, StrOp::Contains, case, &lines, ctx)
     }
 
-    fn regex(&self, _field: &str, _patterns: &[vigil_ir::RegexPattern], _ctx: Context) -> Result<Emitted, Refusal> {
-        Err(Refusal::new(Construct::Regex, "SQLite has no built-in REGEXP function").with_hint("write the pattern with wildcards (`*`, `?`) if it allows it"))
+    fn regex(&self, field: &str, patterns: &[RegexPattern], ctx: Context) -> Result<Emitted, Refusal> {
+        let column = identifier(field);
+        if patterns.is_empty() {
+            return Ok(Emitted::atom(self.constant(false)));
+        }
+        let mut parts = Vec::with_capacity(patterns.len());
+        for pattern in patterns {
+            let text = crate::sql_regex::translate(pattern)?;
+            parts.push(Emitted::atom(match self.engine {
+                Engine::Sqlite => format!("{column} REGEXP {}", literal(&text)),
+                Engine::Duckdb => format!("regexp_matches({column}, {})", literal(&text)),
+            }));
+        }
+        Ok(guard(&column, Emitted::any(self, parts), ctx))
+    }
+
+    fn cidr(&self, field: &str, networks: &[Network], ctx: Context) -> Result<Emitted, Refusal> {
+        if networks.is_empty() {
+            return Ok(Emitted::atom(self.constant(false)));
+        }
+        let source = crate::cidr_text::networks_regex(networks);
+        self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx)
     }
 
     fn exists(&self, _field: &str, _present: bool, _ctx: Context) -> Result<Emitted, Refusal> {
@@ -113,18 +172,77 @@ impl Dialect for Sqlite {
     }
 }
 
+impl Sql {
+    /// A case-insensitive comparison of `column` with `pattern`, placed by the two flags.
+    fn folded(&self, column: &str, pattern: &StrPattern, prefix_any: bool, suffix_any: bool) -> Result<String, Refusal> {
+        let lowered = lower(pattern);
+        let text = lowered.literal_text();
+        if let Some(c) = text.chars().find(|c| matches!(c, 'σ' | 'ς')) {
+            return Err(Refusal::new(
+                Construct::UnicodeCase,
+                format!("`{pattern}` holds `{c}`, whose lower case depends on its place in a word, which neither LIKE nor GLOB can tell"),
+            )
+            .with_hint("add `|cased` if the case is known, or write the letter's variants as separate values"));
+        }
+        let (like, escaped) = like_pattern(&lowered, prefix_any, suffix_any);
+        let value = folded_value(self.engine, column, &like);
+        if !text.chars().all(folds_alone) {
+            return Ok(format!("{value} GLOB {}", literal(&case_glob(self.engine, &lowered, prefix_any, suffix_any))));
+        }
+        let escape = if escaped { " ESCAPE '\\'" } else { "" };
+        let op = match self.engine {
+            Engine::Sqlite => "LIKE",
+            Engine::Duckdb => "ILIKE",
+        };
+        Ok(format!("{value} {op} {}{escape}", literal(&like)))
+    }
+}
+
+/// A keyword pattern as a test on the keyword column (values between line feeds): the line
+/// feeds stand for the anchors, so the pattern must not be able to match one itself.
+pub(crate) fn keyword_line(op: StrOp, pattern: &StrPattern) -> Result<StrPattern, Refusal> {
+    let mut pieces: Vec<Piece> = pattern.pieces().to_vec();
+    let mut starts = matches!(op, StrOp::Equals | StrOp::StartsWith);
+    let mut ends = matches!(op, StrOp::Equals | StrOp::EndsWith);
+    while pieces.first() == Some(&Piece::AnyRun) {
+        pieces.remove(0);
+        starts = false;
+    }
+    while pieces.last() == Some(&Piece::AnyRun) {
+        pieces.pop();
+        ends = false;
+    }
+    let inner_wildcard = pieces.iter().any(|p| !matches!(p, Piece::Lit(_)));
+    if inner_wildcard || pattern.literal_text().contains('\n') {
+        return Err(Refusal::new(
+            Construct::Keyword,
+            format!("keyword `{pattern}` has a wildcard inside it or a line feed, which could match across two values of the keyword column"),
+        )
+        .with_hint("name the field the keyword is expected in"));
+    }
+    let mut out = Vec::with_capacity(pieces.len() + 2);
+    if starts {
+        out.push(Piece::Lit("\n".into()));
+    }
+    out.extend(pieces);
+    if ends {
+        out.push(Piece::Lit("\n".into()));
+    }
+    Ok(StrPattern::from_pieces(out))
+}
+
 /// The pattern lower-cased as Sigma does (Unicode), wildcards kept.
-fn lower(pattern: &StrPattern) -> StrPattern {
+pub(crate) fn lower(pattern: &StrPattern) -> StrPattern {
     StrPattern::from_pieces(pattern.pieces().iter().map(|p| match p {
-        vigil_ir::Piece::Lit(t) => vigil_ir::Piece::Lit(t.to_lowercase()),
+        Piece::Lit(t) => Piece::Lit(t.to_lowercase()),
         other => other.clone(),
     }))
 }
 
-/// SQLite string literals cannot hold NUL.
+/// SQL string literals cannot hold NUL.
 fn check_text(text: &str) -> Result<(), Refusal> {
     if text.contains('\0') {
-        return Err(Refusal::new(Construct::Text, "a value holds a NUL character, which a SQLite string literal cannot"));
+        return Err(Refusal::new(Construct::Text, "a value holds a NUL character, which a SQL string literal cannot"));
     }
     Ok(())
 }

@@ -9,6 +9,8 @@
 
 use vigil_ir::NumOp;
 
+use crate::sql::Engine;
+
 /// The code points `str::trim` removes (Unicode `White_Space`).
 const WHITE_SPACE: &[u32] =
     &[9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288];
@@ -26,7 +28,7 @@ AND s NOT GLOB '*[eE]' AND s NOT GLOB '*[eE][+-]'";
 
 /// A condition true when `column` holds a number for which `number op value` holds. It is
 /// false (never unknown) when the column is NULL, so it needs no guard under `NOT`.
-pub fn number_test(column: &str, op: NumOp, value: f64) -> Option<String> {
+pub fn number_test(engine: Engine, column: &str, op: NumOp, value: f64) -> Option<String> {
     if !value.is_finite() {
         return None;
     }
@@ -37,12 +39,27 @@ pub fn number_test(column: &str, op: NumOp, value: f64) -> Option<String> {
         NumOp::Gte => ">=",
         NumOp::Eq => "=",
     };
-    let spaces: Vec<String> = WHITE_SPACE.iter().map(u32::to_string).collect();
-    Some(format!(
-        "EXISTS (SELECT 1 FROM (SELECT trim({column}, char({})) AS s) WHERE {WELL_FORMED} AND abs(CAST(s AS REAL)) <= {MAX_FINITE} AND CAST(s AS REAL) {op} {})",
-        spaces.join(", "),
-        number_literal(value)
-    ))
+    let value = number_literal(value);
+    Some(match engine {
+        Engine::Sqlite => {
+            let spaces: Vec<String> = WHITE_SPACE.iter().map(u32::to_string).collect();
+            format!(
+                "EXISTS (SELECT 1 FROM (SELECT trim({column}, char({})) AS s) WHERE {WELL_FORMED} AND abs(CAST(s AS REAL)) <= {MAX_FINITE} AND CAST(s AS REAL) {op} {value})",
+                spaces.join(", ")
+            )
+        }
+        // DuckDB has no `char()` and its REAL is single precision; a cast that fails is an
+        // error, so the cast is a TRY_CAST (the well-formedness test decides anyway).
+        Engine::Duckdb => {
+            let spaces: Vec<String> = WHITE_SPACE.iter().map(|c| format!("chr({c})")).collect();
+            // DuckDB's GLOB negates a class with `!`.
+            let well_formed = WELL_FORMED.replace("[^", "[!");
+            format!(
+                "EXISTS (SELECT 1 FROM (SELECT trim({column}, {}) AS s) WHERE {well_formed} AND abs(TRY_CAST(s AS DOUBLE)) <= {MAX_FINITE} AND TRY_CAST(s AS DOUBLE) {op} {value})",
+                spaces.join(" || ")
+            )
+        }
+    })
 }
 
 /// A float as SQL text that reads back as the same value (`4688`, `0.5`, `1e300`).
@@ -71,6 +88,6 @@ mod tests {
             assert_eq!(text.parse::<f64>().ok(), Some(v), "{text}");
         }
         assert_eq!(number_literal(4688.0), "4688");
-        assert!(number_test("\"x\"", NumOp::Eq, f64::NAN).is_none());
+        assert!(number_test(Engine::Sqlite, "\"x\"", NumOp::Eq, f64::NAN).is_none());
     }
 }

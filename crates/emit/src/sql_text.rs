@@ -11,10 +11,12 @@
 //!   (U+212A → `k`) and CAPITAL I WITH DOT ABOVE (U+0130 → `i` U+0307, two characters), are
 //!   replaced by their lower case before `LIKE` sees the value ([`VALUE_FOLDS`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use vigil_ir::{Piece, StrPattern};
+
+use crate::sql::Engine;
 
 /// The non-ASCII characters whose Unicode lower case contains an ASCII character or is more
 /// than one character, with that lower case: the only value characters `LIKE` would fold
@@ -64,7 +66,7 @@ pub fn folds_alone(c: char) -> bool {
 /// matters only where an `i` is followed by a wildcard or the pattern's end (a literal
 /// after the `i` can never be the combining dot: it would have been refused), or where a
 /// `_` counts characters.
-pub fn folded_value(column: &str, like: &str) -> String {
+pub fn folded_value(engine: Engine, column: &str, like: &str) -> String {
     // The pattern as (character, is a wildcard) pairs, escapes removed.
     let mut tokens = Vec::new();
     let mut chars = like.chars();
@@ -79,7 +81,11 @@ pub fn folded_value(column: &str, like: &str) -> String {
     for (upper, lower) in VALUE_FOLDS {
         let mut lower_chars = lower.chars();
         let first = lower_chars.next().unwrap_or_default();
-        let relevant = if lower_chars.next().is_some() {
+        let multi = lower_chars.next().is_some();
+        let relevant = if multi && engine == Engine::Duckdb {
+            // DuckDB's ILIKE folds it to a lone `i` wherever it stands.
+            tokens.iter().any(|&(c, wild)| wild && c == '_') || tokens.contains(&(first, false))
+        } else if multi {
             tokens.iter().any(|&(c, wild)| wild && c == '_')
                 || tokens.windows(2).any(|w| matches!(w, [(a, false), (_, true)] if *a == first))
                 || tokens.last() == Some(&(first, false))
@@ -87,20 +93,89 @@ pub fn folded_value(column: &str, like: &str) -> String {
             tokens.contains(&(first, false))
         };
         if relevant {
-            out = format!("replace({out}, {}, {})", char_call(&upper.to_string()), char_call(lower));
+            out = format!("replace({out}, {}, {})", char_call(engine, &upper.to_string()), char_call(engine, lower));
         }
     }
     out
 }
 
-/// Text as `char(…)` code points, or a plain literal when it is ASCII: keeps the emitted
-/// SQL ASCII and readable.
-fn char_call(text: &str) -> String {
+/// Text as code points (`char(…)` in SQLite, `chr(…) || …` in DuckDB), or a plain literal
+/// when it is ASCII: keeps the emitted SQL ASCII and readable.
+fn char_call(engine: Engine, text: &str) -> String {
     if text.is_ascii() {
         return literal(text);
     }
     let codes: Vec<String> = text.chars().map(|c| u32::from(c).to_string()).collect();
-    format!("char({})", codes.join(", "))
+    match engine {
+        Engine::Sqlite => format!("char({})", codes.join(", ")),
+        Engine::Duckdb => codes.iter().map(|c| format!("chr({c})")).collect::<Vec<_>>().join(" || "),
+    }
+}
+
+/// The characters whose Unicode lower case is exactly `c` (one character), `c` first: the
+/// class a case-insensitive `GLOB` needs for it.
+fn case_variants(c: char) -> Vec<char> {
+    static UPPER: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
+    let upper = UPPER.get_or_init(|| {
+        let mut map: HashMap<char, Vec<char>> = HashMap::new();
+        for x in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut lower = x.to_lowercase();
+            if let (Some(l), None) = (lower.next(), lower.next()) {
+                if l != x {
+                    map.entry(l).or_default().push(x);
+                }
+            }
+        }
+        map
+    });
+    let mut out = vec![c];
+    out.extend(upper.get(&c).into_iter().flatten());
+    out
+}
+
+/// A case-insensitive `GLOB` pattern for the lower-cased `pattern`: every character with
+/// case variants is the class of them (`[éÉ]`); the value must be folded with
+/// [`folded_value`] for the characters whose lower case is longer than one character.
+pub fn case_glob(engine: Engine, pattern: &StrPattern, prefix_any: bool, suffix_any: bool) -> String {
+    let mut out = String::new();
+    if prefix_any {
+        out.push('*');
+    }
+    for piece in pattern.pieces() {
+        match piece {
+            Piece::Lit(t) => {
+                for c in t.chars() {
+                    let variants = case_variants(c);
+                    if variants.len() > 1 {
+                        out.push('[');
+                        out.extend(variants);
+                        out.push(']');
+                    } else {
+                        push_glob_char(engine, c, &mut out);
+                    }
+                }
+            }
+            Piece::AnyRun => out.push('*'),
+            Piece::AnyChar => out.push('?'),
+            Piece::Placeholder(_) => {}
+        }
+    }
+    if suffix_any {
+        out.push('*');
+    }
+    out
+}
+
+/// A literal character in a `GLOB` pattern. DuckDB's `GLOB` reads `\` as an escape,
+/// SQLite's does not.
+fn push_glob_char(engine: Engine, c: char, out: &mut String) {
+    match c {
+        '\\' if engine == Engine::Duckdb => out.push_str("\\\\"),
+        '*' => out.push_str("[*]"),
+        '?' => out.push_str("[?]"),
+        '[' => out.push_str("[[]"),
+        _ => out.push(c),
+    }
 }
 
 /// A `LIKE` pattern (escape character `\`) for `pattern`, and whether it needed escapes.
@@ -135,23 +210,14 @@ pub fn like_pattern(pattern: &StrPattern, prefix_any: bool, suffix_any: bool) ->
 
 /// A `GLOB` pattern (case-sensitive) for `pattern`: `*` and `?` stay, literal `*`, `?` and
 /// `[` become one-character classes.
-pub fn glob_pattern(pattern: &StrPattern, prefix_any: bool, suffix_any: bool) -> String {
+pub fn glob_pattern(engine: Engine, pattern: &StrPattern, prefix_any: bool, suffix_any: bool) -> String {
     let mut out = String::new();
     if prefix_any {
         out.push('*');
     }
     for piece in pattern.pieces() {
         match piece {
-            Piece::Lit(t) => {
-                for c in t.chars() {
-                    match c {
-                        '*' => out.push_str("[*]"),
-                        '?' => out.push_str("[?]"),
-                        '[' => out.push_str("[[]"),
-                        _ => out.push(c),
-                    }
-                }
-            }
+            Piece::Lit(t) => t.chars().for_each(|c| push_glob_char(engine, c, &mut out)),
             Piece::AnyRun => out.push('*'),
             Piece::AnyChar => out.push('?'),
             Piece::Placeholder(_) => {}
@@ -192,17 +258,31 @@ mod tests {
     fn patterns_escape_their_metacharacters() {
         let p = StrPattern::parse_wildcards(r"50%_a\*b*c?\\d[e]");
         assert_eq!(like_pattern(&p, true, false), (r"%50\%\_a*b%c_\\d[e]".to_string(), true));
-        assert_eq!(glob_pattern(&p, false, true), r"50%_a[*]b*c?\d[[]e]*");
+        assert_eq!(glob_pattern(Engine::Sqlite, &p, false, true), r"50%_a[*]b*c?\d[[]e]*");
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(identifier("a\"b.c"), "\"a\"\"b.c\"");
     }
 
     #[test]
     fn the_value_is_folded_only_when_the_pattern_can_tell() {
-        assert_eq!(folded_value("\"x\"", "cmd"), "\"x\"");
-        assert_eq!(folded_value("\"x\"", "%link%"), "replace(\"x\", char(8490), 'k')");
-        assert_eq!(folded_value("\"x\"", "%li%"), "replace(\"x\", char(304), char(105, 775))");
-        assert_eq!(folded_value("\"x\"", "%a_"), "replace(\"x\", char(304), char(105, 775))");
-        assert_eq!(folded_value("\"x\"", "%\\ki"), "replace(replace(\"x\", char(304), char(105, 775)), char(8490), 'k')");
+        assert_eq!(folded_value(Engine::Sqlite, "\"x\"", "cmd"), "\"x\"");
+        assert_eq!(folded_value(Engine::Sqlite, "\"x\"", "%link%"), "replace(\"x\", char(8490), 'k')");
+        assert_eq!(folded_value(Engine::Sqlite, "\"x\"", "%li%"), "replace(\"x\", char(304), char(105, 775))");
+        assert_eq!(folded_value(Engine::Sqlite, "\"x\"", "%a_"), "replace(\"x\", char(304), char(105, 775))");
+        assert_eq!(folded_value(Engine::Sqlite, "\"x\"", "%\\ki"), "replace(replace(\"x\", char(304), char(105, 775)), char(8490), 'k')");
+        assert_eq!(folded_value(Engine::Duckdb, "\"x\"", "%li%"), "replace(\"x\", chr(304), chr(105) || chr(775))");
+    }
+
+    #[test]
+    fn duckdb_globs_escape_backslashes() {
+        let p = StrPattern::parse_wildcards(r"a\\b*");
+        assert_eq!(glob_pattern(Engine::Duckdb, &p, false, false), r"a\\b*");
+        assert_eq!(glob_pattern(Engine::Sqlite, &p, false, false), r"a\b*");
+    }
+
+    #[test]
+    fn case_globs_spell_out_each_letters_variants() {
+        let p = StrPattern::parse_wildcards("média*k?");
+        assert_eq!(case_glob(Engine::Sqlite, &p, true, false), "*[mM][éÉ][dD][iI][aA]*[kK\u{212A}]?");
     }
 }

@@ -7,6 +7,10 @@ use crate::dialect::Dialect;
 pub enum Target {
     /// SQLite: `SELECT * FROM "events" WHERE …` over a table with one column per field.
     Sql,
+    /// DuckDB: the same statement as `sql`, in DuckDB's spelling (`ILIKE`, `regexp_matches`).
+    Duckdb,
+    /// Spark SQL: ``SELECT * FROM `events` WHERE …`` (`lower()`, `LIKE`, `RLIKE`).
+    Spark,
     /// Elastic EQL: `any where …` over the pipeline's field names.
     Eql,
     /// Elasticsearch ES|QL: `FROM logs-* | WHERE …`.
@@ -23,7 +27,8 @@ pub enum Target {
 
 impl Target {
     /// Every target, in the order `--help` lists them.
-    pub const ALL: &'static [Target] = &[Target::Sql, Target::Eql, Target::Esql, Target::Lucene, Target::Kql, Target::Spl, Target::Sumo];
+    pub const ALL: &'static [Target] =
+        &[Target::Sql, Target::Duckdb, Target::Spark, Target::Eql, Target::Esql, Target::Lucene, Target::Kql, Target::Spl, Target::Sumo];
 
     /// The target's name, as `--target` spells it.
     pub fn name(self) -> &'static str {
@@ -34,6 +39,8 @@ impl Target {
     pub fn description(self) -> &'static str {
         match self {
             Target::Sql => "SQLite: SELECT * FROM \"events\" WHERE … over one column per field",
+            Target::Duckdb => "DuckDB: SELECT * FROM \"events\" WHERE … over one column per field",
+            Target::Spark => "Spark SQL: SELECT * FROM `events` WHERE … over one column per field",
             Target::Eql => "Elastic EQL: any where … over the pipeline's field names (ECS with ecs-windows)",
             Target::Esql => "Elasticsearch ES|QL: FROM logs-* | WHERE … over ECS names",
             Target::Lucene => "Kibana / Elasticsearch query string (Lucene) over ECS keyword fields",
@@ -46,7 +53,7 @@ impl Target {
     /// The pipeline `vigil convert` applies when `--pipeline` is not given.
     pub fn default_pipeline(self) -> &'static str {
         match self {
-            Target::Sql | Target::Eql => "none",
+            Target::Sql | Target::Duckdb | Target::Spark | Target::Eql => "none",
             Target::Esql | Target::Lucene => "ecs-windows",
             Target::Kql => "microsoft-xdr",
             Target::Spl => "splunk-sysmon",
@@ -62,7 +69,9 @@ impl Target {
     /// The target's capability table.
     pub fn dialect(self) -> &'static dyn Dialect {
         match self {
-            Target::Sql => &crate::sql::Sqlite,
+            Target::Sql => &crate::sql::SQLITE,
+            Target::Duckdb => &crate::sql::DUCKDB,
+            Target::Spark => &crate::spark::Spark,
             Target::Eql => &crate::eql::Eql,
             Target::Esql => &crate::esql::Esql,
             Target::Lucene => &crate::lucene::Lucene,

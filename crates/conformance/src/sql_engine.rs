@@ -1,0 +1,215 @@
+//! Real SQL engines for the emitters' differential tests, driven over a pipe from Python:
+//! SQLite through the standard library's `sqlite3` (python3 is on every machine the suite
+//! runs on), DuckDB through the `duckdb` package from PyPI (`scripts/test.sh` installs it in
+//! a virtual environment under `target/` and names its interpreter in `$VIGIL_PYTHON`).
+//! A table of text columns is loaded, each query is run, and the row numbers it returns
+//! come back. A missing engine is a test failure, never a skipped test.
+//!
+//! SQLite has no built-in `REGEXP`; the driver registers the function the common `regexp`
+//! extensions provide, over Python's `re`, reading the emitted PCRE-syntax pattern: the
+//! emitter prints only `\A`, `\z`, `\x{H}`, escaped punctuation, classes, groups and
+//! repetitions, so the only spellings to change for Python are `\z` (`\Z`) and `\x{H}`
+//! (`\UHHHHHHHH`), done token by token.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// A SQL engine the suites run emitted queries in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Duckdb,
+    /// Local Spark SQL (pyspark from PyPI, Java): too slow for every run, so only
+    /// `scripts/spark_check.sh` runs it.
+    Spark,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Duckdb => "DuckDB",
+            Engine::Spark => "Spark",
+        }
+    }
+}
+
+/// A table: column names and rows of optional text (`None` is SQL NULL).
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// The driver. SQLite: loads the first `shared` rows (a hidden first column `__row` numbers
+/// the rows), then for each query adds the rows only it is to see, runs it and prints the
+/// `__row` of every returned row, or the error. DuckDB: loads every row once (from a JSON
+/// lines file, since row-by-row inserts are slow there) and runs each query as a
+/// sub-select kept to the rows it is to see.
+const DRIVER: &str = r#"
+import json, sys
+spec = json.load(sys.stdin)
+q = lambda n: '"' + n.replace('"', '""') + '"'
+rows = spec["rows"]
+cols = spec["columns"]
+table = q(spec["name"])
+shared = spec["shared"]
+out = []
+if spec["engine"] == "sqlite":
+    import functools, re, sqlite3
+    def python_regex(p):
+        def token(m):
+            t = m.group(1)
+            if t == "z":
+                return r"\Z"
+            if t.startswith("x{"):
+                return "\\U%08x" % int(t[2:-1], 16)
+            return "\\" + t
+        return re.sub(r"\\(x\{[0-9A-F]+\}|.)", token, p, flags=re.S)
+    @functools.lru_cache(maxsize=None)
+    def compiled(p):
+        return re.compile(python_regex(p))
+    def regexp(p, v):
+        return None if v is None or p is None else compiled(p).search(v) is not None
+    db = sqlite3.connect(":memory:")
+    db.create_function("regexp", 2, regexp, deterministic=True)
+    version = sqlite3.sqlite_version
+    marks = ", ".join("?" * (len(cols) + 1))
+    db.execute("CREATE TABLE %s (__row INTEGER, %s)" % (table, ", ".join(q(c) + " TEXT" for c in cols)))
+    insert = "INSERT INTO %s VALUES (%s)" % (table, marks)
+    db.executemany(insert, ([i] + rows[i] for i in range(shared)))
+    for query, include in zip(spec["queries"], spec["include"]):
+        db.execute("DELETE FROM %s WHERE __row >= ?" % table, (shared,))
+        db.executemany(insert, ([i] + rows[i] for i in include))
+        try:
+            out.append({"rows": sorted(r[0] for r in db.execute(query))})
+        except Exception as e:
+            out.append({"error": str(e)})
+elif spec["engine"] == "spark":
+    import os, tempfile
+    from pyspark.sql import SparkSession
+    from pyspark.sql.types import StructType, StructField, StringType, LongType
+    spark = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    version = spark.version
+    fd, path = tempfile.mkstemp(suffix=".ndjson")
+    with os.fdopen(fd, "w") as f:
+        for i, row in enumerate(rows):
+            record = {c: v for c, v in zip(cols, row) if v is not None}
+            record["__row"] = i
+            f.write(json.dumps(record) + "\n")
+    schema = StructType([StructField("__row", LongType())] + [StructField(c, StringType()) for c in cols])
+    spark.read.schema(schema).json(path).cache().createOrReplaceTempView(spec["name"])
+    def wrapped(k, query, include):
+        own = " OR ".join("__row = %d" % i for i in include) if len(include) < 2 or include[-1] - include[0] + 1 != len(include) \
+            else "__row BETWEEN %d AND %d" % (include[0], include[-1])
+        where = "__row < %d" % shared + (" OR " + own if own else "")
+        return "SELECT %d AS __q, __row FROM (%s) AS __s WHERE %s" % (k, query, where)
+    pairs = list(zip(spec["queries"], spec["include"]))
+    out = [None] * len(pairs)
+    batch = 50
+    for start in range(0, len(pairs), batch):
+        part = list(range(start, min(start + batch, len(pairs))))
+        try:
+            got = spark.sql(" UNION ALL ".join(wrapped(k, *pairs[k]) for k in part)).collect()
+            for k in part:
+                out[k] = {"rows": []}
+            for r in got:
+                out[r[0]]["rows"].append(r[1])
+        except Exception:
+            for k in part:
+                try:
+                    out[k] = {"rows": [r[1] for r in spark.sql(wrapped(k, *pairs[k])).collect()]}
+                except Exception as e:
+                    out[k] = {"error": str(e).splitlines()[0] if str(e) else repr(e)}
+        for k in part:
+            if "rows" in out[k]:
+                out[k]["rows"].sort()
+        print("spark: %d of %d queries" % (part[-1] + 1, len(pairs)), file=sys.stderr, flush=True)
+    os.unlink(path)
+else:
+    import os, tempfile, duckdb
+    version = duckdb.__version__
+    db = duckdb.connect()
+    db.execute("SET enable_progress_bar = false")
+    fd, path = tempfile.mkstemp(suffix=".ndjson")
+    try:
+        with os.fdopen(fd, "w") as f:
+            for i, row in enumerate(rows):
+                record = {c: v for c, v in zip(cols, row) if v is not None}
+                record["__row"] = i
+                f.write(json.dumps(record) + "\n")
+        lit = lambda s: "'" + s.replace("'", "''") + "'"
+        types = ", ".join("%s: 'VARCHAR'" % lit(c) for c in cols)
+        db.execute("CREATE TABLE %s AS SELECT * FROM read_json(%s, format = 'newline_delimited', columns = {'__row': 'BIGINT'%s})"
+                   % (table, lit(path), ", " + types if cols else ""))
+    finally:
+        os.unlink(path)
+    for query, include in zip(spec["queries"], spec["include"]):
+        own = " OR ".join("__row = %d" % i for i in include) if len(include) < 2 or include[-1] - include[0] + 1 != len(include) \
+            else "__row BETWEEN %d AND %d" % (include[0], include[-1])
+        where = "__row < %d" % shared + (" OR " + own if own else "")
+        try:
+            out.append({"rows": sorted(r[0] for r in db.execute("SELECT __row FROM (%s) AS __q WHERE %s" % (query, where)).fetchall())})
+        except Exception as e:
+            out.append({"error": str(e)})
+sys.stdout.write("\n" + json.dumps({"version": version, "results": out}) + "\n")
+"#;
+
+/// What the engine said: its version and, per query, the rows returned or the error.
+pub struct Answers {
+    pub version: String,
+    pub results: Vec<Result<Vec<usize>, String>>,
+}
+
+/// The Python interpreter: `$VIGIL_PYTHON` (set by `scripts/test.sh`), else `python3`.
+pub fn python() -> String {
+    std::env::var("VIGIL_PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+/// Runs each query over the first `shared` rows of `table` and the rows its `include` list
+/// names, in `engine`. Panics (fails the test) when the engine cannot be run.
+pub fn run(engine: Engine, table: &Table, shared: usize, queries: &[(String, Vec<usize>)]) -> Answers {
+    let (queries, include): (Vec<&String>, Vec<&Vec<usize>>) = queries.iter().map(|(q, i)| (q, i)).unzip();
+    let kind = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Duckdb => "duckdb",
+        Engine::Spark => "spark",
+    };
+    let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries, "include": include, "shared": shared });
+    let python = python();
+    let mut child = Command::new(&python)
+        .args(["-c", DRIVER])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(if engine == Engine::Spark { Stdio::inherit() } else { Stdio::piped() })
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} does not run ({e}); the SQL differential tests need Python 3 (run scripts/test.sh)"));
+    let input = serde_json::to_vec(&spec).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    let _ = writer.join().unwrap();
+    assert!(
+        output.status.success(),
+        "the {} driver failed under {python} (DuckDB needs the `duckdb` package: run scripts/test.sh, which installs it and sets VIGIL_PYTHON): {}",
+        engine.name(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The answer is the last line: an engine may print progress to stdout before it.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let answer: serde_json::Value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("the {} driver's answer does not parse ({e}): {stdout:.2000}", engine.name()));
+    let results = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match r.get("rows") {
+            Some(rows) => Ok(rows.as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect()),
+            None => Err(r["error"].as_str().unwrap_or("?").to_string()),
+        })
+        .collect();
+    Answers { version: answer["version"].as_str().unwrap_or("?").to_string(), results }
+}
