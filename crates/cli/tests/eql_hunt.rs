@@ -75,9 +75,19 @@ fn table_csv_and_sarif_name_every_event_of_a_sequence() {
     let (table, _) = hunt(&dir, "table");
     let lines: Vec<&str> = table.lines().filter(|l| l.contains("mshta then network")).collect();
     assert_eq!(lines.len(), 2, "{table}");
-    assert!(lines[0].contains("[sequence by p1: ") && lines[0].contains("events.ndjson:1 ") && lines[0].ends_with("events.ndjson:4]"), "{}", lines[0]);
+    // The timeline row: the first event's time, the kind in the event column, and the join
+    // key and every event (file:line) where a detection shows what matched.
+    assert!(lines[0].starts_with("2024-05-01T10:00:00.000Z "), "{}", lines[0]);
+    assert!(
+        lines[0].contains(" sequence ")
+            && lines[0].contains("sequence by p1: ")
+            && lines[0].contains("events.ndjson:1 ")
+            && lines[0].ends_with("events.ndjson:4"),
+        "{}",
+        lines[0]
+    );
     let (csv, _) = hunt(&dir, "csv");
-    assert_eq!(csv.lines().filter(|l| l.contains("sequence by p2 events=")).count(), 1, "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.contains("sequence by p2: ")).count(), 1, "{csv}");
     let (sarif, _) = hunt(&dir, "sarif");
     let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     let results = log["runs"][0]["results"].as_array().unwrap();
