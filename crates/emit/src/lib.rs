@@ -25,7 +25,6 @@ pub mod spark;
 pub mod spl;
 pub mod sql;
 pub mod sql_number;
-pub mod sql_regex;
 pub mod sql_text;
 pub mod sumo;
 pub mod target;

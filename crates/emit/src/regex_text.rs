@@ -214,6 +214,15 @@ fn lucene_char(c: char) -> String {
     }
 }
 
+/// The largest repetition count every flavour accepts (RE2's limit).
+const MAX_REPEAT: u32 = 1000;
+
+/// A Sigma regex as a search in the syntax RE2, PCRE and Java share (SQLite's `REGEXP`,
+/// DuckDB's `regexp_matches`, Spark's `RLIKE`, KQL, SPL, Sumo Logic).
+pub fn portable_regex(pattern: &RegexPattern) -> Result<String, Refusal> {
+    portable(&regex_hir(pattern)?)
+}
+
 /// A regex searching as `hir` does, in the syntax RE2, PCRE and Java share.
 pub fn portable(hir: &Hir) -> Result<String, Refusal> {
     Ok(match hir.kind() {
@@ -237,6 +246,9 @@ pub fn portable(hir: &Hir) -> Result<String, Refusal> {
         HirKind::Look(Look::End) => "\\z".to_string(),
         HirKind::Look(look) => return Err(anchor_refusal(*look, "RE2, PCRE and Java disagree on it")),
         HirKind::Repetition(rep) => {
+            if rep.min > MAX_REPEAT || rep.max.is_some_and(|m| m > MAX_REPEAT) {
+                return Err(Refusal::new(Construct::Regex, format!("a repetition over {MAX_REPEAT} times has no portable spelling (RE2's limit)")));
+            }
             let sub = portable(&rep.sub)?;
             format!("{}{}", group_if_needed(&rep.sub, sub, "(?:", ")"), quantifier(rep.min, rep.max))
         }
@@ -310,6 +322,24 @@ mod tests {
 
     fn re(source: &str, ci: bool) -> Hir {
         regex_hir(&RegexPattern { source: source.into(), case_insensitive: ci, multi_line: false, dot_matches_new_line: false }).unwrap()
+    }
+
+    fn portable_of(source: &str, case_insensitive: bool) -> Result<String, Refusal> {
+        portable_regex(&RegexPattern { source: source.into(), case_insensitive, multi_line: false, dot_matches_new_line: false })
+    }
+
+    #[test]
+    fn portable_regexes_spell_classes_out_and_refuse_what_engines_read_differently() {
+        assert_eq!(portable_of(r"^a\.b+$", false).unwrap(), r"^a\.b+\z");
+        assert_eq!(portable_of(r"(?i)k", false).unwrap(), r"[Kk\x{212A}]");
+        assert_eq!(portable_of(r"k", true).unwrap(), r"[Kk\x{212A}]");
+        assert_eq!(portable_of(r"a.c", false).unwrap(), r"a[\x{0}-\x{9}\x{B}-\x{10FFFF}]c");
+        assert_eq!(portable_of(r"(ab|cd){2,3}x", false).unwrap(), r"(?:(?:ab|cd)){2,3}x");
+        assert!(portable_of(r"\s", false).unwrap().contains(r"\x{3000}"), "Unicode white space");
+        assert!(portable_of(r"\d", false).unwrap().contains(r"\x{660}-\x{669}"), "Unicode digits");
+        for bad in [r"\bcmd\b", r"(?m)^a", r"a{1001}", r"[^\x00-\x{10FFFF}]", r"(?-u)\xFF"] {
+            assert!(portable_of(bad, false).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -144,7 +144,7 @@ impl Dialect for Spark {
         }
         let mut parts = Vec::with_capacity(patterns.len());
         for pattern in patterns {
-            parts.push(Emitted::atom(format!("{column} RLIKE {}", literal(&crate::sql_regex::translate(pattern)?))));
+            parts.push(Emitted::atom(format!("{column} RLIKE {}", literal(&crate::regex_text::portable_regex(pattern)?))));
         }
         Ok(guard(&column, Emitted::any(self, parts), ctx))
     }

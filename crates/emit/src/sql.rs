@@ -146,7 +146,7 @@ impl Dialect for Sql {
         }
         let mut parts = Vec::with_capacity(patterns.len());
         for pattern in patterns {
-            let text = crate::sql_regex::translate(pattern)?;
+            let text = crate::regex_text::portable_regex(pattern)?;
             parts.push(Emitted::atom(match self.engine {
                 Engine::Sqlite => format!("{column} REGEXP {}", literal(&text)),
                 Engine::Duckdb => format!("regexp_matches({column}, {})", literal(&text)),
