@@ -20,7 +20,7 @@
 //! (odd length), are reported with their line and skipped; the rest of the event is read.
 
 use std::collections::VecDeque;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 
 use crate::reader::{BadRecord, Chunk, Format, RecordSpan};
@@ -284,22 +284,9 @@ pub fn split_auditd(name: Arc<str>, raw: Box<dyn Read + Send>, limits: Limits, s
     let mut line = Vec::new();
     let mut number = 0u64;
     while !grouper.stopped {
-        line.clear();
-        let got = (&mut input).take(limits.max_record as u64 + 1).read_until(b'\n', &mut line)?;
-        if got == 0 {
-            break;
-        }
+        let Some(read) = crate::lines::read_line(&mut input, limits.max_record, &mut line)? else { break };
         number += 1;
-        if line.len() > limits.max_record && line.last() != Some(&b'\n') {
-            // Skip the rest of the long line.
-            let mut sink_rest = Vec::new();
-            loop {
-                sink_rest.clear();
-                let n = (&mut input).take(1 << 16).read_until(b'\n', &mut sink_rest)?;
-                if n == 0 || sink_rest.last() == Some(&b'\n') {
-                    break;
-                }
-            }
+        if read == crate::lines::Line::TooLong {
             grouper.bad(number, format!("line longer than {} bytes: skipped", limits.max_record));
             continue;
         }

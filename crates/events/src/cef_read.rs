@@ -5,7 +5,7 @@
 //!
 //! Streaming, line by line, in memory of about one chunk.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 use std::sync::Arc;
 
 use crate::reader::{BadRecord, Chunk, RecordSpan};
@@ -24,21 +24,11 @@ pub fn read_cef(name: Arc<str>, text: &mut dyn BufRead, limits: Limits, sink: &m
     let mut chunk = Chunk { source: name.clone(), ..Chunk::default() };
     let mut line_no = 0u64;
     let mut line = Vec::new();
-    loop {
-        line.clear();
-        let got = (&mut *text).take(limits.max_record as u64 + 1).read_until(b'\n', &mut line)?;
-        if got == 0 {
-            break;
-        }
+    while let Some(read) = crate::lines::read_line(text, limits.max_record, &mut line)? {
         line_no += 1;
         let bad = |message: String| BadRecord { source: name.clone(), line: line_no, message };
-        if line.len() > limits.max_record && !line.ends_with(b"\n") {
+        if read == crate::lines::Line::TooLong {
             chunk.errors.push(bad(format!("line longer than {} bytes: skipped", limits.max_record)));
-            let mut rest = Vec::new();
-            // Skip the rest of the long line, without keeping it.
-            while (&mut *text).take(1 << 16).read_until(b'\n', &mut rest)? > 0 && !rest.ends_with(b"\n") {
-                rest.clear();
-            }
             continue;
         }
         let Ok(text_line) = std::str::from_utf8(&line) else {

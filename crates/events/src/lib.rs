@@ -34,6 +34,7 @@ pub mod evtx;
 pub mod format;
 pub mod json;
 pub mod label;
+pub mod lines;
 pub mod reader;
 pub mod sniff;
 pub mod split;

@@ -5,7 +5,7 @@
 //! Streaming, line by line, in memory of about one chunk plus the certificate index. Lines
 //! longer than [`Limits::max_record`] are reported and skipped, like any bad line.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -33,21 +33,11 @@ pub fn read_zeek(name: Arc<str>, file: Option<&Path>, text: &mut dyn BufRead, li
     let mut header = TsvHeader::default();
     let mut line_no = 0u64;
     let mut line = Vec::new();
-    loop {
-        line.clear();
-        let got = (&mut *text).take(limits.max_record as u64 + 1).read_until(b'\n', &mut line)?;
-        if got == 0 {
-            break;
-        }
+    while let Some(read) = crate::lines::read_line(text, limits.max_record, &mut line)? {
         line_no += 1;
         let bad = |message: String| BadRecord { source: name.clone(), line: line_no, message };
-        if line.len() > limits.max_record && !line.ends_with(b"\n") {
+        if read == crate::lines::Line::TooLong {
             chunk.errors.push(bad(format!("line longer than {} bytes: skipped", limits.max_record)));
-            let mut rest = Vec::new();
-            // Skip the rest of the long line, without keeping it.
-            while (&mut *text).take(1 << 16).read_until(b'\n', &mut rest)? > 0 && !rest.ends_with(b"\n") {
-                rest.clear();
-            }
             continue;
         }
         let Ok(text_line) = std::str::from_utf8(&line) else {
@@ -123,24 +113,17 @@ fn load_x509(file: Option<&Path>, limits: Limits, problems: &mut Vec<BadRecord>)
     let mut line_no = 0u64;
     index.present = true;
     loop {
-        line.clear();
-        let got = match text.by_ref().take(limits.max_record as u64 + 1).read_until(b'\n', &mut line) {
-            Ok(got) => got,
+        let read = match crate::lines::read_line(&mut text, limits.max_record, &mut line) {
+            Ok(Some(read)) => read,
+            Ok(None) => break,
             Err(e) => {
                 problems.push(problem(line_no + 1, format!("reading stopped: {e}")));
                 break;
             }
         };
-        if got == 0 {
-            break;
-        }
         line_no += 1;
-        if line.len() > limits.max_record && !line.ends_with(b"\n") {
+        if read == crate::lines::Line::TooLong {
             problems.push(problem(line_no, format!("line longer than {} bytes: skipped", limits.max_record)));
-            let mut rest = Vec::new();
-            while text.by_ref().take(1 << 16).read_until(b'\n', &mut rest).is_ok_and(|n| n > 0) && !rest.ends_with(b"\n") {
-                rest.clear();
-            }
             continue;
         }
         let Ok(l) = std::str::from_utf8(&line) else {
