@@ -92,12 +92,7 @@ impl Dialect for Eql {
 
     fn string(&self, field: &str, op: StrOp, case: Case, patterns: &[StrPattern], _ctx: Context) -> Result<Emitted, Refusal> {
         let name = field_name(field);
-        let (prefix_any, suffix_any) = match op {
-            StrOp::Equals => (false, false),
-            StrOp::Contains => (true, true),
-            StrOp::StartsWith => (false, true),
-            StrOp::EndsWith => (true, false),
-        };
+        let (prefix_any, suffix_any) = crate::text::placement(op);
         // Whole-value literals (no wildcards) go to `==`/`in`/`in~`; the rest to `:`/`like`.
         let mut whole = Vec::new();
         let mut wild = Vec::new();

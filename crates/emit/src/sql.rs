@@ -100,12 +100,7 @@ impl Dialect for Sql {
 
     fn string(&self, field: &str, op: StrOp, case: Case, patterns: &[StrPattern], ctx: Context) -> Result<Emitted, Refusal> {
         let column = identifier(field);
-        let (prefix_any, suffix_any) = match op {
-            StrOp::Equals => (false, false),
-            StrOp::Contains => (true, true),
-            StrOp::StartsWith => (false, true),
-            StrOp::EndsWith => (true, false),
-        };
+        let (prefix_any, suffix_any) = crate::text::placement(op);
         let mut parts = Vec::with_capacity(patterns.len());
         for pattern in patterns {
             check_text(&pattern.literal_text())?;
