@@ -12,14 +12,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use regex_syntax::hir::{Class, Hir, HirKind};
 use serde_json::Value;
 use vigil_conformance::emit_harness::{expect_file, load_rules, nest, read_events, sigma_row, walk};
 use vigil_conformance::generate::events_for;
 use vigil_conformance::{pipeline, root, sigma_data, sigma_testdata, SigmaData};
+use vigil_emit::eql::KEYWORD_FIELD;
+use vigil_emit::regex_text::regex_hir;
 use vigil_emit::{convert_all, Converted, Options, Target};
 use vigil_engine::{Program, Scratch};
 use vigil_eql::lower::{lower_rule, LowerOptions};
-use vigil_ir::{Expr, Rule};
+use vigil_ir::{Expr, Field, Piece, Rule, Test};
 use vigil_pipeline::Pipeline;
 
 /// At most this many generated events per rule (evenly spread), to keep the suite fast.
@@ -112,13 +115,16 @@ fn differential_with(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value
     let mut own: Vec<std::ops::Range<usize>> = Vec::new();
     for (rule, _) in &kept {
         let start = events.len();
-        let generated: Vec<Value> = events_for(rule.detection().unwrap()).iter().filter_map(nest).collect();
+        let expr = rule.detection().unwrap();
+        let generated: Vec<Value> = events_for(expr).iter().filter_map(nest).collect();
         let stride = generated.len().div_ceil(PER_RULE).max(1);
-        events.extend(generated.into_iter().step_by(stride));
+        let generated: Vec<Value> = generated.into_iter().step_by(stride).collect();
+        events.extend(probed(expr, &generated));
+        events.extend(generated);
         own.push(start..events.len());
     }
     report.events = events.len();
-    let texts: Vec<String> = events.iter().map(Value::to_string).collect();
+    let texts: Vec<String> = events.into_iter().map(with_keyword_field).map(|e| e.to_string()).collect();
     let sees = |rule: usize, row: usize| row < shared || own[rule].contains(&row);
     let native = matches(originals, pipeline, &texts, &sees);
     let eql = matches(lowered, pipeline, &texts, &sees);
@@ -141,6 +147,131 @@ fn differential_with(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value
         }
     }
     (report, converted)
+}
+
+/// The event with the keyword field the `eql` target's keyword searches read: an array of
+/// every string value of the event (the values native keyword search looks at), absent when
+/// there is none.
+fn with_keyword_field(mut event: Value) -> Value {
+    fn strings(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Object(map) => map.values().for_each(|x| strings(x, out)),
+            Value::Array(items) => items.iter().for_each(|x| strings(x, out)),
+            Value::String(_) => out.push(v.clone()),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    strings(&event, &mut all);
+    if let (Value::Object(map), false) = (&mut event, all.is_empty()) {
+        map.insert(KEYWORD_FIELD.to_string(), Value::Array(all));
+    }
+    event
+}
+
+/// At most this many probe values per rule.
+const PROBES: usize = 12;
+
+/// Events probing the predicates the generator leaves out, keyword searches and regexes:
+/// each of `base` (or an empty event) with one probe value set, a value the predicate should
+/// match or narrowly miss (see [`probe_values`]). A keyword probe goes in a field no rule
+/// names.
+fn probed(expr: &Expr, base: &[Value]) -> Vec<Value> {
+    let mut probes: Vec<(String, String)> = Vec::new();
+    expr.for_each_predicate(&mut |p| {
+        let field = match &p.field {
+            Field::Named(name) => name.clone(),
+            Field::Keyword => "vigil_probe".to_string(),
+        };
+        let samples: Vec<String> = match &p.test {
+            Test::Str { patterns, .. } if p.field == Field::Keyword => patterns.iter().take(4).map(pattern_sample).collect(),
+            Test::Regex { patterns } => patterns.iter().take(4).filter_map(|r| regex_hir(r).ok()).flat_map(|h| regex_samples(&h)).collect(),
+            _ => return,
+        };
+        probes.extend(samples.iter().flat_map(|s| probe_values(s)).map(|v| (field.clone(), v)));
+    });
+    let stride = probes.len().div_ceil(PROBES).max(1);
+    let empty = [Value::Object(Default::default())];
+    let bases = if base.is_empty() { &empty[..] } else { base };
+    let mut out = Vec::new();
+    for (i, (field, value)) in probes.iter().step_by(stride).enumerate() {
+        for b in [&bases[0], &bases[i % bases.len()]] {
+            let mut e = b.clone();
+            let mut node = &mut e;
+            for part in field.split('.') {
+                if !node.is_object() {
+                    break;
+                }
+                node = node.as_object_mut().unwrap().entry(part.to_string()).or_insert_with(|| Value::Object(Default::default()));
+            }
+            *node = Value::String(value.clone());
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// A value a Sigma string pattern matches: literal text, `*` as nothing, `?` as `q`.
+fn pattern_sample(pattern: &vigil_ir::StrPattern) -> String {
+    pattern
+        .pieces()
+        .iter()
+        .map(|piece| match piece {
+            Piece::Lit(t) => t.clone(),
+            Piece::AnyChar => "q".to_string(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+/// `sample`, with text around it, in other cases, and a character short at either end.
+fn probe_values(sample: &str) -> Vec<String> {
+    let mut chars = sample.chars();
+    chars.next_back();
+    let short_end = chars.as_str().to_string();
+    let mut chars = sample.chars();
+    chars.next();
+    let short_start = chars.as_str().to_string();
+    vec![sample.to_string(), format!("Ab {sample} cD"), sample.to_uppercase(), sample.to_lowercase(), short_end, short_start, format!("{sample}\nx")]
+}
+
+/// A few strings the regex `hir` matches (a whole string, as a search finds it).
+fn regex_samples(hir: &Hir) -> Vec<String> {
+    let mut out = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![String::new()],
+        HirKind::Literal(lit) => vec![String::from_utf8_lossy(&lit.0).into_owned()],
+        HirKind::Class(Class::Unicode(class)) => {
+            let chars: Vec<char> = class.ranges().iter().flat_map(|r| [r.start(), r.end()]).collect();
+            let nice: Vec<char> = class.ranges().iter().flat_map(|r| r.start()..=r.end().min('~')).filter(|c| c.is_ascii_alphanumeric()).take(2).collect();
+            let picked = if nice.is_empty() { chars.into_iter().take(2).collect() } else { nice };
+            picked.into_iter().map(String::from).collect()
+        }
+        HirKind::Class(Class::Bytes(_)) => Vec::new(),
+        HirKind::Repetition(rep) => {
+            let sub = regex_samples(&rep.sub);
+            let first = sub.first().cloned().unwrap_or_default();
+            let mut v = vec![first.repeat(rep.min as usize)];
+            if rep.max.is_none_or(|m| m > rep.min) {
+                v.push(sub.iter().cycle().take(rep.min as usize + 1).cloned().collect());
+            }
+            v
+        }
+        HirKind::Capture(c) => regex_samples(&c.sub),
+        HirKind::Concat(items) => {
+            let parts: Vec<Vec<String>> = items.iter().map(regex_samples).collect();
+            let first: Vec<String> = parts.iter().map(|p| p.first().cloned().unwrap_or_default()).collect();
+            let mut v = vec![first.concat()];
+            for (i, p) in parts.iter().enumerate().filter(|(_, p)| p.len() > 1).take(3) {
+                let mut other = first.clone();
+                other[i] = p[1].clone();
+                v.push(other.concat());
+            }
+            v
+        }
+        HirKind::Alternation(branches) => branches.iter().flat_map(|b| regex_samples(b).into_iter().take(2)).collect(),
+    };
+    out.truncate(6);
+    out
 }
 
 fn summary(name: &str, r: &Report) {

@@ -4,23 +4,32 @@
 //! Capability table:
 //! - case-insensitive string comparison: `f : ("a*", "b")`, whose only special characters
 //!   are `*` and `?` (EQL has no escape for them). A Sigma value holding a literal `*` or
-//!   `?` is written with `in~` when it is compared whole (`in~` has no wildcards), and
-//!   refused otherwise (`emit::eql::text`). Elasticsearch folds ASCII letters only, so a
-//!   pattern with a non-ASCII letter that has another case (`é`) is refused
-//!   (`emit::eql::unicode-case`). Left as said: a value holding KELVIN SIGN or CAPITAL I
-//!   WITH DOT ABOVE (Sigma lowers them to `k` and `i̇`) can match a Sigma pattern it does
-//!   not match in Elasticsearch; EQL has no function to fold them first.
+//!   `?` is written with `in~` when it is compared whole (`in~` has no wildcards), and as a
+//!   `regex` otherwise. Elasticsearch's case-insensitive match is not trusted with a
+//!   non-ASCII letter that has another case (`é`): such a pattern is a `regex` with each
+//!   letter's cases spelled out as Sigma folds them (`[éÉ]`); Greek sigma, which Sigma
+//!   lower-cases by its place in a word, is refused (`emit::eql::unicode-case`). Left as
+//!   said: a value holding KELVIN SIGN or CAPITAL I WITH DOT ABOVE (Sigma lowers them to `k`
+//!   and `i̇`) can match an ASCII Sigma pattern it does not match through `:` in
+//!   Elasticsearch.
 //! - case-sensitive (`|cased`): `==` / `in` for whole values, `like` for wildcards and
-//!   placement (refused when a literal `*` or `?` must be placed);
+//!   placement, `regex` when a literal `*` or `?` must be placed;
+//! - regular expressions: `f regex "…"`, the Lucene pattern printed by `regex_text` from the
+//!   parsed Sigma regex (whole-value match: `.*(…).*` unless anchored; classes and case
+//!   spelled out; every ASCII punctuation escaped so Lucene's optional operators never
+//!   apply); refused (`emit::eql::regex`) for what Lucene cannot say: word boundaries,
+//!   line anchors, anchors inside the pattern;
+//! - keywords: the same tests on the field `_values` ([`KEYWORD_FIELD`]), an array holding
+//!   every string value of the event; Elasticsearch matches a multi-valued field when one
+//!   value matches, and `not` when none does, as Sigma's keyword search;
 //! - numbers: `f == 4`, `f < 2.5` (integers within ±2^53; no negative constants, which EQL
 //!   writes as arithmetic);
 //! - null: `f == null`; CIDR: `cidrMatch(f, "10.0.0.0/8", …)`;
 //! - `not (…)`: EQL's `not` over a term query holds on a missing field, as Sigma's does, so
 //!   no guard is needed;
-//! - refused: keywords (EQL has no "any field"), regular expressions (EQL's `regex` is
-//!   anchored Lucene syntax and vigil's EQL front end does not lower it yet), `exists`
-//!   (Elasticsearch does not index a null, which Sigma counts as present), field
-//!   references, calendar parts, correlations.
+//! - refused: `exists` (Elasticsearch does not index a null, which Sigma counts as present),
+//!   field references (Elasticsearch's EQL cannot compare two fields), calendar parts,
+//!   correlations.
 //!
 //! String constants are `"…"` with `\\`, `\"` and control characters escaped; a field name
 //! that is not a plain dotted identifier is back-quoted.
@@ -28,10 +37,16 @@
 use vigil_ir::{Case, Network, NumOp, Piece, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
+use crate::regex_text::{lucene, pattern_hir, regex_hir};
 use crate::sql_text::folds_alone;
 
 /// Elastic EQL.
 pub struct Eql;
+
+/// The field keyword searches read: an array of every string value of the event (the same
+/// convention as the SQL targets' `_values` column, as an array, so EQL's match on a
+/// multi-valued field tests each value).
+pub const KEYWORD_FIELD: &str = "_values";
 
 /// The largest integer a 64-bit float holds exactly, with all smaller ones (EQL's lowering
 /// refuses larger integers).
@@ -93,23 +108,23 @@ impl Dialect for Eql {
     fn string(&self, field: &str, op: StrOp, case: Case, patterns: &[StrPattern], _ctx: Context) -> Result<Emitted, Refusal> {
         let name = field_name(field);
         let (prefix_any, suffix_any) = crate::text::placement(op);
-        // Whole-value literals (no wildcards) go to `==`/`in`/`in~`; the rest to `:`/`like`.
+        // Whole-value literals (no wildcards) go to `==`/`in`/`in~`; wildcard patterns to
+        // `:`/`like`; what those cannot say exactly to `regex`.
         let mut whole = Vec::new();
         let mut wild = Vec::new();
+        let mut regexes = Vec::new();
         for pattern in patterns {
-            let text = pattern.literal_text();
-            if case == Case::Insensitive {
-                if let Some(c) = text.to_lowercase().chars().find(|c| !folds_alone(*c)) {
-                    return Err(Refusal::new(
-                        Construct::UnicodeCase,
-                        format!("`{pattern}` holds `{c}`, a letter Elasticsearch's case-insensitive match cannot fold (it folds ASCII only)"),
-                    )
-                    .with_hint("add `|cased` if the case is known, or write the letter's variants as separate values"));
-                }
+            let insensitive = case == Case::Insensitive;
+            if insensitive && needs_regex_fold(&pattern.literal_text())? {
+                regexes.push(string(&pattern_regex(pattern, op, true)?));
+                continue;
             }
             match pattern.as_literal() {
                 Some(literal) if op == StrOp::Equals && (case == Case::Sensitive || literal.contains(['*', '?'])) => whole.push(string(&literal)),
-                _ => wild.push(string(&wildcard_pattern(pattern, prefix_any, suffix_any)?)),
+                _ => match wildcard_pattern(pattern, prefix_any, suffix_any) {
+                    Some(text) => wild.push(string(&text)),
+                    None => regexes.push(string(&pattern_regex(pattern, op, insensitive)?)),
+                },
             }
         }
         let mut parts = Vec::new();
@@ -126,6 +141,9 @@ impl Dialect for Eql {
                 [one] => format!("{name} {op} {one}"),
                 _ => format!("{name} {op} ({})", wild.join(", ")),
             }));
+        }
+        if !regexes.is_empty() {
+            parts.push(regex_atom(&name, &regexes));
         }
         Ok(Emitted::any(self, parts))
     }
@@ -150,14 +168,21 @@ impl Dialect for Eql {
         Ok(Emitted::atom(format!("cidrMatch({}, {})", field_name(field), nets.join(", "))))
     }
 
-    fn keyword(&self, _op: StrOp, _case: Case, _patterns: &[StrPattern], _ctx: Context) -> Result<Emitted, Refusal> {
-        Err(Refusal::new(Construct::Keyword, "keyword searches look at every value of the event, and EQL has no \"any field\"")
-            .with_hint("name the field the keyword is expected in"))
+    fn keyword(&self, op: StrOp, case: Case, patterns: &[StrPattern], ctx: Context) -> Result<Emitted, Refusal> {
+        self.string(KEYWORD_FIELD, op, case, patterns, ctx)
     }
 
-    fn regex(&self, _field: &str, _patterns: &[vigil_ir::RegexPattern], _ctx: Context) -> Result<Emitted, Refusal> {
-        Err(Refusal::new(Construct::Regex, "EQL's `regex` is anchored Lucene syntax, and its translation from Sigma's regular expressions is not proven yet")
-            .with_hint("write the pattern with wildcards (`*`, `?`) if it allows it"))
+    fn regex(&self, field: &str, patterns: &[vigil_ir::RegexPattern], _ctx: Context) -> Result<Emitted, Refusal> {
+        let texts = patterns.iter().map(|p| regex_hir(p).and_then(|hir| lucene(&hir)).map(|t| string(&t))).collect::<Result<Vec<_>, _>>()?;
+        Ok(regex_atom(&field_name(field), &texts))
+    }
+
+    fn field_ref(&self, field: &str, _op: StrOp, _case: Case, other: &str, _ctx: Context) -> Result<Emitted, Refusal> {
+        Err(Refusal::new(
+            Construct::FieldRef,
+            format!("`{field}` is compared with the field `{other}`, and Elasticsearch's EQL cannot compare a field with another field (not even through a function)"),
+        )
+        .with_hint("compare each field with constants, or run the rule where field comparisons exist (ES|QL, SQL)"))
     }
 
     fn exists(&self, _field: &str, _present: bool, _ctx: Context) -> Result<Emitted, Refusal> {
@@ -201,19 +226,16 @@ pub fn string(text: &str) -> String {
     out
 }
 
-/// The wildcard pattern (`*`, `?`, everything else literal) for `pattern`, or a refusal when
-/// a literal `*` or `?` would have to be placed.
-fn wildcard_pattern(pattern: &StrPattern, prefix_any: bool, suffix_any: bool) -> Result<String, Refusal> {
+/// The wildcard pattern (`*`, `?`, everything else literal) for `pattern`, or `None` when
+/// a literal `*` or `?` would have to be placed (EQL's wildcards have no escape).
+fn wildcard_pattern(pattern: &StrPattern, prefix_any: bool, suffix_any: bool) -> Option<String> {
     let mut out = String::new();
     if prefix_any {
         out.push('*');
     }
     for piece in pattern.pieces() {
         match piece {
-            Piece::Lit(t) if t.contains(['*', '?']) => {
-                return Err(Refusal::new(Construct::Text, format!("`{pattern}` holds a literal `*` or `?`, which EQL's wildcard match cannot escape"))
-                    .with_hint("compare the whole value (no wildcards, no `contains`/`startswith`/`endswith`) so `in~`/`==` can be used"));
-            }
+            Piece::Lit(t) if t.contains(['*', '?']) => return None,
             Piece::Lit(t) => out.push_str(t),
             Piece::AnyRun => out.push('*'),
             Piece::AnyChar => out.push('?'),
@@ -223,7 +245,38 @@ fn wildcard_pattern(pattern: &StrPattern, prefix_any: bool, suffix_any: bool) ->
     if suffix_any {
         out.push('*');
     }
-    Ok(out)
+    Some(out)
+}
+
+/// Whether a case-insensitive pattern must be written as a regex with each letter's cases
+/// spelled out: it holds a non-ASCII letter that case folding changes (`é`), which
+/// Elasticsearch's case-insensitive match does not fold as Sigma does. Greek sigma is
+/// refused: Sigma lower-cases a value's `Σ` to `ς` or `σ` by its place in a word, which no
+/// class per letter can follow.
+fn needs_regex_fold(text: &str) -> Result<bool, Refusal> {
+    let lowered = text.to_lowercase();
+    if let Some(c) = lowered.chars().find(|c| matches!(c, 'σ' | 'ς')) {
+        return Err(Refusal::new(
+            Construct::UnicodeCase,
+            format!("`{text}` holds `{c}`: Sigma lower-cases a capital sigma by its place in a word, which no regular expression class can follow"),
+        )
+        .with_hint("add `|cased` if the case is known, or write the letter's variants as separate values"));
+    }
+    Ok(lowered.chars().any(|c| !folds_alone(c)))
+}
+
+/// A Sigma string pattern under `op` as a Lucene regex over the whole value (each letter's
+/// cases spelled out when `insensitive`).
+fn pattern_regex(pattern: &StrPattern, op: StrOp, insensitive: bool) -> Result<String, Refusal> {
+    lucene(&pattern_hir(pattern, op, insensitive)?)
+}
+
+/// `name regex "…"` for one pattern, `name regex ("…", …)` for several.
+fn regex_atom(name: &str, patterns: &[String]) -> Emitted {
+    Emitted::atom(match patterns {
+        [one] => format!("{name} regex {one}"),
+        _ => format!("{name} regex ({})", patterns.join(", ")),
+    })
 }
 
 /// A number as an EQL constant that reads back as the same value.
