@@ -6,7 +6,8 @@ import sys
 
 import eql
 
-LINES = sys.stdin.read().splitlines()
+# One object a line; `str.splitlines` would also cut at U+2028 and U+0085, which JSON leaves raw.
+LINES = sys.stdin.read().split("\n")
 
 ok, bad, queries = 0, [], 0
 for line in filter(None, LINES):

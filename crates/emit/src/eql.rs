@@ -37,7 +37,7 @@
 use vigil_ir::{Case, Network, NumOp, Piece, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
-use crate::regex_text::{lucene, pattern_hir, regex_hir};
+use crate::regex_text::{lucene, lucene_distributing, pattern_hir, regex_hir};
 use crate::sql_text::folds_alone;
 
 /// Elastic EQL.
@@ -173,7 +173,7 @@ impl Dialect for Eql {
     }
 
     fn regex(&self, field: &str, patterns: &[vigil_ir::RegexPattern], _ctx: Context) -> Result<Emitted, Refusal> {
-        let texts = patterns.iter().map(|p| regex_hir(p).and_then(|hir| lucene(&hir)).map(|t| string(&t))).collect::<Result<Vec<_>, _>>()?;
+        let texts = patterns.iter().map(|p| regex_hir(p).and_then(|hir| lucene_distributing(&hir)).map(|t| string(&t))).collect::<Result<Vec<_>, _>>()?;
         Ok(regex_atom(&field_name(field), &texts))
     }
 
@@ -312,6 +312,39 @@ mod tests {
     fn strings_escape_quotes_backslashes_and_controls() {
         assert_eq!(string(r#"C:\a "b""#), r#""C:\\a \"b\"""#);
         assert_eq!(string("a\nb\u{1}"), "\"a\\nb\\u{01}\"");
+    }
+
+    fn pat(text: &str) -> StrPattern {
+        StrPattern::parse_wildcards(text)
+    }
+
+    fn text(e: Result<Emitted, Refusal>) -> String {
+        e.map(|e| e.text).unwrap_or_else(|r| format!("refused {:?}", r.construct))
+    }
+
+    #[test]
+    fn strings_use_match_operators_and_fall_back_to_regex_where_they_cannot_say_it() {
+        let ctx = Context::default();
+        let s = |op, case, p: &[&str]| text(Eql.string("f", op, case, &p.iter().map(|t| pat(t)).collect::<Vec<_>>(), ctx));
+        assert_eq!(s(StrOp::Contains, Case::Insensitive, &["ab"]), r#"f : "*ab*""#);
+        assert_eq!(s(StrOp::Equals, Case::Sensitive, &["ab", "c"]), r#"f in ("ab", "c")"#);
+        // A literal `*` compared whole: `in~`; placed: a regex with the star escaped.
+        assert_eq!(s(StrOp::Equals, Case::Insensitive, &[r"a\*"]), r#"f in~ ("a*")"#);
+        assert_eq!(s(StrOp::Contains, Case::Sensitive, &[r"a\?"]), r#"f regex ".*a\\?.*""#);
+        // A non-ASCII letter with another case: each letter's cases spelled out.
+        assert_eq!(s(StrOp::StartsWith, Case::Insensitive, &["é"]), r#"f regex "[Éé].*""#);
+        assert_eq!(s(StrOp::StartsWith, Case::Sensitive, &["é"]), r#"f like "é*""#);
+        assert_eq!(s(StrOp::Contains, Case::Insensitive, &["ΟΔΟΣ"]), "refused UnicodeCase");
+    }
+
+    #[test]
+    fn keywords_search_the_values_array_and_regexes_are_lucene() {
+        let ctx = Context::default();
+        assert_eq!(text(Eql.keyword(StrOp::Contains, Case::Insensitive, &[pat("mimikatz")], ctx)), r#"_values : "*mimikatz*""#);
+        let re = |source: &str| vigil_ir::RegexPattern { source: source.into(), case_insensitive: false, multi_line: false, dot_matches_new_line: false };
+        assert_eq!(text(Eql.regex("f", &[re(r"^a\.b$"), re("(^|/)x")], ctx)), r#"f regex ("a\\.b", "(x.*)|(.*\\/x.*)")"#);
+        assert_eq!(text(Eql.regex("f", &[re(r"\bcmd\b")], ctx)), "refused Regex");
+        assert_eq!(text(Eql.field_ref("a", StrOp::Equals, Case::Sensitive, "b", ctx)), "refused FieldRef");
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //!   dropped on a side the regex anchors with `^`/`$`. Every character but ASCII letters and
 //!   digits is escaped, so Lucene's optional operators (`@`, `&`, `~`, `<>`, `#`) never
 //!   apply. Anchors elsewhere and word boundaries are refused.
+//!   [`lucene_distributing`] also distributes an alternation of differently anchored
+//!   branches at either end (`(^|/)x`), which `lucene` refuses.
 //! - [`portable`]: the syntax RE2 (KQL, Sumo Logic), PCRE (Splunk) and Java agree on, for
 //!   search semantics: `(?:…)` groups, `\x{…}` for non-ASCII and control characters,
 //!   `^` and `\z` for the anchors (never `$`, which PCRE and Java also match before a
@@ -137,6 +139,72 @@ pub fn lucene(hir: &Hir) -> Result<String, Refusal> {
         HirKind::Concat(items) => lucene_anchored(items),
         _ => lucene_anchored(std::slice::from_ref(hir)),
     }
+}
+
+/// [`lucene`], also for an alternation at either end of the pattern whose branches are
+/// anchored differently: a search for `(^|/)\.x` is a search for `^\.x` or for `/\.x`, so
+/// the alternation is distributed over the rest and each branch anchored alone.
+pub fn lucene_distributing(hir: &Hir) -> Result<String, Refusal> {
+    match hir.kind() {
+        HirKind::Alternation(branches) => {
+            let parts = branches.iter().map(|b| lucene_distributing(b).map(|t| format!("({t})"))).collect::<Result<Vec<_>, _>>()?;
+            Ok(parts.join("|"))
+        }
+        HirKind::Capture(c) => lucene_distributing(&c.sub),
+        HirKind::Concat(items) => lucene_items(items.clone(), 0),
+        _ => lucene_anchored(std::slice::from_ref(hir)),
+    }
+}
+
+/// The most alternations distributed along one pattern (each multiplies its length).
+const MAX_DISTRIBUTED: usize = 4;
+
+/// A concatenation as a whole-value Lucene regex, an anchored alternation at its first or
+/// last place distributed (at most [`MAX_DISTRIBUTED`] deep).
+fn lucene_items(items: Vec<Hir>, depth: usize) -> Result<String, Refusal> {
+    let anchored_at = |h: &Hir, look: Look, first: bool| {
+        let edge = match h.kind() {
+            HirKind::Concat(xs) if first => xs.first(),
+            HirKind::Concat(xs) => xs.last(),
+            _ => Some(h),
+        };
+        edge.is_some_and(|e| matches!(e.kind(), HirKind::Look(l) if *l == look))
+    };
+    let alternation = |h: &Hir| -> Option<Vec<Hir>> {
+        let mut h = h;
+        while let HirKind::Capture(c) = h.kind() {
+            h = &c.sub;
+        }
+        match h.kind() {
+            HirKind::Alternation(branches) => Some(branches.clone()),
+            _ => None,
+        }
+    };
+    let flat = |h: Hir| match h.kind() {
+        HirKind::Concat(xs) => xs.clone(),
+        _ => vec![h],
+    };
+    if depth < MAX_DISTRIBUTED {
+        if let Some((first, rest)) = items.split_first() {
+            if let Some(branches) = alternation(first).filter(|b| b.iter().any(|x| anchored_at(x, Look::Start, true))) {
+                let parts = branches
+                    .into_iter()
+                    .map(|b| lucene_items(flat(b).into_iter().chain(rest.iter().cloned()).collect(), depth + 1).map(|t| format!("({t})")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                return Ok(parts.join("|"));
+            }
+        }
+        if let Some((last, rest)) = items.split_last() {
+            if let Some(branches) = alternation(last).filter(|b| b.iter().any(|x| anchored_at(x, Look::End, false))) {
+                let parts = branches
+                    .into_iter()
+                    .map(|b| lucene_items(rest.iter().cloned().chain(flat(b)).collect(), depth + 1).map(|t| format!("({t})")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                return Ok(parts.join("|"));
+            }
+        }
+    }
+    lucene_anchored(&items)
 }
 
 fn lucene_anchored(items: &[Hir]) -> Result<String, Refusal> {
@@ -366,6 +434,22 @@ mod tests {
         }
         assert_eq!(portable(&re("a$", false)).unwrap(), r"a\z");
         assert!(portable(&re("(?m)^a", false)).is_err());
+    }
+
+    #[test]
+    fn lucene_distributes_an_alternation_of_anchored_branches() {
+        assert_eq!(lucene_distributing(&re(r"(^|/)\.[a-z]", false)).unwrap(), r"(\.[a-z].*)|(.*\/\.[a-z].*)");
+        assert_eq!(lucene_distributing(&re(r"x(/|$)", false)).unwrap(), r"(.*x\/.*)|(.*x)");
+        assert_eq!(lucene_distributing(&re("ab", false)).unwrap(), lucene(&re("ab", false)).unwrap());
+        assert!(lucene_distributing(&re("a(^|b)c", false)).is_err(), "an anchor inside stays refused");
+        // The distributed form reads back (anchored, as Lucene matches) as the search does.
+        for source in [r"(^|/)\.[a-z]", r"x(/|$)", r"(^|[ab])c($|d)"] {
+            let printed = lucene_distributing(&re(source, false)).unwrap();
+            let (search, whole) = (regex::Regex::new(source).unwrap(), regex::Regex::new(&format!("^(?s:{printed})$")).unwrap());
+            for s in [".x", "a/.b", "/.b", "a.b", "x", "x/", "yx/z", "xa", "c", "ac", "bcd", "cd", "ce", "zc"] {
+                assert_eq!(search.is_match(s), whole.is_match(s), "{source} → {printed} on {s:?}");
+            }
+        }
     }
 
     #[test]
