@@ -174,39 +174,57 @@ const PROBES: usize = 12;
 
 /// Events probing the predicates the generator leaves out, keyword searches and regexes:
 /// each of `base` (or an empty event) with one probe value set, a value the predicate should
-/// match or narrowly miss (see [`probe_values`]). A keyword probe goes in a field no rule
-/// names.
+/// match or narrowly miss (see [`probe_values`]); and, for rules that need several of them
+/// at once, `base` with every predicate's first value set, then with one of them narrowly
+/// missing. Each keyword search's probe goes in a field of its own that no rule names.
 fn probed(expr: &Expr, base: &[Value]) -> Vec<Value> {
-    let mut probes: Vec<(String, String)> = Vec::new();
+    let mut probes: Vec<(String, Vec<String>)> = Vec::new();
     expr.for_each_predicate(&mut |p| {
         let field = match &p.field {
             Field::Named(name) => name.clone(),
-            Field::Keyword => "vigil_probe".to_string(),
+            Field::Keyword => format!("vigil_probe{}", probes.len()),
         };
         let samples: Vec<String> = match &p.test {
             Test::Str { patterns, .. } if p.field == Field::Keyword => patterns.iter().take(4).map(pattern_sample).collect(),
             Test::Regex { patterns } => patterns.iter().take(4).filter_map(|r| regex_hir(r).ok()).flat_map(|h| regex_samples(&h)).collect(),
             _ => return,
         };
-        probes.extend(samples.iter().flat_map(|s| probe_values(s)).map(|v| (field.clone(), v)));
+        probes.push((field, samples.iter().flat_map(|s| probe_values(s)).collect()));
     });
-    let stride = probes.len().div_ceil(PROBES).max(1);
     let empty = [Value::Object(Default::default())];
     let bases = if base.is_empty() { &empty[..] } else { base };
-    let mut out = Vec::new();
-    for (i, (field, value)) in probes.iter().step_by(stride).enumerate() {
-        for b in [&bases[0], &bases[i % bases.len()]] {
-            let mut e = b.clone();
-            let mut node = &mut e;
-            for part in field.split('.') {
-                if !node.is_object() {
-                    break;
-                }
-                node = node.as_object_mut().unwrap().entry(part.to_string()).or_insert_with(|| Value::Object(Default::default()));
+    let set = |mut e: Value, field: &str, value: &str| {
+        let mut node = &mut e;
+        for part in field.split('.') {
+            if !node.is_object() {
+                break;
             }
-            *node = Value::String(value.clone());
-            out.push(e);
+            node = node.as_object_mut().unwrap().entry(part.to_string()).or_insert_with(|| Value::Object(Default::default()));
         }
+        *node = Value::String(value.to_string());
+        e
+    };
+    let singles: Vec<(&String, &String)> = probes.iter().flat_map(|(f, values)| values.iter().map(move |v| (f, v))).collect();
+    let stride = singles.len().div_ceil(PROBES).max(1);
+    let mut out = Vec::new();
+    for (i, (field, value)) in singles.into_iter().step_by(stride).enumerate() {
+        for b in [&bases[0], &bases[i % bases.len()]] {
+            out.push(set(b.clone(), field, value));
+        }
+    }
+    if probes.len() > 1 {
+        let all = |miss: Option<usize>| {
+            probes.iter().enumerate().fold(bases[0].clone(), |e, (j, (field, values))| {
+                // Value 4 of `probe_values` is the first sample a character short.
+                let k = if miss == Some(j) { 4 } else { 0 };
+                match values.get(k) {
+                    Some(v) => set(e, field, v),
+                    None => e,
+                }
+            })
+        };
+        out.push(all(None));
+        out.extend((0..probes.len().min(PROBES)).map(|j| all(Some(j))));
     }
     out
 }
@@ -348,6 +366,33 @@ fn deliberately_wrong_eql_is_caught() {
         let (report, _) = differential_with(&rules, &pipeline("ecs-windows"), events.clone(), mutate);
         summary(name, &report);
         assert!(report.mismatches.len() >= 5, "{name}: {report:?}");
+    }
+}
+
+/// The probes reach regexes and keyword searches: on the rules of the project's sample whose
+/// EQL has a `regex` or a keyword search, the honest text agrees everywhere, and text made
+/// wrong on purpose (a regex anchored at its start; keywords looked up in the wrong field;
+/// a keyword match made case-sensitive) disagrees on many of them.
+#[test]
+fn deliberately_wrong_regexes_and_keywords_are_caught() {
+    let data = sigma_testdata();
+    let none = pipeline("none");
+    let converted = convert_all(&load_rules(&data.rules), &none, Target::Eql, &Options::default());
+    let uses = |word: &str| -> Vec<Rule> { converted.iter().filter(|c| c.query.as_ref().is_ok_and(|q| q.contains(word))).map(|c| c.rule.clone()).collect() };
+    let events: Vec<Value> = read_events(&data.regression.join("regression_data"), "json").iter().map(sigma_row).collect();
+    let mutations: [(&str, Mutation); 3] = [
+        (" regex ", |q| q.replace(r#"regex ".*"#, r#"regex ""#)),
+        (KEYWORD_FIELD, |q| q.replace(KEYWORD_FIELD, "Keywords")),
+        (KEYWORD_FIELD, |q| q.replace("_values : ", "_values like ")),
+    ];
+    for (word, mutate) in mutations {
+        let rules = uses(word);
+        let (honest, _) = differential(&rules, &none, events.clone());
+        summary(word, &honest);
+        assert!(honest.emitted >= 20 && honest.with_matches >= 15 && honest.mismatches.is_empty(), "{word}: {honest:?}");
+        let (report, _) = differential_with(&rules, &none, events.clone(), mutate);
+        summary(word, &report);
+        assert!(report.mismatches.len() >= 5, "{word}: {report:?}");
     }
 }
 

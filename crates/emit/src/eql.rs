@@ -31,7 +31,7 @@
 //!   field references (Elasticsearch's EQL cannot compare two fields), calendar parts,
 //!   correlations.
 //!
-//! String constants are `"…"` with `\\`, `\"` and control characters escaped; a field name
+//! String constants are `"…"` with `\\`, `\"`, `\n`, `\r`, `\t` escaped, other characters raw; a field name
 //! that is not a plain dotted identifier is back-quoted.
 
 use vigil_ir::{Case, Network, NumOp, Piece, StrOp, StrPattern};
@@ -207,7 +207,10 @@ pub fn field_name(field: &str) -> String {
     }
 }
 
-/// An EQL string constant.
+/// An EQL string constant: `\\`, `\"`, `\n`, `\r` and `\t` escaped, every other character
+/// as it is (EQL's grammar, Elasticsearch's and the Python package's, takes any character
+/// but those raw; its `\u{…}` escape is left out because the Python package misreads a
+/// string holding two of them).
 pub fn string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -218,7 +221,6 @@ pub fn string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:02X}}}", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -311,7 +313,7 @@ mod tests {
     #[test]
     fn strings_escape_quotes_backslashes_and_controls() {
         assert_eq!(string(r#"C:\a "b""#), r#""C:\\a \"b\"""#);
-        assert_eq!(string("a\nb\u{1}"), "\"a\\nb\\u{01}\"");
+        assert_eq!(string("a\nb\u{1}\u{85}"), "\"a\\nb\u{1}\u{85}\"");
     }
 
     fn pat(text: &str) -> StrPattern {
