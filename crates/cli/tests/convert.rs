@@ -67,8 +67,8 @@ fn an_unknown_target_is_a_usage_error() {
 }
 
 #[test]
-fn eql_prints_an_any_where_query_and_refuses_regex() {
-    let dir = rules_dir("eql", &[("a.yml", PLAIN), ("b.yml", REGEX)]);
+fn eql_prints_an_any_where_query_and_refuses_a_word_boundary() {
+    let dir = rules_dir("eql", &[("a.yml", PLAIN), ("b.yml", &REGEX.replace("a+b", r"\ba+b"))]);
     let out = vigil().args(["convert", "--target", "eql"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "a refused rule makes the run exit 1");
     let stdout = String::from_utf8(out.stdout).unwrap();
