@@ -26,7 +26,7 @@ pub use expr::{Expr, Field, Network, NumOp, Predicate, RegexPattern, Test, TimeP
 pub use handles::HandleIndex;
 pub use pattern::{Case, Piece, StrOp, StrPattern};
 pub use rule::{AttackTag, Level, LogSource, Rule, RuleBody, RuleMeta, Status};
-pub use sequence::{JoinKey, Pipe, Sequence, SequenceKind, Stage};
+pub use sequence::{DateFormat, JoinKey, Pipe, Sequence, SequenceKind, Stage};
 pub use span::{SourceId, Span};
 
 /// The deepest boolean nesting a rule may have. Front ends refuse deeper rules so that every
