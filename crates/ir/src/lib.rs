@@ -19,7 +19,7 @@ pub mod rule;
 pub mod sequence;
 pub mod span;
 
-pub use compute::{Arith, Cmp, FieldRead, FieldType, Func, Scalar, Value};
+pub use compute::{Arith, Cmp, FieldRead, FieldRefParts, FieldType, Func, Scalar, Value};
 pub use correlation::{Aggregate, Correlation, CorrelationKind, CountCondition, GroupField, InputFields, RuleRef};
 pub use diagnostic::{Diagnostic, Severity};
 pub use expr::{Expr, Field, Network, NumOp, Predicate, RegexPattern, Test, TimePart};
