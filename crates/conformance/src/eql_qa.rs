@@ -162,6 +162,45 @@ pub fn dataset(name: &str) -> Dataset {
     Dataset { index, events, mapping }
 }
 
+/// The schema Elasticsearch searches `datasets` with: every index's mapping merged (a
+/// `date` field's formats per index all tried), and the fields the documents carry that no
+/// mapping names added as dynamic (Elasticsearch maps them when it indexes the data). One
+/// harness correction: the `extra` index's `version` is typed `version`. The vendored
+/// `extra.mapping` (commit `b30f439`) predates Elasticsearch's `version` support in EQL
+/// (elastic/elasticsearch#87590), whose QA mapping types it so; the expected answers of
+/// `sequenceWithVersionRangeCheck*` (`"1.11.3" > "1.5.0"`, `"bad"` after every version)
+/// hold only under that type.
+pub fn schema(datasets: &[Dataset]) -> vigil_eql::schema::Schema {
+    let mut schema = vigil_eql::schema::Schema::default();
+    for d in datasets {
+        let mut one = vigil_eql::schema::Schema::from_mapping(&d.mapping).unwrap_or_else(|e| panic!("{}: {e}", d.index.mapping));
+        if d.index.name == "extra" {
+            one.insert("version", vigil_ir::FieldType::Version);
+        }
+        schema.merge(one);
+    }
+    for d in datasets {
+        for e in &d.events {
+            add_fields(&mut schema, "", &e.json);
+        }
+    }
+    schema
+}
+
+/// Adds every leaf field path of `json` (objects walked, dotted names kept whole).
+fn add_fields(schema: &mut vigil_eql::schema::Schema, prefix: &str, json: &Value) {
+    match json {
+        Value::Object(map) => {
+            for (name, value) in map {
+                let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+                add_fields(schema, &path, value);
+            }
+        }
+        _ if !prefix.is_empty() => schema.add_dynamic(prefix),
+        _ => {}
+    }
+}
+
 /// The documents of a `.data` file: a JSON array whose lines may be `//` comments.
 pub fn parse_data(text: &str) -> Result<Vec<Value>, String> {
     let json: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).flat_map(|l| [l, "\n"]).collect();

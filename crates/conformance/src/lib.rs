@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
 
 pub mod emit_harness;
+pub mod endgame;
 pub mod eql_qa;
 pub mod eql_run;
 pub mod generate;

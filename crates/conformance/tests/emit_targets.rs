@@ -85,10 +85,17 @@ fn features(c: &Converted) -> BTreeSet<String> {
         }
     }
     if let Some(e) = c.rule.detection() {
-        let mut has_not = false;
-        walk(e, &mut |x| has_not |= matches!(x, Expr::Not(_)));
+        let (mut has_not, mut has_field_ref) = (false, false);
+        walk(e, &mut |x| {
+            has_not |= matches!(x, Expr::Not(_));
+            has_field_ref |= matches!(x, Expr::Compute { value, .. } if value.as_field_ref().is_some());
+        });
         if has_not {
             out.insert("not".into());
+        }
+        // Sigma's `|fieldref` (a computed field comparison; it was a predicate kind).
+        if has_field_ref {
+            out.insert("FieldRef".into());
         }
         e.for_each_predicate(&mut |p| {
             let kind = format!("{:?}", p.test);

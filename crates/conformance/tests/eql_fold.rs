@@ -7,6 +7,12 @@
 //! diagnostic. `loop` sections are expanded over their parameter types. A case that does
 //! not hold must be listed in `testdata/eql/es-unit-known-failures.tsv` with its reason;
 //! a listed case that holds fails the test.
+//!
+//! The Endgame copies of these suites (`../shared/conformance/eql/test_string_functions.toml`,
+//! `test_folding.toml`; AGPL, read from the shared data only, shared-gated like
+//! `eql_endgame.rs`) run the same way; each case vigil does not fold as Endgame does is
+//! listed by file and position in `testdata/eql/endgame-unit-classified.tsv` as
+//! `endgame-only` or `failing`, with its reason.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,7 +61,11 @@ fn fold_tests(section: &str, fold: Option<&toml::Value>, out: &mut Vec<Case>, su
 }
 
 fn cases(file: &str) -> Vec<Case> {
-    let text = std::fs::read_to_string(root().join("testdata/eql/es-unit").join(file)).unwrap();
+    cases_at(&root().join("testdata/eql/es-unit").join(file))
+}
+
+fn cases_at(path: &std::path::Path) -> Vec<Case> {
+    let text = std::fs::read_to_string(path).unwrap();
     let table: toml::Table = text.parse().unwrap();
     let mut out = Vec::new();
     for (section, body) in &table {
@@ -129,3 +139,70 @@ fn elasticsearch_function_and_folding_cases_fold_as_elasticsearch_does() {
     assert!(fixed.is_empty(), "listed as known failures but passing (remove them): {fixed:?}");
     assert_eq!(counts, [("test_string_functions.toml", 92, 92), ("test_folding.toml", 142, 150)]);
 }
+
+#[test]
+fn endgame_function_and_folding_cases_pass_or_are_classified() {
+    let dir = vigil_conformance::shared().join("conformance/eql");
+    if !dir.join("test_folding.toml").is_file() {
+        assert!(std::env::var_os("VIGIL_SHARED").is_none(), "VIGIL_SHARED is set but {} has no test_folding.toml", dir.display());
+        eprintln!("eql_fold: Endgame cases DID NOT RUN: they are read from ../shared only, and {} is absent", dir.display());
+        return;
+    }
+    let text = std::fs::read_to_string(root().join("testdata/eql/endgame-unit-classified.tsv")).unwrap();
+    let mut listed = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let f: Vec<&str> = line.splitn(4, '\t').collect();
+        assert!(f.len() == 4 && matches!(f[2], "endgame-only" | "failing") && !f[3].trim().is_empty(), "bad line: {line}");
+        assert!(listed.insert((f[0].to_string(), f[1].parse::<usize>().unwrap()), f[2].to_string()).is_none(), "listed twice: {line}");
+    }
+    let dump = std::env::var_os("VIGIL_ENDGAME_DUMP").is_some();
+    let (mut wrong, mut counts) = (Vec::new(), Vec::new());
+    for file in ["test_string_functions.toml", "test_folding.toml"] {
+        let cases = cases_at(&dir.join(file));
+        let (mut pass, mut endgame_only, mut failing, mut respelled_pass) = (0, 0, 0, 0);
+        for (i, case) in cases.iter().enumerate() {
+            let number = i + 1;
+            let holds = |got: &Result<Scalar, Diagnostic>| match (&case.expected, got) {
+                (Ok(want), Ok(got)) => same(got, want),
+                (Err(()), Err(_)) => true,
+                _ => false,
+            };
+            let mut got = fold(&case.expression);
+            let mut ok = holds(&got);
+            // Endgame-only spellings (`'…'`, `=`) written as Elasticsearch spells them; a
+            // refusal the case expects is not respelled away.
+            if !ok && case.expected.is_ok() {
+                if let Some(respelled) = vigil_conformance::endgame::respell(&case.expression) {
+                    got = fold(&respelled);
+                    ok = holds(&got);
+                    respelled_pass += usize::from(ok);
+                }
+            }
+            if dump {
+                eprintln!(
+                    "{file}\t{number}\t[{}] {:?} expected {:?} got {:?}",
+                    case.section,
+                    case.expression,
+                    case.expected,
+                    got.as_ref().map_err(|d| &d.message)
+                );
+            }
+            match (ok, listed.get(&(file.to_string(), number)).map(String::as_str)) {
+                (true, None) => pass += 1,
+                (true, Some(class)) => wrong.push(format!("{file} {number}: passes but is listed as {class}")),
+                (false, Some("endgame-only")) => endgame_only += 1,
+                (false, Some(_)) => failing += 1,
+                (false, None) => wrong.push(format!("{file} {number} [{}]: not classified", case.section)),
+            }
+        }
+        counts.push((file, cases.len(), pass, respelled_pass, endgame_only, failing));
+    }
+    eprintln!("Endgame function/folding cases (file, total, pass, of which respelled, Endgame-only, failing): {counts:?}");
+    assert!(wrong.is_empty(), "{} case(s) not as listed:\n{}", wrong.len(), wrong.join("\n"));
+    assert_eq!(counts, ENDGAME_UNIT);
+}
+
+/// Endgame function and folding cases: (file, total with loops expanded, pass, of which
+/// pass only respelled, Endgame-only, failing).
+const ENDGAME_UNIT: [(&str, usize, usize, usize, usize, usize); 2] =
+    [("test_string_functions.toml", 114, 90, 28, 24, 0), ("test_folding.toml", 154, 145, 6, 9, 0)];

@@ -215,6 +215,36 @@ fn fieldref() {
     yes("A|fieldref|contains", "B", r#"{"A":"abc","B":"b"}"#);
     yes("A|fieldref|startswith", "B", r#"{"A":"abc","B":"a"}"#);
     yes("A|fieldref|endswith", "B", r#"{"A":"abc","B":"c"}"#);
+    // A computed comparison since fieldref became a case of the IR expression node: the
+    // same meaning as Sigma gives it.
+    no("A|fieldref", "B", r#"{"B":"x"}"#);
+    no("A|fieldref", "B", r#"{"A":null,"B":null}"#);
+    no("A|fieldref", "B", r#"{"A":{"x":1},"B":{"x":1}}"#);
+    yes("A|fieldref|contains", "B", r#"{"A":"aBc","B":"b"}"#);
+    no("A|fieldref|startswith", "B", r#"{"A":"abc","B":"b"}"#);
+    no("A|fieldref|endswith", "B", r#"{"A":"abc","B":"b"}"#);
+    // Values compare as text: numbers and booleans as written.
+    yes("A|fieldref", "B", r#"{"A":10,"B":"10"}"#);
+    yes("A|fieldref", "B", r#"{"A":true,"B":"TRUE"}"#);
+    no("A|fieldref", "B", r#"{"A":10,"B":"10.0"}"#);
+    // A multi-valued field holds when one of its values does.
+    yes("A|fieldref", "B", r#"{"A":["y","x"],"B":"x"}"#);
+    yes("A|fieldref", "B", r#"{"A":"x","B":["y","X"]}"#);
+    // Several fields: any of them (the list is `or`).
+    yes("A|fieldref", "[C, B]", r#"{"A":"x","B":"x","C":"y"}"#);
+    yes("A|fieldref|all", "[C, B]", r#"{"A":"x","B":"x","C":"X"}"#);
+    no("A|fieldref|all", "[C, B]", r#"{"A":"x","B":"x","C":"y"}"#);
+    // `neq`: the negation, two-valued (a missing field satisfies it).
+    yes("A|fieldref|neq", "B", r#"{"A":"x","B":"y"}"#);
+    no("A|fieldref|neq", "B", r#"{"A":"x","B":"X"}"#);
+    yes("A|fieldref|neq", "B", r#"{"A":"x"}"#);
+}
+
+#[test]
+fn fieldref_is_cased_with_the_cased_modifier() {
+    yes("A|fieldref|cased", "B", r#"{"A":"x","B":"x"}"#);
+    no("A|fieldref|cased", "B", r#"{"A":"x","B":"X"}"#);
+    no("A|fieldref|contains|cased", "B", r#"{"A":"aBc","B":"b"}"#);
 }
 
 #[test]

@@ -232,3 +232,18 @@ fn correlation_aliases_are_mapped_per_referenced_rule() {
     let per_rule: Vec<(&str, &Vec<Vec<String>>)> = c.mapped.iter().map(|m| (m.rule.as_str(), &m.group_by)).collect();
     assert_eq!(per_rule, vec![("a", &vec![vec!["proc.user".to_string()]]), ("b", &vec![vec!["net.src_user".to_string(), "net.user".to_string()]])]);
 }
+
+#[test]
+fn fieldref_fields_are_mapped_its_field_to_every_candidate_the_other_to_the_first() {
+    let pipeline = "name: m\ntransformations:\n  - type: field_name_mapping\n    mapping:\n      A: [a1, a2]\n      B: [b1, b2]\n";
+    let rule = "title: t\nlogsource: {product: windows}\ndetection:\n  sel:\n    A|fieldref: B\n  condition: sel\n";
+    let events = [
+        r#"{"a1":"x","b1":"x"}"#,
+        // The rule's field is whichever candidate the event carries ...
+        r#"{"a2":"x","b1":"X"}"#,
+        // ... the referenced field its first name only, and the original names no longer count.
+        r#"{"a1":"x","b2":"x"}"#,
+        r#"{"A":"x","B":"x"}"#,
+    ];
+    assert_eq!(hits(pipeline, rule, &events), vec![true, true, false, false]);
+}

@@ -56,6 +56,9 @@ fn print(expr: &Expr, d: &dyn Dialect, ctx: Context) -> Result<Emitted, Failure>
         Expr::Named { expr, .. } => print(expr, d, ctx)?,
         Expr::Const(value) => Emitted::atom(d.constant(*value)),
         Expr::Pred(p) => predicate(p, d, ctx).map_err(|r| (p.span, r))?,
+        // Sigma's `|fieldref` is a computed comparison of two fields; targets print it as
+        // their field comparison, as before it was one.
+        Expr::Compute { value, span } if value.as_field_ref().is_some() => field_ref(value, d, ctx).map_err(|r| (*span, r))?,
         Expr::Compute { span, .. } => {
             return Err((*span, Refusal::new(Construct::Expression, "a computed expression (functions, arithmetic, comparisons of computed values)")));
         }
@@ -68,6 +71,16 @@ fn join(items: &[Expr], d: &dyn Dialect, ctx: Context, op: &str, precedence: Pre
     }
     let parts = items.iter().map(|e| print(e, d, ctx)).collect::<Result<Vec<_>, _>>()?;
     Ok(Emitted::join(parts, op, precedence))
+}
+
+fn field_ref(value: &vigil_ir::Value, d: &dyn Dialect, ctx: Context) -> Result<Emitted, Refusal> {
+    let Some(parts) = value.as_field_ref() else { return Err(Refusal::new(Construct::Expression, "a computed expression")) };
+    if parts.field.split('.').any(|segment| segment == "*") {
+        let name = parts.field;
+        return Err(Refusal::new(Construct::FieldPattern, format!("field `{name}` has a `*` path segment (any child), which names no single column or field"))
+            .with_hint("use a pipeline that maps the field to concrete names"));
+    }
+    d.field_ref(parts.field, parts.op, parts.case, parts.other, ctx)
 }
 
 fn predicate(p: &Predicate, d: &dyn Dialect, ctx: Context) -> Result<Emitted, Refusal> {
@@ -100,7 +113,6 @@ fn predicate(p: &Predicate, d: &dyn Dialect, ctx: Context) -> Result<Emitted, Re
         Test::Num { op, value } => d.number(field, *op, *value, ctx),
         Test::Exists(present) => d.exists(field, *present, ctx),
         Test::Null => d.null(field, ctx),
-        Test::FieldRef { op, case, other } => d.field_ref(field, *op, *case, other, ctx),
         Test::Time { part, values } => d.time_part(field, *part, values, ctx),
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use vigil_emit::{emit_rule, Options, Target, MAX_CHAIN};
-use vigil_ir::{Case, Expr, Field, NumOp, Predicate, RegexPattern, Rule, RuleBody, RuleMeta, Span, StrOp, StrPattern, Test};
+use vigil_ir::{Case, Expr, Field, NumOp, Predicate, RegexPattern, Rule, RuleBody, RuleMeta, Span, StrOp, StrPattern, Test, Value};
 
 fn rule(expr: Expr) -> Rule {
     Rule {
@@ -94,7 +94,7 @@ fn refusals_name_the_rule_the_construct_and_the_item() {
     let cases = [
         (pred("F", Test::Regex { patterns: vec![boundary] }), "emit::sql::regex"),
         (pred("F", Test::Exists(true)), "emit::sql::exists"),
-        (pred("F", Test::FieldRef { op: StrOp::Equals, case: Case::Insensitive, other: "G".into() }), "emit::sql::fieldref"),
+        (Expr::Compute { value: Box::new(Value::field_ref("F", StrOp::Equals, Case::Insensitive, "G")), span: Span::new(10, 20, 7, 5) }, "emit::sql::fieldref"),
         (s("F", StrOp::Contains, Case::Insensitive, &["σκ"]), "emit::sql::unicode-case"),
         (s("Event.UserData.*.F", StrOp::Contains, Case::Sensitive, &["x"]), "emit::sql::field-pattern"),
         (s("F", StrOp::Contains, Case::Sensitive, &["a\0b"]), "emit::sql::text"),

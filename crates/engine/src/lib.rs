@@ -23,6 +23,7 @@
 pub mod compute;
 pub mod compute_func;
 pub mod correlate;
+pub mod date_format;
 pub mod explain;
 pub use vigil_view::fields;
 pub mod matcher;

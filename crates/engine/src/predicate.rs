@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use vigil_ir::{Case, Network, NumOp, StrOp, TimePart};
+use vigil_ir::{Network, NumOp, TimePart};
 
 use crate::fields::Slot;
 use crate::matcher::StrSet;
@@ -19,7 +19,6 @@ pub enum Check {
     Num { op: NumOp, value: f64 },
     Exists(bool),
     Null,
-    FieldRef { other: Slot, op: StrOp, case: Case },
     Time { part: TimePart, values: Vec<i64> },
 }
 
@@ -32,16 +31,6 @@ pub struct CompiledPredicate {
 
 fn scalar(v: &Value) -> bool {
     matches!(v.kind, Kind::Str | Kind::Num | Kind::Bool)
-}
-
-fn compare_fields(op: StrOp, case: Case, a: &Value, b: &Value) -> bool {
-    let (x, y) = if case == Case::Insensitive { (a.lower, b.lower) } else { (a.text, b.text) };
-    match op {
-        StrOp::Equals => x == y,
-        StrOp::Contains => x.contains(y),
-        StrOp::StartsWith => x.starts_with(y),
-        StrOp::EndsWith => x.ends_with(y),
-    }
 }
 
 fn time_part(text: &str, part: TimePart) -> Option<i64> {
@@ -69,7 +58,7 @@ impl CompiledPredicate {
 
     /// True when the predicate holds on `v`, one value of its slot (the tests on presence,
     /// `Exists` and `Null`, are about the whole slot and hold on no single value).
-    pub fn holds_for(&self, view: &EventView, v: &Value) -> bool {
+    pub fn holds_for(&self, _view: &EventView, v: &Value) -> bool {
         match &self.check {
             Check::Str(set) => scalar(v) && set.matches(v.text, v.lower),
             Check::Regex(res) => scalar(v) && res.iter().any(|r| r.is_match(v.text)),
@@ -85,7 +74,6 @@ impl CompiledPredicate {
                     })
             }
             Check::Exists(_) | Check::Null => false,
-            Check::FieldRef { other, op, case } => scalar(v) && view.values(*other).any(|b| scalar(&b) && compare_fields(*op, *case, v, &b)),
             Check::Time { part, values: wanted } => time_part(v.text, *part).is_some_and(|got| wanted.contains(&got)),
         }
     }

@@ -148,10 +148,6 @@ impl Builder {
                     }
                     Test::Exists(b) => (Check::Exists(*b), None),
                     Test::Null => (Check::Null, None),
-                    Test::FieldRef { op, case, other } => {
-                        let other = self.fields.slot(other);
-                        (Check::FieldRef { other, op: *op, case: *case }, None)
-                    }
                     Test::Time { part, values } => (Check::Time { part: *part, values: values.clone() }, None),
                 };
                 let index = self.predicates.len() as u32;

@@ -16,7 +16,7 @@ pub mod sample;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use vigil_ir::{Pipe, Rule, Sequence, SequenceKind};
+use vigil_ir::{DateFormat, Pipe, Rule, Sequence, SequenceKind};
 
 use crate::fields::{FieldTrie, Slot};
 use crate::view::{EventView, Kind};
@@ -71,6 +71,8 @@ pub struct SequenceSpec {
     pub key_slots: Vec<Vec<Slot>>,
     /// Per stage: whether each join key is optional (`?field`: may join on null).
     pub key_optional: Vec<Vec<bool>>,
+    /// Per stage: the date formats of each join key on a `date` field.
+    pub key_dates: Vec<Vec<Option<Vec<DateFormat>>>>,
     /// The number of stages (without `until`).
     pub stages: usize,
 }
@@ -102,11 +104,12 @@ impl SequencePlan {
         let spec = self.specs.len() as u32;
         let key_slots = sequence.all_stages().map(|stage| stage.keys.iter().map(|k| fields.slot(&k.field)).collect()).collect();
         let key_optional = sequence.all_stages().map(|stage| stage.keys.iter().map(|k| k.optional).collect()).collect();
+        let key_dates = sequence.all_stages().map(|stage| stage.keys.iter().map(|k| k.date.clone()).collect()).collect();
         for (stage, &r) in stage_rules.iter().enumerate() {
             self.by_rule.entry(r).or_default().push((spec, stage as u32));
         }
         let stages = sequence.stages.len();
-        self.specs.push(SequenceSpec { rule, sequence, key_slots, key_optional, stages });
+        self.specs.push(SequenceSpec { rule, sequence, key_slots, key_optional, key_dates, stages });
     }
 
     /// The feeds a match of stateless rule `rule` on `view` produces; `cut` counts key
@@ -116,14 +119,23 @@ impl SequencePlan {
         for &(spec, stage) in targets {
             let Some(slots) = self.specs.get(spec as usize).and_then(|s| s.key_slots.get(stage as usize)) else { continue };
             let optional = self.specs.get(spec as usize).and_then(|s| s.key_optional.get(stage as usize));
+            let dates = self.specs.get(spec as usize).and_then(|s| s.key_dates.get(stage as usize));
             let mut keys: Vec<Key> = vec![Vec::with_capacity(slots.len())];
             for (i, &slot) in slots.iter().enumerate() {
                 // A key's values as Elasticsearch's doc values give them: nulls inside an
                 // array dropped, duplicates removed, sorted. No value is a null key, which
                 // only an optional key (`?field`) joins on: otherwise the event is not a
-                // match of this stage.
-                let mut values: Vec<Option<String>> =
-                    view.values(slot).filter(|v| !matches!(v.kind, Kind::Null | Kind::Composite)).map(|v| Some(v.text.to_string())).collect();
+                // match of this stage. A `date` key is its epoch milliseconds (a text no
+                // format reads is no value).
+                let date = dates.and_then(|d| d.get(i)).and_then(Option::as_deref);
+                let mut values: Vec<Option<String>> = view
+                    .values(slot)
+                    .filter(|v| !matches!(v.kind, Kind::Null | Kind::Composite))
+                    .filter_map(|v| match date {
+                        Some(formats) => crate::date_format::epoch_millis(v.text, formats).map(|ms| Some(ms.to_string())),
+                        None => Some(Some(v.text.to_string())),
+                    })
+                    .collect();
                 values.sort_unstable();
                 values.dedup();
                 if values.is_empty() {

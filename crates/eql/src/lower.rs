@@ -228,6 +228,9 @@ impl Lowering<'_> {
         let (field_side, literal_side, op) = match (&left.kind, &right.kind) {
             (ExprKind::Field(_), ExprKind::Literal(_)) => (left, right, op),
             (ExprKind::Literal(_), ExprKind::Field(_)) => (right, left, mirror(op)),
+            (ExprKind::Field(a), ExprKind::Field(b)) if self.values.absent(a) || self.values.absent(b) => {
+                return Err(self.refuse(e, "a comparison with an optional field the mapping does not have"))
+            }
             (ExprKind::Field(_), ExprKind::Field(_)) => {
                 return Err(Diagnostic::error(code::UNSUPPORTED, self.source.clone(), e.span.0, "comparisons against fields are not supported")
                     .with_hint("Elasticsearch compares a field only with constants; compare each field with a constant"))
@@ -332,6 +335,7 @@ impl Lowering<'_> {
 
     fn field(&self, e: &Expr, what: &str) -> Result<String, Diagnostic> {
         match &e.kind {
+            ExprKind::Field(f) if self.values.absent(f) => Err(self.refuse(e, "an optional field the mapping does not have (the constant null)")),
             ExprKind::Field(f) => Ok(self.values.field(f).name),
             _ => Err(self.refuse(e, what)),
         }

@@ -6,7 +6,8 @@
 //! where a function needs a string, `number(1)`, `startsWith("a", 1)`) are refused with
 //! `eql::function`. Field types come from the schema (`schema.rs`); a field the schema does
 //! not know is not checked. `x == null` is a two-valued null test; any other comparison with
-//! null is null. A string compared with a `date` field is read as a date (ISO 8601) and a
+//! null is null. An optional field the mapping does not have (`?x`) is the constant null,
+//! as Elasticsearch makes it, so `?x == ?y` with neither mapped holds. A string compared with a `date` field is read as a date (ISO 8601) and a
 //! number as epoch milliseconds.
 
 use vigil_ir::{Arith, Case, Cmp, Diagnostic, FieldRead, FieldType, Func, Network, RegexPattern, Scalar, SourceId, Value};
@@ -35,6 +36,7 @@ impl ValueLowering<'_> {
         let boxed = |x: &Expr| self.value(x).map(Box::new);
         Ok(match &e.kind {
             ExprKind::Literal(lit) => Value::Lit(scalar(lit)),
+            ExprKind::Field(f) if self.absent(f) => Value::Lit(Scalar::Null),
             ExprKind::Field(f) => Value::Field(self.field(f)),
             ExprKind::Unary { op: UnaryOp::Minus, operand } => Value::Neg(boxed(operand)?),
             ExprKind::Unary { op: UnaryOp::Plus, operand } => self.value(operand)?,
@@ -94,12 +96,23 @@ impl ValueLowering<'_> {
         FieldRead { name: self.schema.resolve(&name).to_string(), ty }
     }
 
+    /// True for an optional field (`?x`) the mapping does not have: Elasticsearch reads it
+    /// as the constant `null`. Without a schema nothing is known to be absent.
+    pub fn absent(&self, f: &Field) -> bool {
+        f.optional && !self.schema.is_empty() && !self.schema.knows(&f.path.join("."))
+    }
+
     fn error(&self, e: &Expr, message: String, hint: &str) -> Diagnostic {
         Diagnostic::error(code::FUNCTION, self.source.clone(), e.span.0, message).with_hint(hint.to_string())
     }
 
     fn compare(&self, op: CompareOp, left: &Expr, right: &Expr) -> Result<Value, Diagnostic> {
-        let is_null = |x: &Expr| matches!(x.kind, ExprKind::Literal(Literal::Null));
+        // `?x == ?y` with `?y` not mapped is `?x == null`, as Elasticsearch rewrites it.
+        let is_null = |x: &Expr| match &x.kind {
+            ExprKind::Literal(Literal::Null) => true,
+            ExprKind::Field(f) => self.absent(f),
+            _ => false,
+        };
         if matches!(op, CompareOp::Eq | CompareOp::NotEq) && (is_null(left) || is_null(right)) {
             let other = if is_null(left) { right } else { left };
             let test = Value::IsNull(Box::new(self.value(other)?));

@@ -5,7 +5,7 @@
 //! Types vigil does not distinguish (`wildcard`, `constant_keyword`, `match_only_text`,
 //! `integer`, `float` …) read as the nearest one it does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use vigil_ir::FieldType;
 
@@ -16,6 +16,12 @@ pub struct Schema {
     aliases: HashMap<String, String>,
     /// `null_value`: what Elasticsearch indexes for an explicit JSON `null`.
     null_values: HashMap<String, String>,
+    /// `format` of `date` fields (`dd-MM-yyyy`, `strict_date_optional_time||epoch_millis`),
+    /// one per index the schema was merged from.
+    date_formats: HashMap<String, Vec<String>>,
+    /// Every field the mapping has, of any type (also those read as `Unknown`), and the
+    /// fields added by [`Schema::add_dynamic`].
+    known: HashSet<String>,
 }
 
 impl Schema {
@@ -33,7 +39,14 @@ impl Schema {
                 if let Some(inner) = def.get("properties").and_then(serde_json::Value::as_object) {
                     stack.push((path.clone(), inner));
                 }
-                match def.get("type").and_then(serde_json::Value::as_str) {
+                let ty = def.get("type").and_then(serde_json::Value::as_str);
+                if ty.is_some() {
+                    schema.known.insert(path.clone());
+                }
+                if let Some(format) = def.get("format").and_then(serde_json::Value::as_str) {
+                    schema.date_formats.insert(path.clone(), vec![format.to_string()]);
+                }
+                match ty {
                     Some("alias") => {
                         if let Some(target) = def.get("path").and_then(serde_json::Value::as_str) {
                             schema.aliases.insert(path, target.to_string());
@@ -80,11 +93,68 @@ impl Schema {
         self.null_values.get(self.resolve(field)).map(String::as_str)
     }
 
+    /// True when the mapping has the field (after aliases), or it was added as dynamic.
+    pub fn knows(&self, field: &str) -> bool {
+        self.known.contains(self.resolve(field))
+    }
+
+    /// Adds a field the data carries but the mapping does not name, as Elasticsearch's
+    /// dynamic mapping does when it indexes the data: the field then exists (read as the
+    /// event holds it).
+    pub fn add_dynamic(&mut self, field: &str) {
+        if !self.knows(field) {
+            self.known.insert(field.to_string());
+        }
+    }
+
+    /// The `format`s of a `date` field: one per merged mapping that gave one, or Elasticsearch's
+    /// default (`strict_date_optional_time||epoch_millis`) when none did.
+    pub fn date_formats(&self, field: &str) -> Vec<String> {
+        self.date_formats.get(self.resolve(field)).cloned().unwrap_or_else(|| vec![DEFAULT_DATE_FORMAT.to_string()])
+    }
+
+    /// Merges the mapping of another index searched together with this one (a multi-index
+    /// query): fields, aliases and null values this one lacks are added (this one's win on a
+    /// conflict); a `date` field's formats are the formats of both, tried in order.
+    pub fn merge(&mut self, other: Schema) {
+        // A date field without a `format` of its own reads with the default one.
+        let formats = |schema: &Schema, field: &str| match schema.date_formats.get(field) {
+            Some(f) => f.clone(),
+            None if schema.types.get(field) == Some(&FieldType::Date) => vec![DEFAULT_DATE_FORMAT.to_string()],
+            None => Vec::new(),
+        };
+        let fields: HashSet<&String> = self.date_formats.keys().chain(other.date_formats.keys()).collect();
+        let mut merged = HashMap::with_capacity(fields.len());
+        for field in fields {
+            let mut all = formats(self, field);
+            for f in formats(&other, field) {
+                if !all.contains(&f) {
+                    all.push(f);
+                }
+            }
+            merged.insert(field.clone(), all);
+        }
+        self.date_formats = merged;
+        for (field, ty) in other.types {
+            self.types.entry(field).or_insert(ty);
+        }
+        for (field, target) in other.aliases {
+            self.aliases.entry(field).or_insert(target);
+        }
+        for (field, v) in other.null_values {
+            self.null_values.entry(field).or_insert(v);
+        }
+        self.known.extend(other.known);
+    }
+
     /// True when the schema names no field.
     pub fn is_empty(&self) -> bool {
-        self.types.is_empty() && self.aliases.is_empty()
+        self.types.is_empty() && self.aliases.is_empty() && self.known.is_empty()
     }
 }
+
+/// Elasticsearch's `format` of a `date` field that names none.
+pub const DEFAULT_DATE_FORMAT: &str = "strict_date_optional_time||epoch_millis";
 
 /// The type vigil reads an Elasticsearch field type as.
 pub fn field_type(es: &str) -> Option<FieldType> {
@@ -124,5 +194,18 @@ mod tests {
         assert_eq!((schema.null_value("n"), schema.null_value("pid")), (Some("NULL"), None));
         assert!(Schema::from_mapping("[1]").is_err());
         assert!(Schema::from_mapping("{").is_err());
+    }
+
+    #[test]
+    fn merging_keeps_each_index_date_format_and_dynamic_fields_are_known() {
+        let mut a = Schema::from_mapping(r#"{"properties": {"d": {"type": "date", "format": "dd-MM-yyyy"}, "k": {"type": "keyword"}}}"#).unwrap();
+        let b = Schema::from_mapping(r#"{"properties": {"d": {"type": "date"}, "g": {"type": "geo_point"}}}"#).unwrap();
+        assert!(!a.knows("g") && b.knows("g") && b.type_of("g") == FieldType::Unknown);
+        a.merge(b);
+        assert_eq!(a.date_formats("d"), ["dd-MM-yyyy", DEFAULT_DATE_FORMAT]);
+        assert_eq!(a.date_formats("k"), [DEFAULT_DATE_FORMAT]);
+        assert!(a.knows("g") && a.knows("k") && !a.knows("x"));
+        a.add_dynamic("x");
+        assert!(a.knows("x") && a.type_of("x") == FieldType::Unknown);
     }
 }

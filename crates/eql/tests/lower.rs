@@ -326,3 +326,20 @@ fn every_elastic_rule_lowers_whole_and_compiles_into_one_program() {
 const LOWERED_WHOLE: usize = 1081;
 /// Of which sequences and samples.
 const LOWERED_SEQUENCES: usize = 220;
+
+#[test]
+fn an_optional_field_the_mapping_does_not_have_is_the_constant_null() {
+    let mapping = r#"{"properties": {"k": {"type": "keyword"}}}"#;
+    let events = [r#"{"k":"a"}"#, r#"{"k":"a","x":"a"}"#, r#"{}"#];
+    // `?x == ?y` with neither mapped is `null == null`: true, as Elasticsearch folds it.
+    assert_eq!(run_with("any where ?x == ?y", mapping, &events), [true, true, true]);
+    // `?x` is null even where an event carries `x` (Elasticsearch did not map it).
+    assert_eq!(run_with("any where ?x == \"a\"", mapping, &events), [false, false, false]);
+    assert_eq!(run_with("any where ?k == ?x", mapping, &events), [false, false, true]);
+    assert_eq!(run_with("any where ?k == \"a\"", mapping, &events), [true, true, false]);
+    // Two mapped fields are still a field-to-field comparison, refused as Elasticsearch does.
+    let options = LowerOptions { schema: vigil_eql::schema::Schema::from_mapping(mapping).unwrap(), ..LowerOptions::default() };
+    assert_eq!(lower_rule(&source(), "q", "any where ?k == k", &options).unwrap_err().code, "eql::unsupported");
+    // Without a schema nothing is known to be absent: the comparison stays refused.
+    assert_eq!(lower_rule(&source(), "q", "any where ?x == ?y", &LowerOptions::default()).unwrap_err().code, "eql::unsupported");
+}

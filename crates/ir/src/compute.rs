@@ -6,7 +6,7 @@
 //! tests, which the candidate index reads; a computed expression gives the index nothing.
 
 use crate::expr::{Network, RegexPattern};
-use crate::pattern::{Case, StrPattern};
+use crate::pattern::{Case, StrOp, StrPattern};
 
 /// A constant value. Integers and floats are distinct (integer arithmetic stays integer:
 /// `7 / 3 == 2`; longs above 2^53 stay exact).
@@ -141,7 +141,64 @@ pub enum Value {
     Not(Box<Value>),
 }
 
+/// The parts of a field-to-field text comparison ([`Value::field_ref`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldRefParts<'a> {
+    pub field: &'a str,
+    pub op: StrOp,
+    pub case: Case,
+    pub other: &'a str,
+}
+
 impl Value {
+    /// Sigma's `|fieldref`: the value of `field` as text equals (`Equals`), starts with,
+    /// ends with or contains the value of `other` in the same event, with `case`. Both
+    /// fields are read as text (`keyword`): a number or boolean as written, a missing,
+    /// null or object value as null, so the test does not hold. Equality is `other in
+    /// (field)`-shaped (`In`), the others the `startsWith`/`endsWith`/`stringContains`
+    /// calls; [`Value::as_field_ref`] reads them back (emitters print them as the target's
+    /// field comparison).
+    pub fn field_ref(field: &str, op: StrOp, case: Case, other: &str) -> Value {
+        let read = |name: &str| Value::Field(FieldRead { name: name.to_string(), ty: FieldType::Keyword });
+        let func = match op {
+            StrOp::Equals => return Value::In { operand: Box::new(read(field)), values: vec![read(other)], case },
+            StrOp::StartsWith => Func::StartsWith,
+            StrOp::EndsWith => Func::EndsWith,
+            StrOp::Contains => Func::StringContains,
+        };
+        Value::Call { func, insensitive: case == Case::Insensitive, args: vec![read(field), read(other)] }
+    }
+
+    /// The parts of a value shaped as [`Value::field_ref`] builds it (two text-read fields).
+    pub fn as_field_ref(&self) -> Option<FieldRefParts<'_>> {
+        fn text(v: &Value) -> Option<&str> {
+            match v {
+                Value::Field(FieldRead { name, ty: FieldType::Keyword }) => Some(name.as_str()),
+                _ => None,
+            }
+        }
+        match self {
+            Value::In { operand, values, case } => match values.as_slice() {
+                [other] => Some(FieldRefParts { field: text(operand)?, op: StrOp::Equals, case: *case, other: text(other)? }),
+                _ => None,
+            },
+            Value::Call { func, insensitive, args } => {
+                let op = match func {
+                    Func::StartsWith => StrOp::StartsWith,
+                    Func::EndsWith => StrOp::EndsWith,
+                    Func::StringContains => StrOp::Contains,
+                    _ => return None,
+                };
+                let case = if *insensitive { Case::Insensitive } else { Case::Sensitive };
+                match args.as_slice() {
+                    [field, other] => Some(FieldRefParts { field: text(field)?, op, case, other: text(other)? }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// Calls `f` on every field the expression reads.
     pub fn for_each_field<'a>(&'a self, f: &mut impl FnMut(&'a FieldRead)) {
         match self {
@@ -194,5 +251,27 @@ impl Value {
             Value::Arith { left, right, .. } | Value::Compare { left, right, .. } => left.within_depth(max - 1) && right.within_depth(max - 1),
             Value::In { operand, values, .. } => operand.within_depth(max - 1) && all(values),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_ref_reads_back_as_built_and_nothing_else_does() {
+        for op in [StrOp::Equals, StrOp::StartsWith, StrOp::EndsWith, StrOp::Contains] {
+            for case in [Case::Sensitive, Case::Insensitive] {
+                let v = Value::field_ref("a", op, case, "b");
+                assert_eq!(v.as_field_ref(), Some(FieldRefParts { field: "a", op, case, other: "b" }));
+            }
+        }
+        let typed = |ty| Value::Field(FieldRead { name: "a".into(), ty });
+        let long = Value::Call { func: Func::StartsWith, insensitive: false, args: vec![typed(FieldType::Long), typed(FieldType::Keyword)] };
+        assert_eq!(long.as_field_ref(), None);
+        let constant = Value::In { operand: Box::new(typed(FieldType::Keyword)), values: vec![Value::Lit(Scalar::Str("b".into()))], case: Case::Sensitive };
+        assert_eq!(constant.as_field_ref(), None);
+        let length = Value::Call { func: Func::Length, insensitive: false, args: vec![typed(FieldType::Keyword)] };
+        assert_eq!(length.as_field_ref(), None);
     }
 }

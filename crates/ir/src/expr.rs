@@ -65,8 +65,6 @@ pub enum Test {
     Exists(bool),
     /// The field is absent or null.
     Null,
-    /// The value compares with the value of another field of the same event.
-    FieldRef { op: StrOp, case: Case, other: String },
     /// A calendar part of a timestamp value equals any of `values`.
     Time { part: TimePart, values: Vec<i64> },
 }

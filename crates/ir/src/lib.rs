@@ -19,14 +19,14 @@ pub mod rule;
 pub mod sequence;
 pub mod span;
 
-pub use compute::{Arith, Cmp, FieldRead, FieldType, Func, Scalar, Value};
+pub use compute::{Arith, Cmp, FieldRead, FieldRefParts, FieldType, Func, Scalar, Value};
 pub use correlation::{Aggregate, Correlation, CorrelationKind, CountCondition, GroupField, InputFields, RuleRef};
 pub use diagnostic::{Diagnostic, Severity};
 pub use expr::{Expr, Field, Network, NumOp, Predicate, RegexPattern, Test, TimePart};
 pub use handles::HandleIndex;
 pub use pattern::{Case, Piece, StrOp, StrPattern};
 pub use rule::{AttackTag, Level, LogSource, Rule, RuleBody, RuleMeta, Status};
-pub use sequence::{JoinKey, Pipe, Sequence, SequenceKind, Stage};
+pub use sequence::{DateFormat, JoinKey, Pipe, Sequence, SequenceKind, Stage};
 pub use span::{SourceId, Span};
 
 /// The deepest boolean nesting a rule may have. Front ends refuse deeper rules so that every

@@ -15,6 +15,25 @@ pub struct JoinKey {
     /// `?field`: an absent value joins as null. Without it, an event without a value is no
     /// match of the stage (as in Elasticsearch).
     pub optional: bool,
+    /// A `date` field: its values join (and are reported) as epoch milliseconds, read with
+    /// the first of these formats that reads them (Elasticsearch's doc values of a date);
+    /// a value none reads is no value. `None`: the value's text as it is.
+    pub date: Option<Vec<DateFormat>>,
+}
+
+/// How a `date` value's text is read (one alternative of an Elasticsearch mapping's
+/// `format`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DateFormat {
+    /// `strict_date_optional_time` (ISO 8601 date or date-time, UTC without a zone).
+    Iso,
+    /// `epoch_millis`: an integer count of milliseconds.
+    EpochMillis,
+    /// `epoch_second`: an integer count of seconds.
+    EpochSecond,
+    /// A fixed pattern as a `strftime`-style format (`%d-%m-%Y`), UTC, midnight when it
+    /// names no time.
+    Pattern(String),
 }
 
 /// One stage: the event test and its join keys (the shared keys first, then its own).

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use vigil_ir::{Diagnostic, Expr, Field, HandleIndex, InputFields, LogSource, Piece, Predicate, Rule, RuleBody, StrPattern, Test};
+use vigil_ir::{Diagnostic, Expr, Field, HandleIndex, InputFields, LogSource, Piece, Predicate, Rule, RuleBody, StrPattern, Test, Value};
 
 use crate::model::{Pipeline, Transformation};
 
@@ -109,18 +109,36 @@ impl Pipeline {
     }
 }
 
+/// Fields of computed expressions (EQL) take the first name the pipeline maps them to.
+/// Sigma's `|fieldref` ([`vigil_ir::Value::field_ref`]) keeps its own rule: its field,
+/// mapped to several candidate names, is whichever of them the event carries (any of the
+/// comparisons holds, as for a value test); the other field takes the first name.
+fn map_computed(pipeline: &Pipeline, expr: Expr, fits: &Applicability) -> Expr {
+    let first = |name: &str| pipeline.map_name(name, fits).into_iter().next().unwrap_or_else(|| name.to_string());
+    let map = |e: Expr| map_computed(pipeline, e, fits);
+    match expr {
+        Expr::And(items) => Expr::And(items.into_iter().map(map).collect()),
+        Expr::Or(items) => Expr::Or(items.into_iter().map(map).collect()),
+        Expr::Not(inner) => Expr::Not(Box::new(map(*inner))),
+        Expr::Named { name, span, expr } => Expr::Named { name, span, expr: Box::new(map(*expr)) },
+        Expr::Compute { value, span } => {
+            let Some(parts) = value.as_field_ref() else {
+                let mut value = value;
+                value.for_each_field_mut(&mut |f| f.name = first(&f.name));
+                return Expr::Compute { value, span };
+            };
+            let other = first(parts.other);
+            let names = pipeline.map_name(parts.field, fits);
+            let names = if names.is_empty() { vec![parts.field.to_string()] } else { names };
+            Expr::or(names.iter().map(|n| Expr::Compute { value: Box::new(Value::field_ref(n, parts.op, parts.case, &other)), span }).collect())
+        }
+        other => other,
+    }
+}
+
 fn map_expr(pipeline: &Pipeline, expr: Expr, fits: &Applicability) -> Expr {
-    // Fields of computed expressions (EQL) take the first name the pipeline maps them to.
-    let mut expr = expr;
-    expr.for_each_computed_field_mut(&mut |f| f.name = pipeline.map_name(&f.name, fits).into_iter().next().unwrap_or_else(|| f.name.clone()));
-    expr.map_predicates(&mut |p: Predicate| {
-        let test = match p.test {
-            Test::FieldRef { op, case, other } => {
-                let other = pipeline.map_name(&other, fits).into_iter().next().unwrap_or(other);
-                Test::FieldRef { op, case, other }
-            }
-            t => t,
-        };
+    map_computed(pipeline, expr, fits).map_predicates(&mut |p: Predicate| {
+        let test = p.test;
         match &p.field {
             Field::Keyword => Expr::Pred(Predicate { test, ..p }),
             Field::Named(name) => {

@@ -1,7 +1,7 @@
 //! Lowering items with a typed modifier: `exists`, `lt`/`lte`/`gt`/`gte`, `cidr`, `re`,
 //! `fieldref` and the time parts (`minute` … `year`).
 
-use vigil_ir::{Diagnostic, Expr, Network, RegexPattern, Span, Test, TimePart};
+use vigil_ir::{Diagnostic, Expr, Field, Network, RegexPattern, Span, Test, TimePart, Value};
 use vigil_yaml::{Node, ScalarValue};
 
 use crate::context::Context;
@@ -98,14 +98,21 @@ fn regex(cx: &mut Context, item: &Item, plan: &Plan, values: &[&Node]) -> Option
     })
 }
 
+/// `field|fieldref: other`: a computed comparison of the two fields' values as text
+/// ([`Value::field_ref`]), with the item's operator (`startswith`, `endswith`, `contains`)
+/// and case; a missing field on either side does not match.
 fn fieldref(cx: &mut Context, item: &Item, plan: &Plan, values: &[&Node]) -> Option<Expr> {
+    let Field::Named(field) = &item.field else {
+        cx.error(type_error(cx, item.span, "`fieldref` compares a named field with another field"));
+        return None;
+    };
     let mut items = Vec::new();
     for v in values {
         let Some(other) = v.as_str() else {
             cx.error(type_error(cx, v.span, &format!("`fieldref` takes a field name, found {}", v.kind_name())));
             return None;
         };
-        items.push(item.pred(Test::FieldRef { op: plan.op, case: plan.case, other: other.to_string() }));
+        items.push(Expr::Compute { value: Box::new(Value::field_ref(field, plan.op, plan.case, other)), span: item.span });
     }
     Some(item.combine(items))
 }
