@@ -4,10 +4,9 @@
 //! segment matcher for `*` globs and a regex only for `?`. A predicate with many substrings
 //! gets one Aho-Corasick automaton instead of one scan per needle.
 
-use std::collections::HashSet;
-
 use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
+use rustc_hash::FxHashSet;
 use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
 /// The most substring needles checked one by one before an automaton is built.
@@ -47,7 +46,8 @@ impl Segments {
 pub struct StrSet {
     case_insensitive: bool,
     any: bool,
-    exact: HashSet<Box<str>>,
+    /// Whole values; FxHash, as in the candidate index (SipHash dominated these lookups).
+    exact: FxHashSet<Box<str>>,
     prefixes: Vec<Box<str>>,
     suffixes: Vec<Box<str>>,
     substrings: Vec<Finder<'static>>,
