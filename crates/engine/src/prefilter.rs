@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
-use crate::fields::Slot;
+use crate::fields::{Slot, KEYWORD_SLOT};
 use crate::view::{EventView, Kind};
 use crate::window::{EndSet, WindowSet};
 
@@ -228,6 +228,9 @@ pub struct Prefilter {
     full: Vec<u8>,
     /// Per part of the index: the rules with a needle in it (ascending).
     pub parts: Vec<Vec<u32>>,
+    /// Per slot: its position in `slots`, or `u32::MAX` (an event fills few of the fields
+    /// the rules read, so the scan starts from the slots it filled).
+    by_slot: Vec<u32>,
 }
 
 /// Reusable per-thread state for candidate selection.
@@ -358,7 +361,13 @@ impl Prefilter {
                 *f = 1;
             }
         }
-        Prefilter { slots, always, full, parts }
+        let mut by_slot = vec![u32::MAX; slots.iter().map(|i| i.slot as usize + 1).max().unwrap_or(0)];
+        for (i, index) in slots.iter().enumerate() {
+            if let Some(at) = by_slot.get_mut(index.slot as usize) {
+                *at = i as u32;
+            }
+        }
+        Prefilter { slots, always, full, parts, by_slot }
     }
 
     /// Fills `out.list` with the rules that may match the event in `view`. With `wanted`
@@ -373,7 +382,10 @@ impl Prefilter {
                 out.add(r, g, full.get(r as usize).copied().unwrap_or(1));
             }
         };
-        for index in &self.slots {
+        // The keyword slot is never among the filled field slots; it is looked at first.
+        let filled = std::iter::once(KEYWORD_SLOT).filter(|&s| view.has(s)).chain(view.touched().iter().copied());
+        for slot in filled {
+            let Some(index) = self.by_slot.get(slot as usize).and_then(|&i| self.slots.get(i as usize)) else { continue };
             let exact = Some(&index.exact.0).filter(|e| !e.is_empty() && on(index.exact.1));
             let prefix = on(index.prefix.1).then_some(&index.prefix.0);
             let suffix = on(index.suffix.1).then_some(&index.suffix.0);
