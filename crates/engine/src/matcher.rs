@@ -101,8 +101,8 @@ pub struct StrSet {
     any: bool,
     /// Whole values; FxHash, as in the candidate index (SipHash dominated these lookups).
     exact: FxHashSet<Box<str>>,
-    prefixes: Ends,
-    suffixes: Ends,
+    /// Prefixes and suffixes, when there are any (boxed: most sets have none).
+    ends: Option<Box<[Ends; 2]>>,
     substrings: Vec<Finder<'static>>,
     automaton: Option<AhoCorasick>,
     globs: Vec<Segments>,
@@ -165,8 +165,9 @@ impl StrSet {
                 }
             }
         }
-        set.prefixes = Ends::new(true, prefixes);
-        set.suffixes = Ends::new(false, suffixes);
+        if !prefixes.is_empty() || !suffixes.is_empty() {
+            set.ends = Some(Box::new([Ends::new(true, prefixes), Ends::new(false, suffixes)]));
+        }
         if set.substrings.len() > AUTOMATON_THRESHOLD {
             let needles: Vec<&[u8]> = set.substrings.iter().map(|f| f.needle()).collect();
             if let Ok(ac) = AhoCorasick::new(needles) {
@@ -182,7 +183,7 @@ impl StrSet {
         if self.any || (!self.exact.is_empty() && self.exact.contains(text)) {
             return true;
         }
-        if self.prefixes.matches(text) || self.suffixes.matches(text) {
+        if self.ends.as_ref().is_some_and(|ends| ends.iter().any(|e| e.matches(text))) {
             return true;
         }
         if self.substrings.iter().any(|f| f.find(text.as_bytes()).is_some()) {
@@ -272,11 +273,12 @@ mod tests {
         let tools: Vec<String> = (0..30).map(|i| format!("\\tool{}.exe", "x".repeat(i % 5))).chain(["\\a.exe".to_string(), "\\ü.exe".to_string()]).collect();
         let refs: Vec<&str> = tools.iter().map(String::as_str).collect();
         let s = set(StrOp::EndsWith, Case::Insensitive, &refs);
-        assert!(s.suffixes.few.is_empty() && s.suffixes.by_length.len() > 1);
+        let [_, suffixes] = s.ends.as_deref().unwrap_or_else(|| panic!("suffixes"));
+        assert!(suffixes.few.is_empty() && suffixes.by_length.len() > 1);
         assert!(m(&s, "C:\\Temp\\TOOLxx.exe") && m(&s, "\\A.EXE") && m(&s, "c:\\Ü.exe"));
         assert!(!m(&s, "c:\\toolxx.exe.txt") && !m(&s, ".exe") && !m(&s, "c:\\b.exe"));
         let p = set(StrOp::StartsWith, Case::Insensitive, &refs);
-        assert!(p.prefixes.few.is_empty());
+        assert!(p.ends.as_deref().is_some_and(|[prefixes, _]| prefixes.few.is_empty()));
         assert!(m(&p, "\\toolxxx.exe -arg") && m(&p, "\\ü.exe") && !m(&p, "x\\tool.exe"));
     }
 
