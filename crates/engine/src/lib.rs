@@ -14,6 +14,8 @@
 //! - [`selectivity`]: which needle groups each rule's index requirement keeps, ranked
 //!   across the whole rule set;
 //! - [`program`]: compilation and stateless evaluation;
+//! - [`route`]: what a record's source label admits (rules, and parts of the index worth
+//!   scanning), decided once per label;
 //! - [`explain`]: what made a rule match an event (the values its true predicates read);
 //! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory;
 //! - [`sequence`]: EQL sequences (hidden stage rules feeding per-key state machines).
@@ -32,6 +34,7 @@ pub mod predicate;
 pub mod prefilter;
 pub mod program;
 pub mod required;
+pub mod route;
 pub mod selectivity;
 pub mod sequence;
 pub mod time;

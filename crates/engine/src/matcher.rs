@@ -4,14 +4,66 @@
 //! segment matcher for `*` globs and a regex only for `?`. A predicate with many substrings
 //! gets one Aho-Corasick automaton instead of one scan per needle.
 
-use std::collections::HashSet;
-
 use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
+use rustc_hash::FxHashSet;
 use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
 /// The most substring needles checked one by one before an automaton is built.
 const AUTOMATON_THRESHOLD: usize = 6;
+
+/// The most prefixes (or suffixes) compared one by one before they are hashed by length.
+const ENDS_THRESHOLD: usize = 8;
+
+/// Prefixes or suffixes of one set: compared one by one when few, else one hash lookup of
+/// the value's first (last) `n` bytes per distinct needle length `n` (long `endswith` lists
+/// of tool names share a handful of lengths).
+#[derive(Debug, Default)]
+struct Ends {
+    at_start: bool,
+    few: Vec<Box<str>>,
+    by_length: Vec<(usize, FxHashSet<Box<[u8]>>)>,
+}
+
+impl Ends {
+    fn new(at_start: bool, needles: Vec<Box<str>>) -> Ends {
+        if needles.len() <= ENDS_THRESHOLD {
+            return Ends { at_start, few: needles, by_length: Vec::new() };
+        }
+        let mut by_length: Vec<(usize, FxHashSet<Box<[u8]>>)> = Vec::new();
+        for needle in needles {
+            let n = needle.len();
+            let bytes = Box::<[u8]>::from(needle.as_bytes());
+            match by_length.iter_mut().find(|(len, _)| *len == n) {
+                Some((_, set)) => {
+                    set.insert(bytes);
+                }
+                None => by_length.push((n, std::iter::once(bytes).collect())),
+            }
+        }
+        by_length.sort_by_key(|(n, _)| *n);
+        Ends { at_start, few: Vec::new(), by_length }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        if self.at_start {
+            if self.few.iter().any(|p| text.starts_with(&**p)) {
+                return true;
+            }
+        } else if self.few.iter().any(|s| text.ends_with(&**s)) {
+            return true;
+        }
+        let bytes = text.as_bytes();
+        for (n, set) in &self.by_length {
+            let Some(start) = bytes.len().checked_sub(*n) else { break };
+            let part = if self.at_start { bytes.get(..*n) } else { bytes.get(start..) };
+            if part.is_some_and(|p| set.contains(p)) {
+                return true;
+            }
+        }
+        false
+    }
+}
 
 /// A `*`-only glob: the value starts with `first`, ends with `last`, and contains the
 /// `middle` parts in order in between.
@@ -47,9 +99,10 @@ impl Segments {
 pub struct StrSet {
     case_insensitive: bool,
     any: bool,
-    exact: HashSet<Box<str>>,
-    prefixes: Vec<Box<str>>,
-    suffixes: Vec<Box<str>>,
+    /// Whole values; FxHash, as in the candidate index (SipHash dominated these lookups).
+    exact: FxHashSet<Box<str>>,
+    /// Prefixes and suffixes, when there are any (boxed: most sets have none).
+    ends: Option<Box<[Ends; 2]>>,
     substrings: Vec<Finder<'static>>,
     automaton: Option<AhoCorasick>,
     globs: Vec<Segments>,
@@ -90,6 +143,7 @@ impl StrSet {
     pub fn new(op: StrOp, case: Case, patterns: &[StrPattern]) -> StrSet {
         let ci = case == Case::Insensitive;
         let mut set = StrSet { case_insensitive: ci, ..StrSet::default() };
+        let (mut prefixes, mut suffixes) = (Vec::new(), Vec::new());
         for pattern in patterns {
             let pieces = anchored_pieces(pattern, op);
             match pieces.as_slice() {
@@ -100,8 +154,8 @@ impl StrSet {
                 [Piece::Lit(t)] => {
                     set.exact.insert(fold(t, ci).into());
                 }
-                [Piece::Lit(t), Piece::AnyRun] => set.prefixes.push(fold(t, ci).into()),
-                [Piece::AnyRun, Piece::Lit(t)] => set.suffixes.push(fold(t, ci).into()),
+                [Piece::Lit(t), Piece::AnyRun] => prefixes.push(fold(t, ci).into()),
+                [Piece::AnyRun, Piece::Lit(t)] => suffixes.push(fold(t, ci).into()),
                 [Piece::AnyRun, Piece::Lit(t), Piece::AnyRun] => set.substrings.push(Finder::new(fold(t, ci).as_bytes()).into_owned()),
                 _ if pieces.iter().all(|p| matches!(p, Piece::Lit(_) | Piece::AnyRun)) => set.globs.push(segments(&pieces, ci)),
                 _ => {
@@ -110,6 +164,9 @@ impl StrSet {
                     }
                 }
             }
+        }
+        if !prefixes.is_empty() || !suffixes.is_empty() {
+            set.ends = Some(Box::new([Ends::new(true, prefixes), Ends::new(false, suffixes)]));
         }
         if set.substrings.len() > AUTOMATON_THRESHOLD {
             let needles: Vec<&[u8]> = set.substrings.iter().map(|f| f.needle()).collect();
@@ -123,10 +180,10 @@ impl StrSet {
 
     /// True when `text` (already lower-cased when the set is case-insensitive) matches.
     pub fn matches_folded(&self, text: &str) -> bool {
-        if self.any || self.exact.contains(text) {
+        if self.any || (!self.exact.is_empty() && self.exact.contains(text)) {
             return true;
         }
-        if self.prefixes.iter().any(|p| text.starts_with(&**p)) || self.suffixes.iter().any(|s| text.ends_with(&**s)) {
+        if self.ends.as_ref().is_some_and(|ends| ends.iter().any(|e| e.matches(text))) {
             return true;
         }
         if self.substrings.iter().any(|f| f.find(text.as_bytes()).is_some()) {
@@ -209,6 +266,20 @@ mod tests {
         assert!(s.automaton.is_some());
         assert!(m(&s, "xx NEEDLE17 yy"));
         assert!(!m(&s, "needle"));
+    }
+
+    #[test]
+    fn long_prefix_and_suffix_lists_are_hashed_by_length() {
+        let tools: Vec<String> = (0..30).map(|i| format!("\\tool{}.exe", "x".repeat(i % 5))).chain(["\\a.exe".to_string(), "\\ü.exe".to_string()]).collect();
+        let refs: Vec<&str> = tools.iter().map(String::as_str).collect();
+        let s = set(StrOp::EndsWith, Case::Insensitive, &refs);
+        let [_, suffixes] = s.ends.as_deref().unwrap_or_else(|| panic!("suffixes"));
+        assert!(suffixes.few.is_empty() && suffixes.by_length.len() > 1);
+        assert!(m(&s, "C:\\Temp\\TOOLxx.exe") && m(&s, "\\A.EXE") && m(&s, "c:\\Ü.exe"));
+        assert!(!m(&s, "c:\\toolxx.exe.txt") && !m(&s, ".exe") && !m(&s, "c:\\b.exe"));
+        let p = set(StrOp::StartsWith, Case::Insensitive, &refs);
+        assert!(p.ends.as_deref().is_some_and(|[prefixes, _]| prefixes.few.is_empty()));
+        assert!(m(&p, "\\toolxxx.exe -arg") && m(&p, "\\ü.exe") && !m(&p, "x\\tool.exe"));
     }
 
     #[test]

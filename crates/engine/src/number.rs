@@ -9,6 +9,11 @@ use std::borrow::Cow;
 
 /// The finite number `text` holds, if it holds one.
 pub fn parse(text: &str) -> Option<f64> {
+    // Fast path: plain integers up to 15 digits (event ids, ports) are exact in an f64.
+    let b = text.as_bytes();
+    if !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) {
+        return Some(b.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')) as f64);
+    }
     let t = text.trim();
     // `f64::from_str` also reads `inf`, `infinity` and `nan`: a number starts with a digit,
     // a sign or a point.

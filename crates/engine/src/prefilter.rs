@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
-use crate::fields::Slot;
+use crate::fields::{Slot, KEYWORD_SLOT};
 use crate::view::{EventView, Kind};
 use crate::window::{EndSet, WindowSet};
 
@@ -193,16 +193,30 @@ pub type Requirement = Vec<Vec<Witness>>;
 /// A rule and the group of its requirement a needle belongs to.
 type RuleGroup = (u32, u8);
 
+/// One slot's needles. Each lookup structure is a *part* of the index (its number in
+/// [`Prefilter::parts`] beside it), which routing can skip when none of its rules applies.
 struct SlotIndex {
     slot: Slot,
-    exact: FxMap<Box<str>, Vec<RuleGroup>>,
-    prefix: EndSet<Vec<RuleGroup>>,
-    suffix: EndSet<Vec<RuleGroup>>,
+    exact: (FxMap<Box<str>, Vec<RuleGroup>>, Part),
+    prefix: (EndSet<Vec<RuleGroup>>, Part),
+    suffix: (EndSet<Vec<RuleGroup>>, Part),
     /// `anywhere` needles of [`MIN_WINDOW`] to [`MAX_NEEDLE`] bytes, one set per length
     /// (most needles are exactly [`MAX_NEEDLE`] bytes).
-    windows: Vec<WindowSet<Vec<RuleGroup>>>,
+    windows: Vec<(WindowSet<Vec<RuleGroup>>, Part)>,
     /// Shorter `anywhere` needles.
-    anywhere: Option<(AhoCorasick, Vec<Vec<RuleGroup>>)>,
+    anywhere: Option<(AhoCorasick, Vec<Vec<RuleGroup>>, Part)>,
+}
+
+/// The number of a part of the index.
+type Part = usize;
+
+/// Registers a part holding `rules`; its number.
+fn part<'a>(parts: &mut Vec<Vec<u32>>, rules: impl IntoIterator<Item = &'a Vec<RuleGroup>>) -> Part {
+    let mut ids: Vec<u32> = rules.into_iter().flatten().map(|&(r, _)| r).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    parts.push(ids);
+    parts.len() - 1
 }
 
 /// The compiled candidate index of a program.
@@ -212,6 +226,11 @@ pub struct Prefilter {
     pub always: Vec<u32>,
     /// Per rule: the bit mask of all its groups.
     full: Vec<u8>,
+    /// Per part of the index: the rules with a needle in it (ascending).
+    pub parts: Vec<Vec<u32>>,
+    /// Per slot: its position in `slots`, or `u32::MAX` (an event fills few of the fields
+    /// the rules read, so the scan starts from the slots it filled).
+    by_slot: Vec<u32>,
 }
 
 /// Reusable per-thread state for candidate selection.
@@ -275,20 +294,14 @@ impl Prefilter {
             }
         }
         let mut slots = Vec::new();
+        let mut parts = Vec::new();
         let mut slot_ids: Vec<Slot> = per_slot.keys().copied().collect();
         slot_ids.sort_unstable();
         for slot in slot_ids {
             let Some(needles) = per_slot.remove(&slot) else { continue };
             let mut entries: Vec<_> = needles.into_iter().collect();
             entries.sort();
-            let mut index = SlotIndex {
-                slot,
-                exact: FxMap::default(),
-                prefix: EndSet::new(true, std::iter::empty()),
-                suffix: EndSet::new(false, std::iter::empty()),
-                windows: Vec::new(),
-                anywhere: None,
-            };
+            let mut exact = FxMap::default();
             let mut anywhere: Vec<(Box<str>, Vec<RuleGroup>)> = Vec::new();
             let mut windows: Vec<(Box<[u8]>, Vec<RuleGroup>)> = Vec::new();
             let mut prefixes: Vec<(Box<[u8]>, Vec<RuleGroup>)> = Vec::new();
@@ -296,7 +309,7 @@ impl Prefilter {
             for ((place, needle), rules) in entries {
                 match place {
                     Place::Exact => {
-                        index.exact.insert(needle, rules);
+                        exact.insert(needle, rules);
                     }
                     Place::Prefix => prefixes.push((Box::from(needle.as_bytes()), rules)),
                     Place::Suffix => suffixes.push((Box::from(needle.as_bytes()), rules)),
@@ -304,15 +317,25 @@ impl Prefilter {
                     Place::Anywhere => anywhere.push((needle, rules)),
                 }
             }
+            let exact_part = part(&mut parts, exact.values());
+            let prefix_part = part(&mut parts, prefixes.iter().map(|(_, r)| r));
+            let suffix_part = part(&mut parts, suffixes.iter().map(|(_, r)| r));
+            let mut index = SlotIndex {
+                slot,
+                exact: (exact, exact_part),
+                prefix: (EndSet::new(true, prefixes), prefix_part),
+                suffix: (EndSet::new(false, suffixes), suffix_part),
+                windows: Vec::new(),
+                anywhere: None,
+            };
             let mut widths: Vec<usize> = windows.iter().map(|(n, _)| n.len()).collect();
             widths.sort_unstable();
             widths.dedup();
             for width in widths {
                 let of_width: Vec<_> = windows.iter().filter(|(n, _)| n.len() == width).cloned().collect();
-                index.windows.push(WindowSet::new(width, of_width));
+                let p = part(&mut parts, of_width.iter().map(|(_, r)| r));
+                index.windows.push((WindowSet::new(width, of_width), p));
             }
-            index.prefix = EndSet::new(true, prefixes);
-            index.suffix = EndSet::new(false, suffixes);
             if !anywhere.is_empty() {
                 // A full DFA scans fastest; it is only refused for huge needle sets, and then
                 // the default (contiguous NFA) takes over.
@@ -320,7 +343,10 @@ impl Prefilter {
                 let kind = if anywhere.len() <= DFA_MAX_NEEDLES { AhoCorasickKind::DFA } else { AhoCorasickKind::ContiguousNFA };
                 let built = AhoCorasick::builder().kind(Some(kind)).build(needles()).or_else(|_| AhoCorasick::new(needles()));
                 match built {
-                    Ok(ac) => index.anywhere = Some((ac, anywhere.into_iter().map(|(_, r)| r).collect())),
+                    Ok(ac) => {
+                        let p = part(&mut parts, anywhere.iter().map(|(_, r)| r));
+                        index.anywhere = Some((ac, anywhere.into_iter().map(|(_, r)| r).collect(), p));
+                    }
                     // An automaton that cannot be built (far beyond any real rule set) must
                     // not lose rules: they fall back to being always evaluated.
                     Err(_) => always.extend(anywhere.into_iter().flat_map(|(_, r)| r).map(|(rule, _)| rule)),
@@ -335,40 +361,67 @@ impl Prefilter {
                 *f = 1;
             }
         }
-        Prefilter { slots, always, full }
+        let mut by_slot = vec![u32::MAX; slots.iter().map(|i| i.slot as usize + 1).max().unwrap_or(0)];
+        for (i, index) in slots.iter().enumerate() {
+            if let Some(at) = by_slot.get_mut(index.slot as usize) {
+                *at = i as u32;
+            }
+        }
+        Prefilter { slots, always, full, parts, by_slot }
     }
 
-    /// Fills `out.list` with the rules that may match the event in `view`.
-    pub fn candidates(&self, view: &EventView, out: &mut Candidates) {
+    /// Fills `out.list` with the rules that may match the event in `view`. With `wanted`
+    /// (per part of [`Prefilter::parts`], from routing), the parts not wanted are not
+    /// scanned: the rules only they could select are missing from the list.
+    pub fn candidates(&self, view: &EventView, wanted: Option<&[bool]>, out: &mut Candidates) {
         out.reset(self.full.len());
+        let on = |p: Part| wanted.is_none_or(|w| w.get(p).copied().unwrap_or(true));
         let full = &self.full;
         let hit = |out: &mut Candidates, rules: &[RuleGroup]| {
             for &(r, g) in rules {
                 out.add(r, g, full.get(r as usize).copied().unwrap_or(1));
             }
         };
-        for index in &self.slots {
+        // The keyword slot is never among the filled field slots; it is looked at first.
+        let filled = std::iter::once(KEYWORD_SLOT).filter(|&s| view.has(s)).chain(view.touched().iter().copied());
+        for slot in filled {
+            let Some(index) = self.by_slot.get(slot as usize).and_then(|&i| self.slots.get(i as usize)) else { continue };
+            let exact = Some(&index.exact.0).filter(|e| !e.is_empty() && on(index.exact.1));
+            let prefix = on(index.prefix.1).then_some(&index.prefix.0);
+            let suffix = on(index.suffix.1).then_some(&index.suffix.0);
+            let anywhere = index.anywhere.as_ref().filter(|a| on(a.2));
+            if exact.is_none() && prefix.is_none() && suffix.is_none() && anywhere.is_none() && !index.windows.iter().any(|w| on(w.1)) {
+                continue;
+            }
             for value in view.values(index.slot) {
                 let text = value.lower;
-                if let Some(rules) = index.exact.get(text) {
-                    hit(out, rules);
-                }
-                // A number is also looked up by its canonical text (numeric equality).
-                if !index.exact.is_empty() && matches!(value.kind, Kind::Num | Kind::Str) {
-                    if let Some(Cow::Owned(canonical)) = crate::number::canonical_of(value.text) {
-                        if canonical != text {
-                            if let Some(rules) = index.exact.get(canonical.as_str()) {
-                                hit(out, rules);
+                if let Some(exact) = exact {
+                    if let Some(rules) = exact.get(text) {
+                        hit(out, rules);
+                    }
+                    // A number is also looked up by its canonical text (numeric equality).
+                    if matches!(value.kind, Kind::Num | Kind::Str) {
+                        if let Some(Cow::Owned(canonical)) = crate::number::canonical_of(value.text) {
+                            if canonical != text {
+                                if let Some(rules) = exact.get(canonical.as_str()) {
+                                    hit(out, rules);
+                                }
                             }
                         }
                     }
                 }
-                index.prefix.scan(text.as_bytes(), |rules| hit(out, rules));
-                index.suffix.scan(text.as_bytes(), |rules| hit(out, rules));
-                for windows in &index.windows {
-                    windows.scan(text.as_bytes(), |rules| hit(out, rules));
+                if let Some(prefix) = prefix {
+                    prefix.scan(text.as_bytes(), |rules| hit(out, rules));
                 }
-                if let Some((ac, rules)) = &index.anywhere {
+                if let Some(suffix) = suffix {
+                    suffix.scan(text.as_bytes(), |rules| hit(out, rules));
+                }
+                for (windows, p) in &index.windows {
+                    if on(*p) {
+                        windows.scan(text.as_bytes(), |rules| hit(out, rules));
+                    }
+                }
+                if let Some((ac, rules, _)) = anywhere {
                     for m in ac.find_overlapping_iter(text) {
                         if let Some(rules) = rules.get(m.pattern().as_usize()) {
                             hit(out, rules);

@@ -10,6 +10,7 @@ use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
 use crate::matcher::StrSet;
 use crate::predicate::{Check, CompiledPredicate};
 use crate::prefilter::{regex_witnesses, string_witnesses, Candidates, Prefilter};
+use crate::route::{same_label, Route, Routes};
 use crate::selectivity::{Need, Stats};
 use crate::sequence::SequencePlan;
 use crate::view::EventView;
@@ -49,6 +50,8 @@ pub struct Program {
     pub sequences: SequencePlan,
     /// Slots of the timestamp fields, in preference order.
     pub timestamp_slots: Vec<Slot>,
+    /// What each source label seen so far admits (see `route`).
+    routes: Routes,
 }
 
 /// What compiling produced besides the program.
@@ -61,6 +64,8 @@ pub struct CompileReport {
 #[derive(Default)]
 pub struct Scratch {
     candidates: Candidates,
+    /// The routes this thread used, most recent first (a few labels per file).
+    routes: Vec<(SourceLabel, Arc<Route>)>,
 }
 
 struct Builder {
@@ -246,8 +251,17 @@ impl Program {
         let stats = Stats::new(&witnesses);
         let requirements: Vec<_> = witnesses.iter().map(|need| stats.requirement(need)).collect();
         let prefilter = Prefilter::build(&requirements);
-        let program =
-            Program { fields: b.fields, rules: compiled, predicates: b.predicates, computes: b.computes, prefilter, correlations, sequences, timestamp_slots };
+        let program = Program {
+            fields: b.fields,
+            rules: compiled,
+            predicates: b.predicates,
+            computes: b.computes,
+            prefilter,
+            correlations,
+            sequences,
+            timestamp_slots,
+            routes: Routes::default(),
+        };
         (program, CompileReport { refused })
     }
 
@@ -285,14 +299,17 @@ impl Program {
     /// `label` (read by its reader): only rules whose log source the label admits are
     /// considered (a part the label does not know admits every rule).
     pub fn matches_labelled(&self, view: &EventView, source: Option<&LogSource>, label: Option<&SourceLabel>, scratch: &mut Scratch, out: &mut Vec<u32>) {
-        self.prefilter.candidates(view, &mut scratch.candidates);
+        let route = match (source, label) {
+            (None, Some(l)) => Some(self.route(l, &mut scratch.routes)),
+            _ => None,
+        };
+        self.prefilter.candidates(view, route.as_ref().map(|r| r.parts.as_slice()), &mut scratch.candidates);
         scratch.candidates.list.sort_unstable();
         for &r in &scratch.candidates.list {
             if let Some(rule) = self.rules.get(r as usize) {
-                let ls = &rule.rule.logsource;
-                let admitted = match (source, label) {
-                    (Some(s), _) => s.compatible(ls),
-                    (None, Some(l)) => l.admits(ls.product.as_deref(), ls.service.as_deref(), ls.category.as_deref()),
+                let admitted = match (source, &route) {
+                    (Some(s), _) => s.compatible(&rule.rule.logsource),
+                    (None, Some(route)) => route.admitted.get(r as usize).copied().unwrap_or(true),
                     (None, None) => true,
                 };
                 if admitted && self.eval(&rule.root, view) {
@@ -302,10 +319,36 @@ impl Program {
         }
     }
 
+    /// The route of `label`: from this thread's recent routes, else the program's (computed
+    /// on the first record of the label any thread sees).
+    fn route(&self, label: &SourceLabel, recent: &mut Vec<(SourceLabel, Arc<Route>)>) -> Arc<Route> {
+        if let Some(i) = recent.iter().position(|(l, _)| same_label(l, label)) {
+            if i > 0 {
+                recent.swap(0, i);
+            }
+            if let Some((_, route)) = recent.first() {
+                return route.clone();
+            }
+        }
+        let route = self.routes.get(label, || {
+            let admitted = self
+                .rules
+                .iter()
+                .map(|c| {
+                    let ls = &c.rule.logsource;
+                    label.admits(ls.product.as_deref(), ls.service.as_deref(), ls.category.as_deref())
+                })
+                .collect();
+            Route::new(admitted, &self.prefilter.parts)
+        });
+        recent.insert(0, (*label, route.clone()));
+        route
+    }
+
     /// How many rules the candidate index selects for the event in `view`, before logsource
     /// routing: what measures the index (evaluation does not call it).
     pub fn candidate_count(&self, view: &EventView, scratch: &mut Scratch) -> usize {
-        self.prefilter.candidates(view, &mut scratch.candidates);
+        self.prefilter.candidates(view, None, &mut scratch.candidates);
         scratch.candidates.list.len()
     }
 
