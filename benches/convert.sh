@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Conversion benchmark: converts every rule of the SigmaHQ corpus (3,791 files; the project's
-# 647-file sample when the shared directory is absent) to every target `vigil list targets`
-# names, one process per target, and reports each target's time (vigil's own summary: rules
-# converted, refused, seconds, loading included) and the wall time of all targets together.
+# 647-file sample when the shared directory is absent) to every target in ONE run
+# (`vigil convert --target all`: rules read and linked once, targets printed in parallel),
+# and reports the wall and CPU time of that run, with vigil's own summary line per target
+# (rules converted, refused, seconds of that target's mapping and printing). For scale, the
+# time of `vigil check` on the same rules (reading and compiling them, no conversion).
 # In the same run, pySigma's `sigma convert -t sqlite` (sigma-cli from PyPI, in a virtual
-# environment under /tmp) converts the same rules, and the ratio of its wall time to vigil's
-# `sql` target is printed. Target: all targets in < 1 s in total.
+# environment under target/) converts the detection rules under rules/, and the ratio of
+# its wall time to vigil's `sql` target on the same files is printed.
+# Target: all targets in < 1 s in total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p vigil-cli
@@ -17,20 +20,28 @@ else
     dir=testdata/sigmahq/sigma
 fi
 now() { date +%s.%N; }
-echo "rules: $dir ($(find "$dir" -name '*.yml' | wc -l) files)"
-targets=$("$vigil" list targets | awk '{print $1}')
-total_start=$(now)
-for t in $targets; do
-    start=$(now)
-    summary=$({ "$vigil" convert --target "$t" "$dir" 2>&1 >/dev/null || true; } | tail -1)
-    end=$(now)
-    printf '%-8s %.3f s wall  (%s)\n' "$t" "$(echo "$end - $start" | bc)" "$summary"
-    if [ "$t" = sql ]; then sql_wall=$(echo "$end - $start" | bc); fi
-done
-total_end=$(now)
-printf 'all %d targets: %.3f s wall\n' "$(echo "$targets" | wc -w)" "$(echo "$total_end - $total_start" | bc)"
+# `/usr/bin/time -f` when present, for CPU seconds beside the wall time.
+timed() {
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f 'cpu %U user %S sys' -o /tmp/vigil-bench-convert.time "$@"
+    else
+        "$@"
+    fi
+}
+cpu() { [ -f /tmp/vigil-bench-convert.time ] && tail -1 /tmp/vigil-bench-convert.time || echo "cpu n/a"; }
+echo "rules: $dir ($(find "$dir" -name '*.yml' | wc -l) files); $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 
-venv=/tmp/vigil-bench-sigma-cli
+start=$(now)
+timed "$vigil" check "$dir" >/dev/null 2>&1 || true
+end=$(now)
+printf 'vigil check (read and compile, no conversion): %.3f s wall, %s\n' "$(echo "$end - $start" | bc)" "$(cpu)"
+
+start=$(now)
+{ timed "$vigil" convert --target all "$dir" 2>&1 >/dev/null || true; } | grep '^converted: ' | sed 's/^/  /'
+end=$(now)
+printf 'all targets in one run: %.3f s wall, %s\n' "$(echo "$end - $start" | bc)" "$(cpu)"
+
+venv=target/sigma-cli-venv
 if [ ! -x "$venv/bin/sigma" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check sigma-cli pysigma-backend-sqlite
@@ -40,14 +51,14 @@ fi
 ratio_dir="$dir"
 [ -d "$dir/rules" ] && ratio_dir="$dir/rules"
 start=$(now)
-"$vigil" convert --target sql "$ratio_dir" >/dev/null 2>&1 || true
+timed "$vigil" convert --target sql "$ratio_dir" >/dev/null 2>&1 || true
 end=$(now)
 sql_wall=$(echo "$end - $start" | bc)
+printf 'on %s: vigil sql %.3f s wall, %s\n' "$ratio_dir" "$sql_wall" "$(cpu)"
 start=$(now)
-"$venv/bin/sigma" convert -t sqlite --skip-unsupported -o /tmp/vigil-bench-sigma-cli.out "$ratio_dir" >/dev/null 2>&1 || true
+timed "$venv/bin/sigma" convert -t sqlite --skip-unsupported -o /tmp/vigil-bench-sigma-cli.out "$ratio_dir" >/dev/null 2>&1 || true
 end=$(now)
 sigma_wall=$(echo "$end - $start" | bc)
-printf 'on %s: vigil sql %.3f s wall\n' "$ratio_dir" "$sql_wall"
-printf 'sigma convert -t sqlite (sigma-cli %s): %.3f s wall; %d queries\n' "$("$venv/bin/sigma" version 2>/dev/null | head -1 | cut -d' ' -f1)" "$sigma_wall" "$(grep -c . /tmp/vigil-bench-sigma-cli.out || true)"
+printf 'sigma convert -t sqlite (sigma-cli %s): %.3f s wall, %s; %d queries\n' "$("$venv/bin/pip" show sigma-cli 2>/dev/null | awk '/^Version/ {print $2}')" "$sigma_wall" "$(cpu)" "$(grep -c . /tmp/vigil-bench-sigma-cli.out || true)"
 printf 'ratio sigma-cli / vigil sql: %.1fx\n' "$(echo "$sigma_wall / $sql_wall" | bc -l)"
-rm -f /tmp/vigil-bench-sigma-cli.out
+rm -f /tmp/vigil-bench-sigma-cli.out /tmp/vigil-bench-convert.time

@@ -1,18 +1,32 @@
 //! `vigil convert`: load rules, map them through a pipeline and print each one as a query
-//! of another engine (`vigil-emit`), or say why it cannot be.
+//! of another engine (`vigil-emit`), or say why it cannot be; to one target or several in
+//! one run.
+//!
+//! `--target` names one target, a comma-separated list, or `all`. The rules are read,
+//! parsed and linked once; each target then maps them through its pipeline and prints them,
+//! targets in parallel (one thread per core, at most one per target), and the results are
+//! written in the order the targets were named, so the output of each target is exactly
+//! what a run with that target alone prints.
 //!
 //! Queries go to stdout: one line per rule (`text`) or one JSON object per rule
 //! (`ndjson`: `rule.id`, `rule.name`, `target`, and `query` or `error`), or one native rule
-//! file per rule into `--out-dir` (`rule`; the paths written go to stdout). Diagnostics (rules
-//! that do not load, rules the target refuses) and a summary line go to stderr. Exit codes:
+//! file per rule into `--out-dir` (`rule`, one target only; the paths written go to
+//! stdout). With several targets, `text` starts each target's queries with a header line
+//! `# target: NAME`, and `ndjson` objects are grouped by target (each names its own).
+//! Diagnostics (rules that do not load, rules a target refuses) and a summary line per
+//! target go to stderr, then, with several targets, one line for the whole run. Exit codes:
 //! 0 every rule converted; 1 a rule was rejected or refused; 2 a usage or I/O error.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use anyhow::anyhow;
 use vigil_emit::rule_file::{has_rule_file, rule_file};
-use vigil_emit::{convert_all, Options, Target};
+use vigil_emit::{convert_all, Converted, Options, Target};
+use vigil_pipeline::Pipeline;
 use vigil_sigma::LoadOptions;
 
 use crate::pipelines::load_pipeline;
@@ -21,7 +35,8 @@ use crate::rules::{link, load_files};
 /// How converted rules are printed.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum ConvertFormat {
-    /// One query per line.
+    /// One query per line (with several targets, each target's after a `# target: NAME`
+    /// line).
     Text,
     /// One JSON object per rule.
     Ndjson,
@@ -40,21 +55,85 @@ pub struct ConvertArgs {
     pub paths: Vec<PathBuf>,
 }
 
+/// The targets `--target` names: one name, a comma-separated list, or `all`; each once, in
+/// the order first named.
+pub fn parse_targets(spec: &str) -> anyhow::Result<Vec<Target>> {
+    let mut targets = Vec::new();
+    for name in spec.split(',').map(str::trim) {
+        let named = if name == "all" {
+            Target::ALL.to_vec()
+        } else {
+            let target = Target::parse(name).ok_or_else(|| {
+                let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+                anyhow!("unknown target `{name}`; targets: {} (or several, comma-separated, or `all`)", names.join(", "))
+            })?;
+            vec![target]
+        };
+        for t in named {
+            if !targets.contains(&t) {
+                targets.push(t);
+            }
+        }
+    }
+    Ok(targets)
+}
+
 /// A rule handle as a file name: characters other than letters, digits, `-`, `_` and `.`
 /// become `_`.
 fn file_stem(handle: &str) -> String {
     handle.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect()
 }
 
+/// One target's part of the run: its rules as converted and the time it took (mapping and
+/// printing; the shared loading is not counted).
+struct TargetRun {
+    target: Target,
+    converted: Vec<Converted>,
+    seconds: f64,
+}
+
+/// Maps and prints `rules` for each target on up to one thread per core; the results in
+/// the order of `jobs`.
+fn convert_targets(rules: &[vigil_ir::Rule], jobs: &[(Target, Pipeline)], options: &Options) -> Vec<TargetRun> {
+    let run = |(target, pipeline): &(Target, Pipeline)| {
+        let started = Instant::now();
+        let converted = convert_all(rules, pipeline, *target, options);
+        TargetRun { target: *target, converted, seconds: started.elapsed().as_secs_f64() }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
+    if threads <= 1 {
+        return jobs.iter().map(run).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, TargetRun)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(index) else { break };
+                        mine.push((index, run(job)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, run)| run).collect()
+}
+
 /// Runs `vigil convert`; returns the process exit code.
 pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<i32> {
-    let started = std::time::Instant::now();
-    let target = Target::parse(&args.target).ok_or_else(|| {
-        let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-        anyhow!("unknown target `{}`; targets: {}", args.target, names.join(", "))
-    })?;
+    let started = Instant::now();
+    let targets = parse_targets(&args.target)?;
     let out_dir = match (args.format, &args.out_dir) {
-        (ConvertFormat::Rule, _) if !has_rule_file(target) => return Err(anyhow!("target `{}` has no native rule file format", target.name())),
+        (ConvertFormat::Rule, _) if targets.len() > 1 => return Err(anyhow!("--format rule writes one target's rule files: name one target")),
+        (ConvertFormat::Rule, _) if !targets.iter().all(|&t| has_rule_file(t)) => {
+            return Err(anyhow!("target `{}` has no native rule file format", targets.first().map_or("", |t| t.name())))
+        }
         (ConvertFormat::Rule, None) => return Err(anyhow!("--format rule writes one file per rule: name the directory with --out-dir")),
         (ConvertFormat::Rule, Some(dir)) => {
             std::fs::create_dir_all(dir).map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;
@@ -62,9 +141,13 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
         }
         _ => None,
     };
-    let pipeline = load_pipeline(args.pipeline.as_deref().unwrap_or(target.default_pipeline()))?;
+    let mut jobs = Vec::with_capacity(targets.len());
+    for &target in &targets {
+        jobs.push((target, load_pipeline(args.pipeline.as_deref().unwrap_or(target.default_pipeline()))?));
+    }
     let mut loaded = load_files(&args.paths, &LoadOptions::default())?;
     link(&mut loaded);
+    let loading = started.elapsed().as_secs_f64();
     let mut unreadable = false;
     for file in &loaded.files {
         for d in &file.errors {
@@ -72,57 +155,77 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
         }
         unreadable |= file.errors.iter().any(|d| d.code.starts_with("io::"));
     }
+    let texts: HashMap<&str, &str> = loaded.files.iter().map(|f| (&*f.path, &*f.text)).collect();
     let options = Options { table: args.table.clone().unwrap_or_else(|| "events".to_string()), source: args.table, ..Options::default() };
-    let converted = convert_all(&loaded.rules, &pipeline, target, &options);
-    let mut refused = 0usize;
-    for c in &converted {
-        let meta = &c.rule.meta;
-        match args.format {
-            ConvertFormat::Text => {
-                if let Ok(q) = &c.query {
-                    writeln!(out, "{q}")?;
+    let runs = convert_targets(&loaded.rules, &jobs, &options);
+    let several = runs.len() > 1;
+    let mut any_refused = false;
+    for TargetRun { target, converted, seconds } in &runs {
+        let target = *target;
+        if several && matches!(args.format, ConvertFormat::Text) {
+            writeln!(out, "# target: {}", target.name())?;
+        }
+        let mut refused = 0usize;
+        for c in converted {
+            let meta = &c.rule.meta;
+            match args.format {
+                ConvertFormat::Text => {
+                    if let Ok(q) = &c.query {
+                        writeln!(out, "{q}")?;
+                    }
                 }
-            }
-            ConvertFormat::Ndjson => {
-                let mut object = serde_json::json!({
-                    "rule": { "id": meta.id, "name": meta.title },
-                    "target": target.name(),
-                });
-                match &c.query {
-                    Ok(q) => object["query"] = q.as_str().into(),
-                    Err(d) => object["error"] = format!("[{}] {}", d.code, d.message).into(),
+                ConvertFormat::Ndjson => {
+                    let mut object = serde_json::json!({
+                        "rule": { "id": meta.id, "name": meta.title },
+                        "target": target.name(),
+                    });
+                    match &c.query {
+                        Ok(q) => object["query"] = q.as_str().into(),
+                        Err(d) => object["error"] = format!("[{}] {}", d.code, d.message).into(),
+                    }
+                    writeln!(out, "{object}")?;
                 }
-                writeln!(out, "{object}")?;
-            }
-            ConvertFormat::Rule => {
-                if let (Ok(q), Some(dir)) = (&c.query, &out_dir) {
-                    if let Some((text, extension)) = rule_file(target, &c.rule, q, &options) {
-                        let path = dir.join(format!("{}.{extension}", file_stem(meta.handle())));
-                        std::fs::write(&path, text).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
-                        writeln!(out, "{}", path.display())?;
+                ConvertFormat::Rule => {
+                    if let (Ok(q), Some(dir)) = (&c.query, &out_dir) {
+                        if let Some((text, extension)) = rule_file(target, &c.rule, q, &options) {
+                            let path = dir.join(format!("{}.{extension}", file_stem(meta.handle())));
+                            std::fs::write(&path, text).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+                            writeln!(out, "{}", path.display())?;
+                        }
                     }
                 }
             }
+            if let Err(d) = &c.query {
+                refused += 1;
+                write!(err, "{}", d.render(texts.get(&*d.source).copied()))?;
+            }
         }
-        if let Err(d) = &c.query {
-            refused += 1;
-            let text = loaded.files.iter().find(|f| *f.path == *d.source).map(|f| &*f.text);
-            write!(err, "{}", d.render(text))?;
-        }
+        any_refused |= refused > 0;
+        // One target alone: its time includes loading, as it always has.
+        let seconds = if several { *seconds } else { started.elapsed().as_secs_f64() };
+        writeln!(
+            err,
+            "converted: {} of {} rules to {}, {refused} refused, {} rejected when loading ({seconds:.3} s)",
+            converted.len() - refused,
+            converted.len(),
+            target.name(),
+            loaded.rejected,
+        )?;
     }
     out.flush()?;
-    writeln!(
-        err,
-        "converted: {} of {} rules to {}, {refused} refused, {} rejected when loading ({:.3} s)",
-        converted.len() - refused,
-        converted.len(),
-        target.name(),
-        loaded.rejected,
-        started.elapsed().as_secs_f64()
-    )?;
+    if several {
+        writeln!(
+            err,
+            "converted: {} rules to {} targets ({}) in {:.3} s, loading {loading:.3} s",
+            loaded.rules.len(),
+            runs.len(),
+            targets.iter().map(|t| t.name()).collect::<Vec<_>>().join(", "),
+            started.elapsed().as_secs_f64()
+        )?;
+    }
     Ok(if unreadable {
         2
-    } else if refused > 0 || loaded.rejected > 0 {
+    } else if any_refused || loaded.rejected > 0 {
         1
     } else {
         0

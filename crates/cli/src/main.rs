@@ -112,7 +112,7 @@ enum Command {
         /// Rule files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The query language: sql (SQLite), duckdb, spark, eql (Elastic EQL), esql, lucene, kql, spl or sumo; `vigil list targets`.
+        /// The query language: sql (SQLite), duckdb, spark, eql (Elastic EQL), esql, lucene, kql, spl or sumo (`vigil list targets`); several, comma-separated, or `all`, convert in one run.
         #[arg(long, short)]
         target: String,
         /// Field mapping applied before printing: a built-in name or a pipeline YAML file

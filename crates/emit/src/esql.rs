@@ -26,7 +26,7 @@
 use vigil_ir::{Case, Network, NumOp, Piece, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal};
-use crate::regex_text::{lucene, regex_hir};
+use crate::regex_text::lucene_regex;
 use crate::text::{has_case, number, placement, quoted_with};
 
 /// ES|QL strings hold any character but `"`, `\\`, CR and LF unescaped.
@@ -105,8 +105,7 @@ impl Dialect for Esql {
 
     fn regex(&self, field: &str, patterns: &[RegexPattern], ctx: Context) -> Result<Emitted, Refusal> {
         let name = field_name(field);
-        let parts =
-            patterns.iter().map(|p| Ok(Emitted::atom(format!("{name} RLIKE {}", quoted(&lucene(&regex_hir(p)?)?)?)))).collect::<Result<Vec<_>, Refusal>>()?;
+        let parts = patterns.iter().map(|p| Ok(Emitted::atom(format!("{name} RLIKE {}", quoted(&lucene_regex(p)?)?)))).collect::<Result<Vec<_>, Refusal>>()?;
         Ok(guard(&name, Emitted::any(self, parts), ctx))
     }
 

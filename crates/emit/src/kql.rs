@@ -24,7 +24,7 @@
 use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
-use crate::regex_text::{pattern_hir, portable, regex_hir};
+use crate::regex_text::{portable_pattern, portable_regex};
 use crate::text::{number, quoted};
 
 /// Kusto Query Language (Sentinel, Defender XDR).
@@ -75,7 +75,7 @@ impl Dialect for Kql {
                     };
                     parts.push(Emitted::atom(format!("{name} {word}{} {}", if ci { "" } else { "_cs" }, string(&t)?)));
                 }
-                (None, _) => parts.push(Emitted::atom(format!("{name} matches regex {}", verbatim(&portable(&pattern_hir(pattern, op, ci)?)?)))),
+                (None, _) => parts.push(Emitted::atom(format!("{name} matches regex {}", verbatim(&portable_pattern(pattern, op, ci)?)))),
             }
         }
         match whole.as_slice() {
@@ -105,7 +105,7 @@ impl Dialect for Kql {
         let name = field_name(field);
         let parts = patterns
             .iter()
-            .map(|p| Ok(Emitted::atom(format!("{name} matches regex {}", verbatim(&portable(&regex_hir(p)?)?)))))
+            .map(|p| Ok(Emitted::atom(format!("{name} matches regex {}", verbatim(&portable_regex(p)?)))))
             .collect::<Result<Vec<_>, Refusal>>()?;
         Ok(Emitted::any(self, parts))
     }

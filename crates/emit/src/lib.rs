@@ -19,6 +19,7 @@ pub mod esql;
 pub mod kql;
 pub mod lucene;
 pub mod printer;
+pub mod regex_memo;
 pub mod regex_text;
 pub mod rule_file;
 pub mod spark;

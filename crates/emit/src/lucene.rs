@@ -26,7 +26,7 @@
 use vigil_ir::{Case, Network, NumOp, Piece, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
-use crate::regex_text::{lucene, pattern_hir, regex_hir};
+use crate::regex_text::{lucene_pattern, lucene_regex};
 use crate::text::{has_case, number, placement};
 
 /// A Lucene query string (Elasticsearch `query_string`, Kibana's Lucene mode).
@@ -72,7 +72,7 @@ impl Dialect for Lucene {
 
     fn regex(&self, field: &str, patterns: &[RegexPattern], _ctx: Context) -> Result<Emitted, Refusal> {
         let name = field_name(field);
-        let parts = patterns.iter().map(|p| Ok(Emitted::atom(format!("{name}:/{}/", lucene(&regex_hir(p)?)?)))).collect::<Result<Vec<_>, Refusal>>()?;
+        let parts = patterns.iter().map(|p| Ok(Emitted::atom(format!("{name}:/{}/", lucene_regex(p)?)))).collect::<Result<Vec<_>, Refusal>>()?;
         Ok(Emitted::any(self, parts))
     }
 
@@ -112,7 +112,7 @@ impl Dialect for Lucene {
 /// One comparison, after `prefix` (`field:` or nothing for the default fields).
 fn term(prefix: &str, op: StrOp, case: Case, pattern: &StrPattern) -> Result<Emitted, Refusal> {
     if case == Case::Insensitive && has_case(&pattern.literal_text()) {
-        return Ok(Emitted::atom(format!("{prefix}/{}/", lucene(&pattern_hir(pattern, op, true)?)?)));
+        return Ok(Emitted::atom(format!("{prefix}/{}/", lucene_pattern(pattern, op, true)?)));
     }
     let (prefix_any, suffix_any) = placement(op);
     if let (Some(text), false, false) = (pattern.as_literal(), prefix_any, suffix_any) {

@@ -30,10 +30,11 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Dot, Hir, HirKind, Look, Repetition};
 use vigil_ir::{Piece, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Refusal};
+use crate::regex_memo::{remembered, remembered_pattern, Flavour};
 
 /// The parsed form of a Sigma regex, with its flags, as vigil compiles it.
 pub fn regex_hir(pattern: &RegexPattern) -> Result<Hir, Refusal> {
@@ -50,9 +51,13 @@ pub fn regex_hir(pattern: &RegexPattern) -> Result<Hir, Refusal> {
 /// the comparison is (`^…$` for equality), `*` any run and `?` any one character
 /// (newlines included), letters folded when `case_insensitive`.
 pub fn pattern_hir(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<Hir, Refusal> {
-    let mut source = String::from("(?s)");
+    // Built directly with regex-syntax's own constructors (what its parser would give for
+    // the equivalent source, checked in the tests), never printed and parsed again: this
+    // is the hot path of every target without a wildcard or folding operator.
+    let any_char = || Hir::dot(Dot::AnyChar);
+    let mut items = Vec::new();
     if matches!(op, StrOp::Equals | StrOp::StartsWith) {
-        source.push('^');
+        items.push(Hir::look(Look::Start));
     }
     let pieces = pattern.pieces();
     let mut skip_any_char = false;
@@ -65,50 +70,53 @@ pub fn pattern_hir(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> R
                     // CAPITAL I WITH DOT ABOVE lowers to `i` and a combining dot, which
                     // only a wildcard (or the open end of a placement) can take.
                     let dotted_i = match (c, last, pieces.get(index + 1)) {
-                        ('i', true, Some(Piece::AnyRun)) => Some("(?:[iI]|\u{130})"),
-                        ('i', true, Some(Piece::AnyChar)) => Some("(?:[iI].|\u{130})"),
-                        ('i', true, None) if matches!(op, StrOp::Contains | StrOp::StartsWith) => Some("(?:[iI]|\u{130})"),
+                        ('i', true, Some(Piece::AnyRun)) => Some(false),
+                        ('i', true, Some(Piece::AnyChar)) => Some(true),
+                        ('i', true, None) if matches!(op, StrOp::Contains | StrOp::StartsWith) => Some(false),
                         _ => None,
                     };
                     match dotted_i {
-                        Some(text) => {
-                            skip_any_char = text.contains('.');
-                            source.push_str(text);
+                        Some(takes_next) => {
+                            skip_any_char = takes_next;
+                            let i_class = folded_class('i');
+                            let plain = if takes_next { Hir::concat(vec![i_class, any_char()]) } else { i_class };
+                            items.push(Hir::alternation(vec![plain, Hir::literal("\u{130}".as_bytes())]));
                         }
-                        None => source.push_str(&folded_class(c)),
+                        None => items.push(folded_class(c)),
                     }
                 }
             }
-            Piece::Lit(t) => source.push_str(&regex_syntax::escape(t)),
-            Piece::AnyRun => source.push_str(".*"),
+            Piece::Lit(t) => items.push(Hir::literal(t.as_bytes())),
+            Piece::AnyRun => items.push(Hir::repetition(Repetition { min: 0, max: None, greedy: true, sub: Box::new(any_char()) })),
             Piece::AnyChar if std::mem::take(&mut skip_any_char) => {}
-            Piece::AnyChar => source.push('.'),
+            Piece::AnyChar => items.push(any_char()),
             Piece::Placeholder(_) => {}
         }
     }
     if matches!(op, StrOp::Equals | StrOp::EndsWith) {
-        source.push('$');
+        items.push(Hir::look(Look::End));
     }
-    regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(&source)
-        .map_err(|e| Refusal::new(Construct::Text, format!("`{pattern}` cannot be written as a regular expression: {e}")))
+    Ok(Hir::concat(items))
 }
 
-/// The characters whose lower case is `c` (with `c`), as a regex class: what a pattern
-/// character lower-cased by Sigma matches in a value Sigma lower-cases too. (A character
-/// whose lower case is two characters, U+0130, is left out: the documented approximation.)
-fn folded_class(c: char) -> String {
+/// [`pattern_hir`] printed by [`portable`], remembered per pattern (`regex_memo`).
+pub fn portable_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<String, Refusal> {
+    remembered_pattern(Flavour::Portable, pattern, op, case_insensitive, || portable(&pattern_hir(pattern, op, case_insensitive)?))
+}
+
+/// [`pattern_hir`] printed by [`lucene`], remembered per pattern (`regex_memo`).
+pub fn lucene_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<String, Refusal> {
+    remembered_pattern(Flavour::Lucene, pattern, op, case_insensitive, || lucene(&pattern_hir(pattern, op, case_insensitive)?))
+}
+
+/// The characters whose lower case is `c` (with `c`), as a class (or `c` alone): what a
+/// pattern character lower-cased by Sigma matches in a value Sigma lower-cases too. (A
+/// character whose lower case is two characters, U+0130, is left out: the documented
+/// approximation.)
+fn folded_class(c: char) -> Hir {
     let sources = lower_case_sources().get(&c).map(Vec::as_slice).unwrap_or_default();
-    if sources.is_empty() {
-        return regex_syntax::escape(&c.to_string());
-    }
-    let mut class = format!("[{}", regex_syntax::escape(&c.to_string()));
-    for s in sources {
-        class.push_str(&regex_syntax::escape(&s.to_string()));
-    }
-    class.push(']');
-    class
+    let ranges = std::iter::once(c).chain(sources.iter().copied()).map(|x| ClassUnicodeRange::new(x, x));
+    Hir::class(Class::Unicode(ClassUnicode::new(ranges)))
 }
 
 /// For each character that is the one-character lower case of others, those others.
@@ -287,8 +295,15 @@ const MAX_REPEAT: u32 = 1000;
 
 /// A Sigma regex as a search in the syntax RE2, PCRE and Java share (SQLite's `REGEXP`,
 /// DuckDB's `regexp_matches`, Spark's `RLIKE`, KQL, SPL, Sumo Logic).
+/// Remembered per pattern (`regex_memo`).
 pub fn portable_regex(pattern: &RegexPattern) -> Result<String, Refusal> {
-    portable(&regex_hir(pattern)?)
+    remembered(Flavour::Portable, pattern, |p| portable(&regex_hir(p)?))
+}
+
+/// A Sigma regex as a Lucene `RegExp` matching whole values ([`lucene`] of its parsed
+/// form), remembered per pattern (`regex_memo`).
+pub fn lucene_regex(pattern: &RegexPattern) -> Result<String, Refusal> {
+    remembered(Flavour::Lucene, pattern, |p| lucene(&regex_hir(p)?))
 }
 
 /// A regex searching as `hir` does, in the syntax RE2, PCRE and Java share.
@@ -449,6 +464,29 @@ mod tests {
             for s in [".x", "a/.b", "/.b", "a.b", "x", "x/", "yx/z", "xa", "c", "ac", "bcd", "cd", "ce", "zc"] {
                 assert_eq!(search.is_match(s), whole.is_match(s), "{source} → {printed} on {s:?}");
             }
+        }
+    }
+
+    #[test]
+    fn string_patterns_build_the_tree_the_parser_gives_for_their_regex() {
+        let parsed = |source: &str| regex_syntax::ParserBuilder::new().build().parse(source).unwrap();
+        let cases = [
+            (r"C:\\*.e?e", StrOp::Equals, false, r"(?s)^C:\\.*\.e.e$"),
+            ("cmd", StrOp::Contains, true, "(?s)[cC][mM][dD]"),
+            ("K*", StrOp::StartsWith, true, "(?s)^[kK\u{212A}].*"),
+            ("Ab", StrOp::EndsWith, true, "(?s)[aA][bB]$"),
+            ("mi*", StrOp::Equals, true, "(?s)^[mM](?:[iI]|\u{130}).*$"),
+            ("mi?x", StrOp::Contains, true, "(?s)[mM](?:[iI].|\u{130})[xX]"),
+            ("wmi", StrOp::Contains, true, "(?s)[wW][mM](?:[iI]|\u{130})"),
+            ("wmi", StrOp::EndsWith, true, "(?s)[wW][mM][iI]$"),
+            ("", StrOp::Equals, true, "(?s)^$"),
+            ("*", StrOp::Contains, false, "(?s).*"),
+            ("1+2", StrOp::Contains, true, r"(?s)1\+2"),
+            ("é", StrOp::Equals, true, "(?s)^[éÉ]$"),
+        ];
+        for (value, op, ci, source) in cases {
+            let built = pattern_hir(&StrPattern::parse_wildcards(value), op, ci).unwrap();
+            assert_eq!(built, parsed(source), "{value:?} {op:?} case-insensitive {ci}");
         }
     }
 

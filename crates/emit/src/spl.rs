@@ -25,7 +25,7 @@
 use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal};
-use crate::regex_text::{pattern_hir, portable, regex_hir};
+use crate::regex_text::{portable_pattern, portable_regex};
 use crate::text::{has_case, number, quoted};
 
 /// Splunk SPL.
@@ -70,10 +70,8 @@ impl Dialect for Spl {
 
     fn regex(&self, field: &str, patterns: &[RegexPattern], ctx: Context) -> Result<Emitted, Refusal> {
         let name = field_name(field)?;
-        let parts = patterns
-            .iter()
-            .map(|p| Ok(Emitted::atom(format!("match({name}, {})", quoted(&portable(&regex_hir(p)?)?)?))))
-            .collect::<Result<Vec<_>, Refusal>>()?;
+        let parts =
+            patterns.iter().map(|p| Ok(Emitted::atom(format!("match({name}, {})", quoted(&portable_regex(p)?)?)))).collect::<Result<Vec<_>, Refusal>>()?;
         Ok(guard(&name, Emitted::any(self, parts), ctx))
     }
 
@@ -119,7 +117,7 @@ fn comparison(name: &str, op: StrOp, case: Case, pattern: &StrPattern) -> Result
     Ok(Emitted::atom(match pattern.as_literal() {
         Some(t) if op == StrOp::Equals && !folds => format!("{name} == {}", quoted(&t)?),
         Some(t) if op == StrOp::Equals && t.is_ascii() => format!("lower({name}) == {}", quoted(&t.to_ascii_lowercase())?),
-        _ => format!("match({name}, {})", quoted(&portable(&pattern_hir(pattern, op, case == Case::Insensitive)?)?)?),
+        _ => format!("match({name}, {})", quoted(&portable_pattern(pattern, op, case == Case::Insensitive)?)?),
     }))
 }
 

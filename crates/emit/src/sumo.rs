@@ -25,7 +25,7 @@ use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal};
 use crate::esql::lower;
-use crate::regex_text::{pattern_hir, portable, regex_hir};
+use crate::regex_text::{portable_pattern, portable_regex};
 use crate::text::{has_case, number, quoted};
 
 /// Sumo Logic CSE.
@@ -65,8 +65,8 @@ impl Dialect for Sumo {
             let folds = case == Case::Insensitive && has_case(&pattern.literal_text());
             parts.push(Emitted::atom(match pattern.as_literal() {
                 Some(t) if op == StrOp::Equals && !folds => format!("{name} = {}", quoted(&t)?),
-                _ if folds => format!("matches(toLowerCase({name}), {})", slashed(&portable(&pattern_hir(&lower(pattern), op, false)?)?)),
-                _ => format!("matches({name}, {})", slashed(&portable(&pattern_hir(pattern, op, false)?)?)),
+                _ if folds => format!("matches(toLowerCase({name}), {})", slashed(&portable_pattern(&lower(pattern), op, false)?)),
+                _ => format!("matches({name}, {})", slashed(&portable_pattern(pattern, op, false)?)),
             }));
         }
         Ok(guard(&name, Emitted::any(self, parts), ctx))
@@ -78,10 +78,8 @@ impl Dialect for Sumo {
 
     fn regex(&self, field: &str, patterns: &[RegexPattern], ctx: Context) -> Result<Emitted, Refusal> {
         let name = field_name(field)?;
-        let parts = patterns
-            .iter()
-            .map(|p| Ok(Emitted::atom(format!("matches({name}, {})", slashed(&portable(&regex_hir(p)?)?)))))
-            .collect::<Result<Vec<_>, Refusal>>()?;
+        let parts =
+            patterns.iter().map(|p| Ok(Emitted::atom(format!("matches({name}, {})", slashed(&portable_regex(p)?))))).collect::<Result<Vec<_>, Refusal>>()?;
         Ok(guard(&name, Emitted::any(self, parts), ctx))
     }
 

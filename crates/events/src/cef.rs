@@ -17,6 +17,12 @@
 //! `destination.*`, `network.*`, `url.original`, `http.request.*`, `file.*`, `process.*`,
 //! `host.*`, `message`, `@timestamp` ([`ECS`]). A custom field with its label (`cs1Label=Policy
 //! cs1=Block`) is also `labels.Policy`. A syslog header gives `log.syslog.*`.
+//!
+//! No key is mapped to `tls.*`: the CEF specification's key dictionary (revision 25) has no
+//! TLS key, and neither Filebeat's `decode_cef` ECS table nor Elastic's CEF integration
+//! pipelines (its Check Point and Forcepoint ones) map any key there. Where a vendor sends
+//! TLS details, it is in a labelled custom field, read as `labels.<label>` (and
+//! `cef.extensions.*`) like any other.
 
 use serde_json::{Map, Value};
 

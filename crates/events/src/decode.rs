@@ -8,8 +8,8 @@ use flate2::bufread::GzDecoder;
 
 use crate::sniff::{unreadable_format, utf16};
 
-/// Bytes looked at to recognise a format.
-const HEAD: usize = 64;
+/// Bytes looked at to recognise a format (an ETW trace's first event header ends at 80).
+const HEAD: usize = 128;
 
 /// Wraps `raw` so that reading it yields UTF-8 text (or, for damaged input, the text up to
 /// the damage and then an error that says what is wrong). An input in a format that is not

@@ -9,6 +9,7 @@
 //! - [`format`]: the input formats, by name and by content;
 //! - [`evtx`]: EVTX files cut into chunks, a chunk's records rendered as JSON;
 //! - [`winlog`]: EVTX records also under ECS names, as Winlogbeat writes them;
+//!   Sysmon's `Hashes` split into `process.hash.*` / `file.hash.*` by [`winlog_hashes`];
 //! - [`label`]: a record's source label (product, service, Sigma categories) read from its
 //!   own fields, for log-source routing; [`windows_sources`]: Windows channels and event IDs
 //!   in Sigma's terms;
@@ -41,6 +42,7 @@ pub mod split;
 pub mod walk;
 pub mod windows_sources;
 pub mod winlog;
+pub mod winlog_hashes;
 pub mod zeek;
 pub mod zeek_ecs;
 pub mod zeek_join;

@@ -33,6 +33,9 @@ pub fn unreadable_format(head: &[u8]) -> Option<&'static str> {
     if head.starts_with(b"MZ") {
         return Some("a Windows executable: not event data");
     }
+    if is_etl(head) {
+        return Some("an Event Tracing for Windows log (.etl): not read; convert it to EVTX first (`tracerpt FILE.etl -of EVTX -o FILE.evtx`)");
+    }
     if utf16(head).is_some() || head.starts_with(b"\xef\xbb\xbf") {
         return None;
     }
@@ -45,6 +48,21 @@ pub fn unreadable_format(head: &[u8]) -> Option<&'static str> {
         return Some("binary data (not JSON text)");
     }
     None
+}
+
+/// True when `head` is the start of an ETW trace log (`.etl`), which has no magic bytes: its
+/// first buffer's `WMI_BUFFER_HEADER` (72 bytes: the buffer size, a multiple of 1 KiB, then
+/// the saved and current offsets, within the buffer), followed by the trace's first event,
+/// the log file header: a system trace header whose marker has the trace-header and
+/// event-trace flags (`0xC0`) and whose hook ID is 0 (`EVENT_TRACE_GROUP_HEADER`,
+/// type info). Read before the UTF-16 guess: its leading `00 20 00 00` looks like UTF-16.
+fn is_etl(head: &[u8]) -> bool {
+    let u32_at = |at: usize| head.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let (Some(size), Some(saved), Some(current)) = (u32_at(0), u32_at(4), u32_at(8)) else { return false };
+    let buffer_ok = size >= 1024 && size % 1024 == 0 && saved <= size && current <= size;
+    let marker_flags = head.get(0x4B).is_some_and(|&f| f & 0xC0 == 0xC0);
+    let hook_id = head.get(0x4E..0x50) == Some(&[0, 0][..]);
+    buffer_ok && marker_flags && hook_id
 }
 
 /// The UTF-16 byte order of text that starts with a byte-order mark or, without one, with
@@ -67,6 +85,31 @@ fn is_json_ascii(b: u8) -> bool {
 mod tests {
     use super::*;
 
+    /// The first 128 bytes of an ETW trace (the layout of the `.etl` capture among the EVTX
+    /// attack samples): an 8 KiB buffer, its offsets, then the log file header event.
+    fn etl_head() -> Vec<u8> {
+        let mut head = vec![0u8; 128];
+        head[..12].copy_from_slice(&[0x00, 0x20, 0, 0, 0xc8, 0x01, 0, 0, 0xc8, 0x01, 0, 0]);
+        head[0x48..0x50].copy_from_slice(&[0x02, 0x00, 0x02, 0xc0, 0x7a, 0x01, 0x00, 0x00]);
+        head
+    }
+
+    #[test]
+    fn etl_traces_are_told_from_utf16_json_by_their_buffer_header() {
+        let head = etl_head();
+        assert!(utf16(&head).is_some(), "the guess the ETL check runs before");
+        assert!(is_etl(&head));
+        let mut other_hook = head.clone();
+        other_hook[0x4E] = 0x0a;
+        assert!(!is_etl(&other_hook), "a first event that is not the log file header");
+        let mut odd_size = head.clone();
+        odd_size[0] = 0x10;
+        assert!(!is_etl(&odd_size), "a buffer size that is not a multiple of 1 KiB");
+        assert!(!is_etl(&head[..0x4C]), "too short to hold the first event's header");
+        let json16: Vec<u8> = "[{\"a\": 1}]".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(!is_etl(&json16) && unreadable_format(&json16).is_none(), "UTF-16 JSON is still read");
+    }
+
     #[test]
     fn known_formats_are_named_and_json_is_not() {
         assert!(unreadable_format(b"ElfFile\0\0\0").is_some_and(|w| w.starts_with("EVTX")));
@@ -78,6 +121,7 @@ mod tests {
         assert!(unreadable_format(b"<Event xmlns='http://schemas").is_some_and(|w| w.contains("XML")));
         assert!(unreadable_format(b"#Software: Microsoft Internet Information Services 8.5").is_some_and(|w| w.contains("IIS")));
         assert!(unreadable_format(b"\x01\x02\x03garbage").is_some_and(|w| w.contains("binary")));
+        assert!(unreadable_format(&etl_head()).is_some_and(|w| w.contains(".etl")));
         for json in [&b"{\"a\":1}"[..], b"\n\n[{}]", b"\xef\xbb\xbf{}", b"\xff\xfe{\x00", b"{\x00\"\x00", b"", b"   ", b"42\n", b"{\"a\":\"\x00\"}"] {
             assert_eq!(unreadable_format(json), None, "{json:?}");
         }

@@ -14,6 +14,8 @@
 
 use vigil_view::{EventView, FieldTrie, Kind, Slot};
 
+use crate::winlog_hashes::HashNames;
+
 const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
 
 /// ECS name ← `Event.System.*` field, for every record.
@@ -169,6 +171,8 @@ pub struct EcsNames {
     copies: Vec<(Slot, Slot, Scope)>,
     category: Option<Slot>,
     kind: Option<Slot>,
+    /// Sysmon's `Hashes` split into `process.hash.*`, `file.hash.*` (`winlog_hashes`).
+    hashes: Option<HashNames>,
 }
 
 impl EcsNames {
@@ -206,13 +210,14 @@ impl EcsNames {
         }
         let category = fields.lookup("event.category");
         let kind = fields.lookup("event.type");
-        if wanted.is_empty() && category.is_none() && kind.is_none() {
+        let hashes = HashNames::new(fields, &mut trie);
+        if wanted.is_empty() && category.is_none() && kind.is_none() && hashes.is_none() {
             return None;
         }
         let channel = trie.slot("Event.System.Channel");
         let event_id = trie.slot("Event.System.EventID");
         let copies = wanted.into_iter().map(|(ecs, from, scope)| (trie.slot(&from), trie.slot(&ecs), scope)).collect();
-        Some(EcsNames { trie, channel, event_id, copies, category, kind })
+        Some(EcsNames { trie, channel, event_id, copies, category, kind, hashes })
     }
 
     /// The trie to extract records with: the program's fields and the EVTX fields the ECS
@@ -249,6 +254,9 @@ impl EcsNames {
             for (kind, text) in &values {
                 view.push(to, *kind, text);
             }
+        }
+        if let (true, Some(hashes)) = (sysmon, &self.hashes) {
+            hashes.fill(&event_id, view);
         }
         let (categories, types) = categorize(&channel, &event_id);
         for (slot, names) in [(self.category, categories), (self.kind, types)] {
