@@ -21,6 +21,8 @@ pub mod lucene;
 pub mod printer;
 pub mod regex_text;
 pub mod rule_file;
+pub mod savedsearch;
+pub mod sentinel_rule;
 pub mod spark;
 pub mod spl;
 pub mod sql;
