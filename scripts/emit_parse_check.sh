@@ -19,7 +19,7 @@ mkdir -p "$dir"
 if [ ! -f "$dir/node_modules/@kusto/language-service-next/Kusto.Language.Bridge.js" ]; then
     (cd "$dir" && npm install --silent --no-audit --no-fund --no-save @kusto/language-service-next@12.4.1)
 fi
-if ! "$dir/venv/bin/python" -c 'import esql_parser' >/dev/null 2>&1; then
+if ! "$dir/venv/bin/python" -c 'import esql_parser, luqum' >/dev/null 2>&1; then
     python3 -m venv "$dir/venv"
     "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check esql-parser==9.1.3 luqum==1.0.0
 fi

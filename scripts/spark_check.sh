@@ -21,4 +21,4 @@ export VIGIL_PYTHON="$PWD/$venv/bin/python"
 if [ -z "${VIGIL_SHARED:-}" ] && [ -d ../shared/corpus/sigma ]; then
     export VIGIL_SHARED="$PWD/../shared"
 fi
-exec cargo test -p vigil-conformance --test emit_sql -- --ignored --nocapture spark_agrees_with_native_evaluation
+exec cargo test -p vigil-conformance --test emit_sql -- --ignored --nocapture --exact spark_agrees_with_native_evaluation
