@@ -7,7 +7,8 @@
 //! query must pass: each regular expression printed in the portable flavour compiles
 //! (`regex` reads the RE2/PCRE/Java subset it uses), and means what the rule's own
 //! pattern means on the rule's generated events. `VIGIL_BLESS=1` rewrites the files;
-//! `scripts/emit_parse_check.sh` parses the emitted Lucene queries with luqum (PyPI).
+//! `scripts/emit_parse_check.sh` parses the emitted KQL with Microsoft's Kusto.Language (npm),
+//! the ES|QL with Elasticsearch's grammar (esql-parser, PyPI) and the Lucene with luqum (PyPI).
 
 use vigil_conformance::emit_harness::{expect_file, load_rules, EmitSuite};
 use vigil_conformance::{pipeline, sigma_data, sigma_testdata, SigmaData};
