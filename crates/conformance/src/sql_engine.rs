@@ -90,7 +90,11 @@ elif spec["engine"] == "spark":
     import os, tempfile
     from pyspark.sql import SparkSession
     from pyspark.sql.types import StructType, StructField, StringType, LongType
-    spark = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate()
+    # Thousands of generated conditions in one projection: Java code generation for them
+    # would exceed the JVM's 64 KB method limit and fall back anyway after a failed compile,
+    # so expressions are interpreted from the start.
+    spark = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2") \
+        .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.codegen.factoryMode", "NO_CODEGEN").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     version = spark.version
     fd, path = tempfile.mkstemp(suffix=".ndjson")
@@ -101,22 +105,40 @@ elif spec["engine"] == "spark":
             f.write(json.dumps(record) + "\n")
     schema = StructType([StructField("__row", LongType())] + [StructField(c, StringType()) for c in cols])
     spark.read.schema(schema).json(path).cache().createOrReplaceTempView(spec["name"])
-    def wrapped(k, query, include):
+    def visible(include):
         own = " OR ".join("__row = %d" % i for i in include) if len(include) < 2 or include[-1] - include[0] + 1 != len(include) \
             else "__row BETWEEN %d AND %d" % (include[0], include[-1])
-        where = "__row < %d" % shared + (" OR " + own if own else "")
-        return "SELECT %d AS __q, __row FROM (%s) AS __s WHERE %s" % (k, query, where)
+        return "__row < %d" % shared + (" OR " + own if own else "")
+    def wrapped(k, query, include):
+        return "SELECT %d AS __q, __row FROM (%s) AS __s WHERE %s" % (k, query, visible(include))
     pairs = list(zip(spec["queries"], spec["include"]))
     out = [None] * len(pairs)
-    batch = 50
+    # Every statement is `SELECT * FROM <table> WHERE <condition>`: a batch of them runs as
+    # one scan of the cached table, each condition (verbatim) an `IF((<rows it sees>) AND
+    # (<condition>), 'k', NULL)` term of one concat_ws column (a NULL condition drops the
+    # row as WHERE does; the row test first, so AND skips the condition on other rows). A batch that fails runs query by
+    # query, as whole statements, to name the one that fails.
+    spark_table = "`%s`" % spec["name"].replace("`", "``")
+    prefix = "SELECT * FROM %s WHERE " % spark_table
+    seen = [set(inc) for inc in spec["include"]]
+    batch = 100
     for start in range(0, len(pairs), batch):
         part = list(range(start, min(start + batch, len(pairs))))
+        conds = [k for k in part if pairs[k][0].startswith(prefix)]
+        for k in part:
+            out[k] = {"rows": []}
         try:
-            got = spark.sql(" UNION ALL ".join(wrapped(k, *pairs[k]) for k in part)).collect()
-            for k in part:
-                out[k] = {"rows": []}
-            for r in got:
-                out[r[0]]["rows"].append(r[1])
+            if conds:
+                terms = ", ".join("IF((%s) AND (%s), '%d', NULL)" % (visible(pairs[k][1]), pairs[k][0][len(prefix):], k) for k in conds)
+                scan = "SELECT __row, concat_ws(',', %s) AS __m FROM %s" % (terms, spark_table)
+                for r in spark.sql("SELECT * FROM (%s) WHERE __m <> ''" % scan).collect():
+                    for k in map(int, r[1].split(",")):
+                        if r[0] < shared or r[0] in seen[k]:
+                            out[k]["rows"].append(r[0])
+            rest = [k for k in part if k not in conds]
+            if rest:
+                for r in spark.sql(" UNION ALL ".join(wrapped(k, *pairs[k]) for k in rest)).collect():
+                    out[r[0]]["rows"].append(r[1])
         except Exception:
             for k in part:
                 try:

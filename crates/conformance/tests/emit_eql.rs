@@ -10,65 +10,36 @@
 //! `emit-eql-refusals-corpus.tsv`, from the ignored test) and the text of ~50
 //! representative rules in `testdata/emit-eql-snapshots.txt`; `VIGIL_BLESS=1` rewrites them.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use regex_syntax::hir::{Class, Hir, HirKind};
 use serde_json::Value;
-use vigil_conformance::emit_harness::{expect_file, load_rules, nest, read_events, sigma_row, walk};
-use vigil_conformance::generate::events_for;
+use vigil_conformance::emit_harness::{expect_file, load_rules, native_matches, read_events, sigma_row, with_generated, EmitSuite, Report};
 use vigil_conformance::{pipeline, root, sigma_data, sigma_testdata, SigmaData};
 use vigil_emit::eql::KEYWORD_FIELD;
 use vigil_emit::regex_text::regex_hir;
 use vigil_emit::{convert_all, Converted, Options, Target};
-use vigil_engine::{Program, Scratch};
 use vigil_eql::lower::{lower_rule, LowerOptions};
 use vigil_ir::{Expr, Field, Piece, Rule, Test};
 use vigil_pipeline::Pipeline;
 
-/// At most this many generated events per rule (evenly spread), to keep the suite fast.
-const PER_RULE: usize = 40;
+/// The eql target's text features and file titles.
+struct Eql;
 
-/// The outcome of one differential run.
-#[derive(Debug, Default)]
-struct Report {
-    emitted: usize,
-    refused: BTreeMap<String, String>,
-    compared: usize,
-    with_matches: usize,
-    agreements: usize,
-    events: usize,
-    mismatches: Vec<String>,
-}
-
-/// The rows each rule matches among `texts`, counting only the rows it sees.
-fn matches(rules: Vec<Rule>, pipeline: &Pipeline, texts: &[String], sees: &dyn Fn(usize, usize) -> bool) -> Vec<Vec<usize>> {
-    let count = rules.len();
-    let (program, compiled) = Program::compile(rules, &pipeline.timestamp_fields);
-    assert!(compiled.refused.is_empty(), "{:?}", compiled.refused);
-    // Each rule's position is its title's number (the rules are renamed by the caller).
-    let mut out: Vec<Vec<usize>> = vec![Vec::new(); count];
-    let mut view = program.new_view();
-    let mut scratch = Scratch::default();
-    for (row, text) in texts.iter().enumerate() {
-        view.clear();
-        vigil_events::extract(text.as_bytes(), &program.fields, &mut view).unwrap();
-        let mut found = Vec::new();
-        program.matches(&view, None, &mut scratch, &mut found);
-        for r in found {
-            let i: usize = program.rules[r as usize].rule.meta.title.parse().unwrap();
-            if sees(i, row) {
-                out[i].push(row);
-            }
-        }
+impl EmitSuite for Eql {
+    fn target(&self) -> Target {
+        Target::Eql
     }
-    out
-}
 
-/// `rule` with its title replaced by `i` (and no id), so results map back to positions.
-fn numbered(mut rule: Rule, i: usize) -> Rule {
-    rule.meta.title = i.to_string();
-    rule.meta.id = None;
-    rule
+    fn feature_words(&self) -> &[&str] {
+        &[" : ", " like ", " in~ ", " in (", " == ", "not (", "== null", "cidrMatch", " < ", " > ", "`", "\\\\", " or ", "true", "false"]
+    }
+
+    fn snapshot_title(&self) -> String {
+        "# The eql target's text for representative rules of testdata/sigmahq (VIGIL_BLESS=1 rewrites it).\n".into()
+    }
+
+    fn refusal_title(&self, name: &str, _corpus: bool) -> String {
+        format!("# Rules of {name} the eql target refuses, with the refusal's code.\n# VIGIL_BLESS=1 cargo test -p vigil-conformance --test emit_eql -- --include-ignored rewrites it.\n")
+    }
 }
 
 fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>) -> (Report, Vec<Converted>) {
@@ -87,23 +58,17 @@ fn differential_with(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value
         }
     }
     let mut report = Report::default();
-    let mut emitted: Vec<(Rule, String)> = Vec::new();
-    for c in &converted {
-        match &c.query {
-            Ok(q) => emitted.push((c.rule.clone(), q.clone())),
-            Err(d) => drop(report.refused.insert(format!("{}\t{}", c.rule.source, c.rule.meta.handle()), d.code.to_string())),
-        }
-    }
-    report.emitted = emitted.len();
+    report.count(&converted);
     // The emitted text, parsed and lowered back: a failure here is a bug of the target.
     let mut originals = Vec::new();
     let mut lowered = Vec::new();
     let mut kept: Vec<(&Rule, &String)> = Vec::new();
-    for (rule, query) in &emitted {
+    for c in &converted {
+        let (rule, Ok(query)) = (&c.rule, &c.query) else { continue };
         match lower_rule(&rule.source, &rule.meta.title, query, &LowerOptions::default()) {
             Ok(back) => {
-                originals.push(numbered(rule.clone(), kept.len()));
-                lowered.push(numbered(back, kept.len()));
+                originals.push(rule.clone());
+                lowered.push(back);
                 kept.push((rule, query));
             }
             Err(d) => report.mismatches.push(format!("{} ({}): EQL does not lower back: {d}\n  {query}", rule.source, rule.meta.handle())),
@@ -111,40 +76,24 @@ fn differential_with(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value
     }
     // Events: the real ones, then those generated from each rule.
     let shared = real_events.len();
-    let mut events = real_events;
-    let mut own: Vec<std::ops::Range<usize>> = Vec::new();
-    for (rule, _) in &kept {
+    let (generated, own_generated) = with_generated(kept.iter().map(|(r, _)| *r), real_events, true);
+    // Each rule's own events: probes of its keyword searches and regexes, then its generated ones.
+    let mut events: Vec<Value> = generated.get(..shared).unwrap_or_default().to_vec();
+    let mut own = Vec::new();
+    for ((rule, _), range) in kept.iter().zip(own_generated) {
         let start = events.len();
-        let expr = rule.detection().unwrap();
-        let generated: Vec<Value> = events_for(expr).iter().filter_map(nest).collect();
-        let stride = generated.len().div_ceil(PER_RULE).max(1);
-        let generated: Vec<Value> = generated.into_iter().step_by(stride).collect();
-        events.extend(probed(expr, &generated));
-        events.extend(generated);
+        let mine = &generated[range];
+        events.extend(probed(rule.detection().unwrap(), mine));
+        events.extend(mine.iter().cloned());
         own.push(start..events.len());
     }
     report.events = events.len();
     let texts: Vec<String> = events.into_iter().map(with_keyword_field).map(|e| e.to_string()).collect();
     let sees = |rule: usize, row: usize| row < shared || own[rule].contains(&row);
-    let native = matches(originals, pipeline, &texts, &sees);
-    let eql = matches(lowered, pipeline, &texts, &sees);
+    let native = native_matches(&originals, pipeline, &texts, &sees);
+    let eql = native_matches(&lowered, pipeline, &texts, &sees);
     for (i, (rule, query)) in kept.iter().enumerate() {
-        report.compared += 1;
-        if eql[i] == native[i] {
-            report.agreements += 1;
-            report.with_matches += usize::from(!native[i].is_empty());
-        } else {
-            let only_eql: Vec<&usize> = eql[i].iter().filter(|r| !native[i].contains(r)).collect();
-            let only_native: Vec<&usize> = native[i].iter().filter(|r| !eql[i].contains(r)).collect();
-            let first = only_eql.first().or(only_native.first()).map(|&&r| texts[r].as_str()).unwrap_or("");
-            report.mismatches.push(format!(
-                "{} ({}): {} events only in EQL, {} only native; first: {first}\n  {query}",
-                rule.source,
-                rule.meta.handle(),
-                only_eql.len(),
-                only_native.len()
-            ));
-        }
+        report.compare(rule, query, "EQL", Ok(&eql[i]), &native[i], &texts);
     }
     (report, converted)
 }
@@ -292,43 +241,23 @@ fn regex_samples(hir: &Hir) -> Vec<String> {
     out
 }
 
-fn summary(name: &str, r: &Report) {
-    eprintln!(
-        "{name}: {} rules emitted, {} refused; {} events; {} rules compared, {} with at least one matching event, {} agree",
-        r.emitted,
-        r.refused.len(),
-        r.events,
-        r.compared,
-        r.with_matches,
-        r.agreements
-    );
-}
-
 fn sigmahq(data: &SigmaData) -> (Report, Vec<Converted>) {
     let rules = load_rules(&data.rules);
     let events = read_events(&data.regression.join("regression_data"), "json").iter().map(sigma_row).collect();
     differential(&rules, &pipeline("none"), events)
 }
 
-fn refusal_table(name: &str, report: &Report) -> String {
-    let mut table = format!("# Rules of {name} the eql target refuses, with the refusal's code.\n# VIGIL_BLESS=1 cargo test -p vigil-conformance --test emit_eql -- --include-ignored rewrites it.\nfile\thandle\tcode\n");
-    for (rule, code) in &report.refused {
-        table.push_str(&format!("{rule}\t{code}\n"));
-    }
-    table
-}
-
 #[test]
 fn eql_agrees_with_native_evaluation_on_sigmahq_rules() {
     let data = sigma_testdata();
     let (report, converted) = sigmahq(&data);
-    summary(&data.name, &report);
-    assert!(report.mismatches.is_empty(), "{} of {} rules disagree:\n{}", report.mismatches.len(), report.compared, report.mismatches.join("\n"));
+    report.summary(&data.name);
+    report.assert_agree();
     // Real counts on the project's own data, so the test cannot pass on nothing.
     assert!(report.emitted >= 500, "{report:?}");
     assert!(report.with_matches >= 400, "{}", report.with_matches);
-    expect_file("emit-eql-refusals.tsv", &refusal_table(&data.name, &report));
-    expect_file("emit-eql-snapshots.txt", &snapshots(&converted));
+    expect_file("emit-eql-refusals.tsv", &Eql.refusal_table(&data.name, &converted, false));
+    expect_file("emit-eql-snapshots.txt", &Eql.snapshots(&converted));
 }
 
 /// The whole SigmaHQ corpus of the shared directory:
@@ -338,11 +267,11 @@ fn eql_agrees_with_native_evaluation_on_sigmahq_rules() {
 fn eql_agrees_with_native_evaluation_on_the_whole_sigmahq_corpus() {
     let all = sigma_data();
     let data = all.iter().find(|d| d.name != "testdata/sigmahq").expect("the shared directory with the SigmaHQ corpus (set VIGIL_SHARED)");
-    let (report, _) = sigmahq(data);
-    summary(&data.name, &report);
-    assert!(report.mismatches.is_empty(), "{} of {} rules disagree:\n{}", report.mismatches.len(), report.compared, report.mismatches.join("\n"));
+    let (report, converted) = sigmahq(data);
+    report.summary(&data.name);
+    report.assert_agree();
     assert!(report.emitted >= 3400, "{report:?}");
-    expect_file("emit-eql-refusals-corpus.tsv", &refusal_table("the SigmaHQ corpus", &report));
+    expect_file("emit-eql-refusals-corpus.tsv", &Eql.refusal_table("the SigmaHQ corpus", &converted, true));
 }
 
 #[test]
@@ -350,8 +279,8 @@ fn eql_agrees_with_native_evaluation_on_the_content_pack() {
     let rules = load_rules(&root().join("content/rules"));
     let events = read_events(&root().join("content/samples"), "ndjson");
     let (report, _) = differential(&rules, &pipeline("ecs-windows"), events);
-    summary("content", &report);
-    assert!(report.mismatches.is_empty(), "{}", report.mismatches.join("\n"));
+    report.summary("content");
+    report.assert_agree();
     assert!(report.emitted >= 15 && report.with_matches >= 9, "{report:?}");
 }
 
@@ -364,7 +293,7 @@ fn deliberately_wrong_eql_is_caught() {
     let mutations: [(&str, Mutation); 2] = [("case", |q| q.replace(" : ", " like ")), ("not", |q| q.replace("not (", "("))];
     for (name, mutate) in mutations {
         let (report, _) = differential_with(&rules, &pipeline("ecs-windows"), events.clone(), mutate);
-        summary(name, &report);
+        report.summary(name);
         assert!(report.mismatches.len() >= 5, "{name}: {report:?}");
     }
 }
@@ -388,72 +317,10 @@ fn deliberately_wrong_regexes_and_keywords_are_caught() {
     for (word, mutate) in mutations {
         let rules = uses(word);
         let (honest, _) = differential(&rules, &none, events.clone());
-        summary(word, &honest);
+        honest.summary(word);
         assert!(honest.emitted >= 20 && honest.with_matches >= 15 && honest.mismatches.is_empty(), "{word}: {honest:?}");
         let (report, _) = differential_with(&rules, &none, events.clone(), mutate);
-        summary(word, &report);
+        report.summary(word);
         assert!(report.mismatches.len() >= 5, "{word}: {report:?}");
     }
-}
-
-/// The features of a rule's emitted text, for picking representative rules.
-fn features(c: &Converted) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    match &c.query {
-        Err(d) => {
-            out.insert(d.code.to_string());
-        }
-        Ok(q) => {
-            for word in [" : ", " like ", " in~ ", " in (", " == ", "not (", "== null", "cidrMatch", " < ", " > ", "`", "\\\\", " or ", "true", "false"] {
-                if q.contains(word) {
-                    out.insert(word.to_string());
-                }
-            }
-        }
-    }
-    if let Some(e) = c.rule.detection() {
-        let mut has_not = false;
-        walk(e, &mut |x| has_not |= matches!(x, Expr::Not(_)));
-        if has_not {
-            out.insert("not".into());
-        }
-        e.for_each_predicate(&mut |p| {
-            let kind = format!("{:?}", p.test);
-            out.insert(kind.split([' ', '(', '{']).next().unwrap_or_default().to_string());
-        });
-    }
-    out
-}
-
-/// About 50 rules: first those that bring a feature no earlier pick has, then evenly spread.
-fn snapshots(converted: &[Converted]) -> String {
-    let mut picked: Vec<usize> = Vec::new();
-    let mut covered = BTreeSet::new();
-    for (i, c) in converted.iter().enumerate() {
-        let f = features(c);
-        if !f.is_subset(&covered) {
-            covered.extend(f);
-            picked.push(i);
-        }
-    }
-    let stride = (converted.len() / 50).max(1);
-    for i in (0..converted.len()).step_by(stride) {
-        if picked.len() >= 50 {
-            break;
-        }
-        if !picked.contains(&i) {
-            picked.push(i);
-        }
-    }
-    picked.sort_unstable();
-    let mut out = String::from("# The eql target's text for representative rules of testdata/sigmahq (VIGIL_BLESS=1 rewrites it).\n");
-    for i in picked {
-        let c = &converted[i];
-        let text = match &c.query {
-            Ok(q) => q.clone(),
-            Err(d) => format!("refused [{}]: {}", d.code, d.message),
-        };
-        out.push_str(&format!("\n== {} ({})\n{text}\n", c.rule.source, c.rule.meta.handle()));
-    }
-    out
 }

@@ -13,18 +13,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
-use vigil_conformance::emit_harness::{expect_file, load_rules, nest, read_events, sigma_row, walk};
-use vigil_conformance::generate::events_for;
+use vigil_conformance::emit_harness::{expect_file, load_rules, native_matches, read_events, sigma_row, with_generated, EmitSuite, Report};
 use vigil_conformance::sql_engine::{self, Engine, Table};
 use vigil_conformance::{pipeline, root, sigma_data, sigma_testdata, SigmaData};
 use vigil_emit::sql::KEYWORD_COLUMN;
 use vigil_emit::{convert_all, Converted, Options, Target};
-use vigil_engine::{Program, Scratch};
-use vigil_ir::{Expr, Rule};
+use vigil_ir::Rule;
 use vigil_pipeline::Pipeline;
-
-/// At most this many generated events per rule (evenly spread), to keep the suite fast.
-const PER_RULE: usize = 40;
 
 /// Drops array values (the `sql` target's table has scalar columns only; native evaluation
 /// sees the same event), counting them.
@@ -79,19 +74,13 @@ fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, Option<String>>) 
     }
 }
 
-/// The outcome of one differential run.
+/// What the sql, duckdb and spark targets' table leaves out of the events, counted.
 #[derive(Debug, Default)]
-struct Report {
-    emitted: usize,
-    refused: BTreeMap<String, String>,
-    compared: usize,
-    with_matches: usize,
-    agreements: usize,
-    events: usize,
-    arrays_dropped: usize,
+struct Dropped {
+    arrays: usize,
     case_collisions: usize,
+    /// Tables needed (rules spelling a field in two cases need two).
     layers: usize,
-    mismatches: Vec<String>,
 }
 
 /// How a run is set up: the engine, and whether each rule also sees events generated from it.
@@ -111,33 +100,78 @@ impl Setup {
     }
 }
 
+impl EmitSuite for Setup {
+    fn target(&self) -> Target {
+        Setup::target(*self)
+    }
+
+    fn feature_words(&self) -> &[&str] {
+        &[
+            "LIKE",
+            "ILIKE",
+            "GLOB",
+            "ESCAPE",
+            "REGEXP",
+            "regexp_matches",
+            "_values",
+            "NOT (",
+            "IS NULL",
+            "IS NOT NULL",
+            "EXISTS",
+            "replace(",
+            " = ",
+            " OR ",
+            "TRUE",
+            "FALSE",
+        ]
+    }
+
+    fn snapshot_title(&self) -> String {
+        format!("# The {} target's text for representative rules of testdata/sigmahq (VIGIL_BLESS=1 rewrites it).\n", Setup::target(*self).name())
+    }
+
+    fn refusal_title(&self, name: &str, _corpus: bool) -> String {
+        format!(
+            "# Rules of {name} the {} target refuses, with the refusal's code.\n# VIGIL_BLESS=1 scripts/test.sh -p vigil-conformance --test emit_sql -- --include-ignored rewrites it.\n",
+            Setup::target(*self).name()
+        )
+    }
+}
+
+const SPARK: Setup = Setup { engine: Engine::Spark, generated: true };
 const SQLITE: Setup = Setup { engine: Engine::Sqlite, generated: true };
 const DUCKDB: Setup = Setup { engine: Engine::Duckdb, generated: true };
 
 fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, setup: Setup) -> (Report, Vec<Converted>) {
     let converted = convert_all(rules, pipeline, setup.target(), &Options::default());
     let mut report = Report::default();
-    let mut emitted: Vec<(Rule, String)> = Vec::new();
-    for c in &converted {
-        match &c.query {
-            Ok(q) => emitted.push((c.rule.clone(), q.clone())),
-            Err(d) => drop(report.refused.insert(format!("{}\t{}", c.rule.source, c.rule.meta.handle()), d.code.to_string())),
-        }
-    }
-    report.emitted = emitted.len();
+    report.count(&converted);
+    let emitted: Vec<(Rule, String)> = converted.iter().filter_map(|c| c.query.as_ref().ok().map(|q| (c.rule.clone(), q.clone()))).collect();
     // SQLite's column names ignore case, so rules that spell one field in two cases cannot
     // share a table: they are compared in successive tables (layers).
+    let mut dropped = Dropped::default();
     let mut rest = emitted;
     while !rest.is_empty() {
-        rest = compare(rest, pipeline, &real_events, setup, &mut report);
-        report.layers += 1;
+        rest = compare(rest, pipeline, &real_events, setup, &mut report, &mut dropped);
+        dropped.layers += 1;
     }
+    eprintln!(
+        "{} array values and {} case-colliding fields dropped from the table; {} tables (rules spelling a field in two cases need two)",
+        dropped.arrays, dropped.case_collisions, dropped.layers
+    );
     (report, converted)
 }
 
 /// Compares the rules of `emitted` whose field spellings agree (the first spelling of each
 /// field wins) over one table; returns the others.
-fn compare(mut emitted: Vec<(Rule, String)>, pipeline: &Pipeline, real_events: &[Value], setup: Setup, report: &mut Report) -> Vec<(Rule, String)> {
+fn compare(
+    mut emitted: Vec<(Rule, String)>,
+    pipeline: &Pipeline,
+    real_events: &[Value],
+    setup: Setup,
+    report: &mut Report,
+    dropped: &mut Dropped,
+) -> Vec<(Rule, String)> {
     // Events: the real ones, then those generated from each emitted rule.
     // SQLite's column names ignore case: a field spelled differently from a column already
     // there (the rules' spelling first) cannot be a column of its own; it is dropped from
@@ -163,30 +197,18 @@ fn compare(mut emitted: Vec<(Rule, String)>, pipeline: &Pipeline, real_events: &
     });
     // Each rule sees the real events and its own generated ones.
     let shared = real_events.len();
-    let mut events = real_events.to_vec();
-    let mut own: Vec<std::ops::Range<usize>> = Vec::new();
-    for (rule, _) in &emitted {
-        let start = events.len();
-        if !setup.generated {
-            own.push(start..start);
-            continue;
-        }
-        let generated: Vec<Value> = events_for(rule.detection().unwrap()).iter().filter_map(nest).collect();
-        let stride = generated.len().div_ceil(PER_RULE).max(1);
-        events.extend(generated.into_iter().step_by(stride));
-        own.push(start..events.len());
-    }
+    let (events, own) = with_generated(emitted.iter().map(|(r, _)| r), real_events.to_vec(), setup.generated);
     let mut rows: Vec<BTreeMap<String, Option<String>>> = Vec::new();
     let mut texts = Vec::new();
     for mut e in events {
-        without_arrays(&mut e, &mut report.arrays_dropped);
+        without_arrays(&mut e, &mut dropped.arrays);
         let mut row = BTreeMap::new();
         flatten(&e, "", &mut row);
         for key in row.keys() {
             let spelling = canonical.entry(key.to_lowercase()).or_insert_with(|| key.clone());
             if spelling != key {
                 remove_path(&mut e, key);
-                report.case_collisions += 1;
+                dropped.case_collisions += 1;
             }
         }
         row.retain(|k, _| canonical.get(&k.to_lowercase()) == Some(k));
@@ -203,66 +225,13 @@ fn compare(mut emitted: Vec<(Rule, String)>, pipeline: &Pipeline, real_events: &
     let answers = sql_engine::run(setup.engine, &table, shared, &queries);
     eprintln!("{} {}: {:.1} s", setup.engine.name(), answers.version, started.elapsed().as_secs_f64());
     // Native: the same mapped rules, compiled and evaluated over the same events.
-    let (program, compiled) = Program::compile(emitted.iter().map(|(r, _)| r.clone()).collect(), &pipeline.timestamp_fields);
-    assert!(compiled.refused.is_empty(), "{:?}", compiled.refused);
-    let index: HashMap<(String, String), usize> =
-        emitted.iter().enumerate().map(|(i, (r, _))| ((r.source.to_string(), r.meta.handle().to_string()), i)).collect();
-    assert_eq!(index.len(), emitted.len(), "rule handles are unique per file");
-    let mut native: Vec<Vec<usize>> = vec![Vec::new(); emitted.len()];
     let sees = |rule: usize, row: usize| row < shared || own[rule].contains(&row);
-    let mut view = program.new_view();
-    let mut scratch = Scratch::default();
-    for (row, text) in texts.iter().enumerate() {
-        view.clear();
-        vigil_events::extract(text.as_bytes(), &program.fields, &mut view).unwrap();
-        let mut out = Vec::new();
-        program.matches(&view, None, &mut scratch, &mut out);
-        for r in out {
-            let rule = &program.rules[r as usize].rule;
-            let i = index[&(rule.source.to_string(), rule.meta.handle().to_string())];
-            if sees(i, row) {
-                native[i].push(row);
-            }
-        }
-    }
+    let rules: Vec<Rule> = emitted.iter().map(|(r, _)| r.clone()).collect();
+    let native = native_matches(&rules, pipeline, &texts, &sees);
     for (i, ((rule, query), answer)) in emitted.iter().zip(&answers.results).enumerate() {
-        report.compared += 1;
-        match answer {
-            Err(e) => report.mismatches.push(format!("{} ({}): {} error {e}\n  {query}", rule.source, rule.meta.handle(), setup.engine.name())),
-            Ok(got) if *got == native[i] => {
-                report.agreements += 1;
-                report.with_matches += usize::from(!got.is_empty());
-            }
-            Ok(got) => {
-                let only_sql: Vec<&usize> = got.iter().filter(|r| !native[i].contains(r)).collect();
-                let only_native: Vec<&usize> = native[i].iter().filter(|r| !got.contains(r)).collect();
-                let first = only_sql.first().or(only_native.first()).map(|&&r| texts[r].as_str()).unwrap_or("");
-                report.mismatches.push(format!(
-                    "{} ({}): {} events only in SQL, {} only native; first: {first}\n  {query}",
-                    rule.source,
-                    rule.meta.handle(),
-                    only_sql.len(),
-                    only_native.len()
-                ));
-            }
-        }
+        report.compare(rule, query, setup.engine.name(), answer.as_deref().map_err(String::clone), &native[i], &texts);
     }
     later
-}
-
-fn summary(name: &str, r: &Report) {
-    eprintln!(
-        "{name}: {} rules emitted, {} refused; {} events ({} array values and {} case-colliding fields dropped); {} tables (rules spelling a field in two cases need two); {} rules compared, {} with at least one matching event, {} agree",
-        r.emitted,
-        r.refused.len(),
-        r.events,
-        r.arrays_dropped,
-        r.case_collisions,
-        r.layers,
-        r.compared,
-        r.with_matches,
-        r.agreements
-    );
 }
 
 fn sigmahq(data: &SigmaData, setup: Setup) -> (Report, Vec<Converted>) {
@@ -271,28 +240,17 @@ fn sigmahq(data: &SigmaData, setup: Setup) -> (Report, Vec<Converted>) {
     differential(&rules, &pipeline("none"), events, setup)
 }
 
-fn refusal_table(name: &str, target: Target, report: &Report) -> String {
-    let mut table = format!(
-        "# Rules of {name} the {} target refuses, with the refusal's code.\n# VIGIL_BLESS=1 scripts/test.sh -p vigil-conformance --test emit_sql -- --include-ignored rewrites it.\nfile\thandle\tcode\n",
-        target.name()
-    );
-    for (rule, code) in &report.refused {
-        table.push_str(&format!("{rule}\t{code}\n"));
-    }
-    table
-}
-
 fn on_sigmahq_testdata(setup: Setup) {
     let data = sigma_testdata();
     let (report, converted) = sigmahq(&data, setup);
-    summary(&format!("{} on {}", setup.engine.name(), data.name), &report);
-    assert!(report.mismatches.is_empty(), "{} of {} rules disagree:\n{}", report.mismatches.len(), report.compared, report.mismatches.join("\n"));
+    report.summary(&format!("{} on {}", setup.engine.name(), data.name));
+    report.assert_agree();
     // Real counts on the project's own data, so the test cannot pass on nothing.
     assert!(report.emitted >= 570, "{report:?}");
     assert!(report.with_matches >= 450, "{}", report.with_matches);
     let name = setup.target().name();
-    expect_file(&format!("emit-{name}-refusals.tsv"), &refusal_table(&data.name, setup.target(), &report));
-    expect_file(&format!("emit-{name}-snapshots.txt"), &snapshots(setup.target(), &converted));
+    expect_file(&format!("emit-{name}-refusals.tsv"), &setup.refusal_table(&data.name, &converted, false));
+    expect_file(&format!("emit-{name}-snapshots.txt"), &setup.snapshots(&converted));
 }
 
 #[test]
@@ -312,38 +270,37 @@ fn spark_refusals_and_snapshots() {
     let data = sigma_testdata();
     let converted = convert_all(&load_rules(&data.rules), &pipeline("none"), Target::Spark, &Options::default());
     let mut report = Report::default();
-    for c in &converted {
-        match &c.query {
-            Ok(_) => report.emitted += 1,
-            Err(d) => drop(report.refused.insert(format!("{}\t{}", c.rule.source, c.rule.meta.handle()), d.code.to_string())),
-        }
-    }
+    report.count(&converted);
     assert!(report.emitted >= 570, "{report:?}");
-    expect_file("emit-spark-refusals.tsv", &refusal_table(&data.name, Target::Spark, &report));
-    expect_file("emit-spark-snapshots.txt", &snapshots(Target::Spark, &converted));
+    expect_file("emit-spark-refusals.tsv", &SPARK.refusal_table(&data.name, &converted, false));
+    expect_file("emit-spark-snapshots.txt", &SPARK.snapshots(&converted));
 }
 
-/// Spark SQL on the project's sample and, when the shared corpus is there, on it too: run by
-/// `scripts/spark_check.sh` (local Spark is too slow for every run).
+/// Spark SQL on the project's sample: run by `scripts/spark_check.sh` (local Spark is too
+/// slow for every run; about 7 minutes on a loaded machine).
 #[test]
 #[ignore]
 fn spark_agrees_with_native_evaluation() {
-    let setup = Setup { engine: Engine::Spark, generated: true };
-    on_sigmahq_testdata(setup);
-    if sigma_data().iter().any(|d| d.name != "testdata/sigmahq") {
-        on_the_whole_corpus(setup);
-    }
+    on_sigmahq_testdata(SPARK);
+}
+
+/// Spark SQL on the whole SigmaHQ corpus of the shared directory: `scripts/spark_check.sh`
+/// runs it when `$VIGIL_SHARED` (or ../shared) is there.
+#[test]
+#[ignore]
+fn spark_agrees_with_native_evaluation_on_the_whole_sigmahq_corpus() {
+    on_the_whole_corpus(SPARK);
 }
 
 fn on_the_whole_corpus(setup: Setup) {
     let all = sigma_data();
     let data = all.iter().find(|d| d.name != "testdata/sigmahq").expect("the shared directory with the SigmaHQ corpus (set VIGIL_SHARED)");
-    let (report, _) = sigmahq(data, setup);
-    summary(&format!("{} on {}", setup.engine.name(), data.name), &report);
-    assert!(report.mismatches.is_empty(), "{} of {} rules disagree:\n{}", report.mismatches.len(), report.compared, report.mismatches.join("\n"));
+    let (report, converted) = sigmahq(data, setup);
+    report.summary(&format!("{} on {}", setup.engine.name(), data.name));
+    report.assert_agree();
     assert!(report.emitted >= 3700, "{report:?}");
     let name = setup.target().name();
-    expect_file(&format!("emit-{name}-refusals-corpus.tsv"), &refusal_table("the SigmaHQ corpus", setup.target(), &report));
+    expect_file(&format!("emit-{name}-refusals-corpus.tsv"), &setup.refusal_table("the SigmaHQ corpus", &converted, true));
 }
 
 /// The whole SigmaHQ corpus of the shared directory (a few minutes in a debug build):
@@ -366,8 +323,8 @@ fn sql_agrees_with_native_evaluation_on_the_content_pack() {
         let rules = load_rules(&root().join("content/rules"));
         let events = read_events(&root().join("content/samples"), "ndjson");
         let (report, _) = differential(&rules, &pipeline("ecs-windows"), events, setup);
-        summary(&format!("{} on content", setup.engine.name()), &report);
-        assert!(report.mismatches.is_empty(), "{}", report.mismatches.join("\n"));
+        report.summary(&format!("{} on content", setup.engine.name()));
+        report.assert_agree();
         assert!(report.emitted >= 15 && report.with_matches >= 9, "{report:?}");
     }
 }
@@ -390,7 +347,7 @@ fn sql_agrees_with_native_evaluation_on_the_evtx_attack_samples() {
     assert!(rules.len() > 2000 && events.len() > 8000, "{} rules, {} events", rules.len(), events.len());
     for engine in [Engine::Sqlite, Engine::Duckdb] {
         let (report, _) = differential(&rules, &pipeline("none"), events.clone(), Setup { engine, generated: false });
-        summary(&format!("{} on the EVTX attack samples", engine.name()), &report);
+        report.summary(&format!("{} on the EVTX attack samples", engine.name()));
         let share = report.agreements as f64 / rules.len() as f64;
         eprintln!(
             "{}: {} Windows rules, {} compared, {} with at least one matching event, {} agree ({:.2}% of all rules, refusals counted as misses)",
@@ -401,86 +358,7 @@ fn sql_agrees_with_native_evaluation_on_the_evtx_attack_samples() {
             report.agreements,
             share * 100.0
         );
-        assert!(report.mismatches.is_empty(), "{}", report.mismatches.join("\n"));
+        report.assert_agree();
         assert!(share >= 0.995, "{share}");
     }
-}
-
-/// The features of a rule's emitted text, for picking representative rules.
-fn features(c: &Converted) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    match &c.query {
-        Err(d) => {
-            out.insert(d.code.to_string());
-        }
-        Ok(q) => {
-            for word in [
-                "LIKE",
-                "ILIKE",
-                "GLOB",
-                "ESCAPE",
-                "REGEXP",
-                "regexp_matches",
-                "_values",
-                "NOT (",
-                "IS NULL",
-                "IS NOT NULL",
-                "EXISTS",
-                "replace(",
-                " = ",
-                " OR ",
-                "TRUE",
-                "FALSE",
-            ] {
-                if q.contains(word) {
-                    out.insert(word.to_string());
-                }
-            }
-        }
-    }
-    if let Some(e) = c.rule.detection() {
-        let mut depth_not = false;
-        walk(e, &mut |x| depth_not |= matches!(x, Expr::Not(_)));
-        if depth_not {
-            out.insert("not".into());
-        }
-        e.for_each_predicate(&mut |p| {
-            let kind = format!("{:?}", p.test);
-            out.insert(kind.split([' ', '(', '{']).next().unwrap_or_default().to_string());
-        });
-    }
-    out
-}
-
-/// About 50 rules: first those that bring a feature no earlier pick has, then evenly spread.
-fn snapshots(target: Target, converted: &[Converted]) -> String {
-    let mut picked: Vec<usize> = Vec::new();
-    let mut covered = BTreeSet::new();
-    for (i, c) in converted.iter().enumerate() {
-        let f = features(c);
-        if !f.is_subset(&covered) {
-            covered.extend(f);
-            picked.push(i);
-        }
-    }
-    let stride = (converted.len() / 50).max(1);
-    for i in (0..converted.len()).step_by(stride) {
-        if picked.len() >= 50 {
-            break;
-        }
-        if !picked.contains(&i) {
-            picked.push(i);
-        }
-    }
-    picked.sort_unstable();
-    let mut out = format!("# The {} target's text for representative rules of testdata/sigmahq (VIGIL_BLESS=1 rewrites it).\n", target.name());
-    for i in picked {
-        let c = &converted[i];
-        let text = match &c.query {
-            Ok(q) => q.clone(),
-            Err(d) => format!("refused [{}]: {}", d.code, d.message),
-        };
-        out.push_str(&format!("\n== {} ({})\n{text}\n", c.rule.source, c.rule.meta.handle()));
-    }
-    out
 }

@@ -8,35 +8,17 @@
 //! compared with vigil's emission of the same detection (`testdata/emit-sumo-seed004.*`).
 
 use serde_json::Value;
-use vigil_conformance::emit_harness::{load_rules, nest, read_events, sigma_row};
+use vigil_conformance::emit_harness::{load_rules, native_matches, nest, read_events, sigma_row, with_generated, Report, PER_RULE};
 use vigil_conformance::generate::events_for;
 use vigil_conformance::sumo_eval::{parse, run, Val};
 use vigil_conformance::{pipeline, root, sigma_testdata};
 use vigil_emit::{convert_all, Options, Target};
-use vigil_engine::{Program, Scratch};
 use vigil_ir::Rule;
 use vigil_pipeline::Pipeline;
 
-/// At most this many generated events per rule (evenly spread), to keep the suite fast.
-const PER_RULE: usize = 40;
-
 /// The rows `rule` matches natively among `rows`.
 fn native(rule: &Rule, pipeline: &Pipeline, rows: &[String]) -> Vec<usize> {
-    let (program, compiled) = Program::compile(vec![rule.clone()], &pipeline.timestamp_fields);
-    assert!(compiled.refused.is_empty(), "{:?}", compiled.refused);
-    let mut view = program.new_view();
-    let mut scratch = Scratch::default();
-    let mut out = Vec::new();
-    for (i, text) in rows.iter().enumerate() {
-        view.clear();
-        vigil_events::extract(text.as_bytes(), &program.fields, &mut view).unwrap();
-        let mut found = Vec::new();
-        program.matches(&view, None, &mut scratch, &mut found);
-        if !found.is_empty() {
-            out.push(i);
-        }
-    }
-    out
+    native_matches(std::slice::from_ref(rule), pipeline, rows, &|_, _| true).into_iter().next().unwrap_or_default()
 }
 
 /// The rows the Sumo Logic query keeps.
@@ -45,39 +27,6 @@ fn sumo(query: &str, rows: &[Value]) -> Result<Vec<usize>, String> {
     let mut kept: Vec<usize> = run(&q, rows)?.into_iter().map(|(i, _)| i).collect();
     kept.sort_unstable();
     Ok(kept)
-}
-
-/// The rows each rule matches natively (rules compiled once; a rule's position is its
-/// title), counting only the rows `sees` gives it.
-fn native_all(rules: &[Rule], pipeline: &Pipeline, rows: &[String], sees: &dyn Fn(usize, usize) -> bool) -> Vec<Vec<usize>> {
-    let numbered: Vec<Rule> = rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let mut r = r.clone();
-            r.meta.title = i.to_string();
-            r.meta.id = None;
-            r
-        })
-        .collect();
-    let (program, compiled) = Program::compile(numbered, &pipeline.timestamp_fields);
-    assert!(compiled.refused.is_empty(), "{:?}", compiled.refused);
-    let mut out = vec![Vec::new(); rules.len()];
-    let mut view = program.new_view();
-    let mut scratch = Scratch::default();
-    for (row, text) in rows.iter().enumerate() {
-        view.clear();
-        vigil_events::extract(text.as_bytes(), &program.fields, &mut view).unwrap();
-        let mut found = Vec::new();
-        program.matches(&view, None, &mut scratch, &mut found);
-        for r in found {
-            let i: usize = program.rules[r as usize].rule.meta.title.parse().unwrap();
-            if sees(i, row) {
-                out[i].push(row);
-            }
-        }
-    }
-    out
 }
 
 /// Every fifth emitted rule of the project sample (the evaluator is slow in debug builds).
@@ -113,52 +62,22 @@ fn differential(step: usize) -> (usize, usize) {
     let kept: Vec<(&Rule, &String)> =
         converted.iter().filter_map(|c| c.query.as_ref().ok().map(|q| (&c.rule, q))).filter(|(r, _)| !has_keyword(r)).step_by(step).collect();
     let keyword_rules = converted.iter().filter(|c| c.query.as_ref().is_ok_and(|_| has_keyword(&c.rule))).count();
-    let mut rows = real.clone();
-    let mut own = Vec::new();
-    for (rule, _) in &kept {
-        let start = rows.len();
-        let generated: Vec<Value> = events_for(rule.detection().unwrap()).iter().filter_map(nest).collect();
-        let stride = generated.len().div_ceil(PER_RULE).max(1);
-        rows.extend(generated.into_iter().step_by(stride));
-        own.push(start..rows.len());
-    }
+    let (rows, own) = with_generated(kept.iter().map(|(r, _)| *r), real.clone(), true);
     let texts: Vec<String> = rows.iter().map(Value::to_string).collect();
     let sees = |rule: usize, row: usize| row < real.len() || own[rule].contains(&row);
     let mapped: Vec<Rule> = kept.iter().map(|(r, _)| (*r).clone()).collect();
-    let expected = native_all(&mapped, &none, &texts, &sees);
-    let (mut with_matches, mut mismatches) = (0, Vec::new());
+    let expected = native_matches(&mapped, &none, &texts, &sees);
+    let mut report = Report { events: rows.len(), ..Report::default() };
+    report.count(&converted);
     for (i, (rule, query)) in kept.iter().enumerate() {
         let visible: Vec<Value> = rows[..real.len()].iter().chain(&rows[own[i].clone()]).cloned().collect();
         let index = |k: usize| if k < real.len() { k } else { own[i].start + k - real.len() };
-        match sumo(query, &visible).map(|v| v.into_iter().map(index).collect::<Vec<_>>()) {
-            Ok(got) if got == expected[i] => with_matches += usize::from(!got.is_empty()),
-            Ok(got) => {
-                let first = got.iter().find(|r| !expected[i].contains(r)).or(expected[i].iter().find(|r| !got.contains(r))).map(|&r| texts[r].clone());
-                mismatches.push(format!(
-                    "{} ({}): {} kept, {} native; first difference: {first:?}\n  {query}",
-                    rule.source,
-                    rule.meta.handle(),
-                    got.len(),
-                    expected[i].len()
-                ));
-            }
-            Err(e) => mismatches.push(format!("{} ({}): does not run: {e}\n  {query}", rule.source, rule.meta.handle())),
-        }
+        let got = sumo(query, &visible).map(|v| v.into_iter().map(index).collect::<Vec<_>>());
+        report.compare(rule, query, "Sumo Logic", got.as_deref().map_err(String::clone), &expected[i], &texts);
     }
-    eprintln!(
-        "sumo: {} rules compared over {} real and {} generated events, {with_matches} with at least one match; {keyword_rules} keyword rules not compared",
-        kept.len(),
-        real.len(),
-        rows.len() - real.len()
-    );
-    assert!(
-        mismatches.is_empty(),
-        "{} of {} rules disagree:\n{}",
-        mismatches.len(),
-        kept.len(),
-        mismatches.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
-    );
-    (kept.len(), with_matches)
+    report.summary(&format!("sumo ({keyword_rules} keyword rules not compared)"));
+    report.assert_agree();
+    (report.compared, report.with_matches)
 }
 
 /// A change made to an emitted query before it runs.

@@ -7,14 +7,13 @@
 //! query must pass: each regular expression printed in the portable flavour compiles
 //! (`regex` reads the RE2/PCRE/Java subset it uses), and means what the rule's own
 //! pattern means on the rule's generated events. `VIGIL_BLESS=1` rewrites the files;
-//! `scripts/emit_parse_check.sh` parses the emitted Lucene queries with luqum (PyPI).
+//! `scripts/emit_parse_check.sh` parses the emitted KQL with Microsoft's Kusto.Language (npm),
+//! the ES|QL with Elasticsearch's grammar (esql-parser, PyPI) and the Lucene with luqum (PyPI).
 
-use std::collections::BTreeSet;
-
-use vigil_conformance::emit_harness::{expect_file, load_rules, walk};
+use vigil_conformance::emit_harness::{expect_file, load_rules, EmitSuite};
 use vigil_conformance::{pipeline, sigma_data, sigma_testdata, SigmaData};
 use vigil_emit::{convert_all, Converted, Options, Target};
-use vigil_ir::{Expr, Test};
+use vigil_ir::Test;
 
 const TARGETS: &[Target] = &[Target::Esql, Target::Lucene, Target::Kql, Target::Spl, Target::Sumo];
 
@@ -23,123 +22,71 @@ fn convert(data: &SigmaData, target: Target) -> Vec<Converted> {
     convert_all(&rules, &pipeline(target.default_pipeline()), target, &Options::default())
 }
 
-fn refusal_table(name: &str, target: Target, converted: &[Converted], corpus: bool) -> String {
-    let flag = if corpus { " -- --include-ignored" } else { "" };
-    let mut table = format!(
-        "# Rules of {name} the {} target refuses (pipeline {}), with the refusal's code.\n# VIGIL_BLESS=1 cargo test -p vigil-conformance --test emit_targets{flag} rewrites it.\nfile\thandle\tcode\n",
-        target.name(),
-        target.default_pipeline()
-    );
-    let mut rows: Vec<String> =
-        converted.iter().filter_map(|c| c.query.as_ref().err().map(|d| format!("{}\t{}\t{}\n", c.rule.source, c.rule.meta.handle(), d.code))).collect();
-    rows.sort();
-    table.extend(rows);
-    table
-}
+/// Each target without an engine here: its text's feature words, its files' titles.
+struct Suite(Target);
 
-/// The features of a rule's emitted text, for picking representative rules.
-fn features(c: &Converted) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    match &c.query {
-        Err(d) => drop(out.insert(d.code.to_string())),
-        Ok(q) => {
-            let words = [
-                " LIKE ",
-                " RLIKE ",
-                "TO_LOWER",
-                " IN (",
-                "NOT ",
-                "IS NULL",
-                "COALESCE",
-                "CIDR_MATCH",
-                "TO_DOUBLE",
-                ":/",
-                ":\"",
-                ":*",
-                "_exists_",
-                "=~",
-                "in~",
-                "contains",
-                "startswith",
-                "endswith",
-                "matches regex",
-                "isempty",
-                "ipv4_is_in_range",
-                "toreal",
-                "match(",
-                "lower(",
-                "cidrmatch",
-                "tonumber",
-                "isnull",
-                "matches(",
-                "toLowerCase",
-                "num(",
-                "compareCIDRPrefix",
-                "isNull",
-                " not(",
-                "!(",
-                "_raw",
-                "message",
-            ];
-            out.extend(words.iter().filter(|w| q.contains(*w)).map(|w| w.to_string()));
-        }
+impl EmitSuite for Suite {
+    fn target(&self) -> Target {
+        self.0
     }
-    if let Some(e) = c.rule.detection() {
-        let (mut has_not, mut has_field_ref) = (false, false);
-        walk(e, &mut |x| {
-            has_not |= matches!(x, Expr::Not(_));
-            has_field_ref |= matches!(x, Expr::Compute { value, .. } if value.as_field_ref().is_some());
-        });
-        if has_not {
-            out.insert("not".into());
-        }
-        // Sigma's `|fieldref` (a computed field comparison; it was a predicate kind).
-        if has_field_ref {
-            out.insert("FieldRef".into());
-        }
-        e.for_each_predicate(&mut |p| {
-            let kind = format!("{:?}", p.test);
-            out.insert(kind.split([' ', '(', '{']).next().unwrap_or_default().to_string());
-        });
-    }
-    out
-}
 
-/// About 50 rules: first those that bring a feature no earlier pick has, then evenly spread.
-fn snapshots(target: Target, converted: &[Converted]) -> String {
-    let mut picked: Vec<usize> = Vec::new();
-    let mut covered = BTreeSet::new();
-    for (i, c) in converted.iter().enumerate() {
-        let f = features(c);
-        if !f.is_subset(&covered) {
-            covered.extend(f);
-            picked.push(i);
-        }
+    fn feature_words(&self) -> &[&str] {
+        &[
+            " LIKE ",
+            " RLIKE ",
+            "TO_LOWER",
+            " IN (",
+            "NOT ",
+            "IS NULL",
+            "COALESCE",
+            "CIDR_MATCH",
+            "TO_DOUBLE",
+            ":/",
+            ":\"",
+            ":*",
+            "_exists_",
+            "=~",
+            "in~",
+            "contains",
+            "startswith",
+            "endswith",
+            "matches regex",
+            "isempty",
+            "ipv4_is_in_range",
+            "toreal",
+            "match(",
+            "lower(",
+            "cidrmatch",
+            "tonumber",
+            "isnull",
+            "matches(",
+            "toLowerCase",
+            "num(",
+            "compareCIDRPrefix",
+            "isNull",
+            " not(",
+            "!(",
+            "_raw",
+            "message",
+        ]
     }
-    let stride = (converted.len() / 50).max(1);
-    for i in (0..converted.len()).step_by(stride) {
-        if picked.len() >= 50 {
-            break;
-        }
-        if !picked.contains(&i) {
-            picked.push(i);
-        }
+
+    fn snapshot_title(&self) -> String {
+        format!(
+            "# The {} target's text (pipeline {}) for representative rules of testdata/sigmahq (VIGIL_BLESS=1 rewrites it).\n",
+            self.0.name(),
+            self.0.default_pipeline()
+        )
     }
-    picked.sort_unstable();
-    let mut out = format!(
-        "# The {} target's text (pipeline {}) for representative rules of testdata/sigmahq (VIGIL_BLESS=1 rewrites it).\n",
-        target.name(),
-        target.default_pipeline()
-    );
-    for i in picked {
-        let c = &converted[i];
-        let text = match &c.query {
-            Ok(q) => q.clone(),
-            Err(d) => format!("refused [{}]: {}", d.code, d.message),
-        };
-        out.push_str(&format!("\n== {} ({})\n{text}\n", c.rule.source, c.rule.meta.handle()));
+
+    fn refusal_title(&self, name: &str, corpus: bool) -> String {
+        let flag = if corpus { " -- --include-ignored" } else { "" };
+        format!(
+            "# Rules of {name} the {} target refuses (pipeline {}), with the refusal's code.\n# VIGIL_BLESS=1 cargo test -p vigil-conformance --test emit_targets{flag} rewrites it.\n",
+            self.0.name(),
+            self.0.default_pipeline()
+        )
     }
-    out
 }
 
 fn emitted(converted: &[Converted]) -> usize {
@@ -166,8 +113,8 @@ fn every_target_emits_the_project_rules_with_tables_and_snapshots() {
         let ipv6 = converted.iter().filter(|c| c.query.as_ref().is_err_and(|d| d.code == "emit::sumo::cidr")).count();
         assert!(ipv6 <= 25, "{ipv6}");
         assert!((converted.len() - n - inherent - ipv6) * 100 <= converted.len(), "{}: {n} of {}", target.name(), converted.len());
-        expect_file(&format!("emit-{}-refusals.tsv", target.name()), &refusal_table(&data.name, target, &converted, false));
-        expect_file(&format!("emit-{}-snapshots.txt", target.name()), &snapshots(target, &converted));
+        expect_file(&format!("emit-{}-refusals.tsv", target.name()), &Suite(target).refusal_table(&data.name, &converted, false));
+        expect_file(&format!("emit-{}-snapshots.txt", target.name()), &Suite(target).snapshots(&converted));
     }
 }
 
@@ -183,7 +130,7 @@ fn every_target_emits_99_percent_of_the_whole_sigmahq_corpus() {
         let converted = convert(data, target);
         let n = emitted(&converted);
         eprintln!("{}: {n} of {} rules emitted ({:.3}%)", target.name(), converted.len(), 100.0 * n as f64 / converted.len() as f64);
-        expect_file(&format!("emit-{}-refusals-corpus.tsv", target.name()), &refusal_table("the SigmaHQ corpus", target, &converted, true));
+        expect_file(&format!("emit-{}-refusals-corpus.tsv", target.name()), &Suite(target).refusal_table("the SigmaHQ corpus", &converted, true));
         // Below 99%, and why (each floor is what was measured): lucene has no field-to-field
         // comparison (5 rules) and no word boundary (3); kql searches every column only for
         // plain case-insensitive text (7 keyword rules refused); Sumo Logic has no IPv6

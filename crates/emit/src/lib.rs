@@ -22,6 +22,8 @@ pub mod printer;
 pub mod regex_memo;
 pub mod regex_text;
 pub mod rule_file;
+pub mod savedsearch;
+pub mod sentinel_rule;
 pub mod spark;
 pub mod spl;
 pub mod sql;

@@ -4,8 +4,8 @@
 //! One writer per target that has a rule format, chosen in [`rule_file`]; a target without
 //! one returns `None` (the command says so before converting). Built: `eql` → an Elastic
 //! detection rule (TOML, the layout of Elastic's detection-rules repository, `type =
-//! "eql"`). Hooks for the others go beside it: `spl` → a `savedsearches.conf` stanza, `kql`
-//! → a Sentinel analytic rule (YAML).
+//! "eql"`), `spl` → a `savedsearches.conf` stanza ([`crate::savedsearch`]), `kql` → a
+//! Microsoft Sentinel scheduled analytic rule, YAML ([`crate::sentinel_rule`]).
 //!
 //! Elastic rule fields from Sigma: `rule_id` the id (else the title), `name` the title,
 //! `description` (the title when absent), `author`, `references`, `tags` (the Sigma tags),
@@ -23,13 +23,15 @@ use crate::target::Target;
 pub fn rule_file(target: Target, rule: &Rule, query: &str, options: &Options) -> Option<(String, &'static str)> {
     match target {
         Target::Eql => Some((elastic_toml(rule, query, options), "toml")),
+        Target::Spl => Some((crate::savedsearch::savedsearch(rule, query), "conf")),
+        Target::Kql => Some((crate::sentinel_rule::sentinel_rule(rule, query), "yaml")),
         _ => None,
     }
 }
 
 /// Whether `target` has a rule format.
 pub fn has_rule_file(target: Target) -> bool {
-    matches!(target, Target::Eql)
+    matches!(target, Target::Eql | Target::Spl | Target::Kql)
 }
 
 /// A TOML basic string: `"` and `\` escaped, control characters as `\uXXXX`.
