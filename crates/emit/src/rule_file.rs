@@ -23,13 +23,15 @@ use crate::target::Target;
 pub fn rule_file(target: Target, rule: &Rule, query: &str, options: &Options) -> Option<(String, &'static str)> {
     match target {
         Target::Eql => Some((elastic_toml(rule, query, options), "toml")),
+        // A printed Sigma rule is its own rule file.
+        Target::Sigma => Some((query.to_string(), "yml")),
         _ => None,
     }
 }
 
 /// Whether `target` has a rule format.
 pub fn has_rule_file(target: Target) -> bool {
-    matches!(target, Target::Eql)
+    matches!(target, Target::Eql | Target::Sigma)
 }
 
 /// A TOML basic string: `"` and `\` escaped, control characters as `\uXXXX`.

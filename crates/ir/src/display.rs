@@ -84,10 +84,8 @@ impl Display for Predicate {
             Test::Regex { patterns } => {
                 f.write_str("re ")?;
                 list(f, patterns, |f, p| {
-                    let flags: String = [(p.case_insensitive, 'i'), (p.multi_line, 'm'), (p.dot_matches_new_line, 's')]
-                        .iter()
-                        .filter_map(|(on, c)| on.then_some(*c))
-                        .collect();
+                    let flags: String =
+                        [(p.case_insensitive, 'i'), (p.multi_line, 'm'), (p.dot_matches_new_line, 's')].iter().filter_map(|(on, c)| on.then_some(*c)).collect();
                     write!(f, "{:?}", p.source)?;
                     if flags.is_empty() {
                         Ok(())
@@ -279,7 +277,10 @@ mod tests {
             Expr::Named {
                 name: "sel".into(),
                 span: Span::new(3, 9, 2, 4),
-                expr: Box::new(pred("Image", Test::Str { op: StrOp::EndsWith, case: Case::Insensitive, patterns: vec![StrPattern::parse_wildcards("\\a*.exe")] })),
+                expr: Box::new(pred(
+                    "Image",
+                    Test::Str { op: StrOp::EndsWith, case: Case::Insensitive, patterns: vec![StrPattern::parse_wildcards("\\a*.exe")] },
+                )),
             },
             Expr::not(pred("Port", Test::Num { op: NumOp::Gte, value: 1024.0 })),
         ]);
