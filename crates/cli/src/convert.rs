@@ -25,7 +25,8 @@ pub enum ConvertFormat {
     Text,
     /// One JSON object per rule.
     Ndjson,
-    /// The target's native rule file, one per rule, written into `--out-dir` (eql: an
+    /// The target's native rule file, one per rule, written into `--out-dir` (sigma: a
+    /// `.yml` Sigma rule; eql: an
     /// Elastic detection rule in TOML).
     Rule,
 }
@@ -75,14 +76,22 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
     let options = Options { table: args.table.clone().unwrap_or_else(|| "events".to_string()), source: args.table, ..Options::default() };
     let converted = convert_all(&loaded.rules, &pipeline, target, &options);
     let mut refused = 0usize;
+    let mut converted_any = false;
     for c in &converted {
         let meta = &c.rule.meta;
         match args.format {
-            ConvertFormat::Text => {
-                if let Ok(q) = &c.query {
-                    writeln!(out, "{q}")?;
+            ConvertFormat::Text => match &c.query {
+                // Sigma rules are YAML documents: one stream, `---` between them.
+                Ok(q) if target == Target::Sigma => {
+                    if converted_any {
+                        writeln!(out, "---")?;
+                    }
+                    write!(out, "{q}")?;
+                    converted_any = true;
                 }
-            }
+                Ok(q) => writeln!(out, "{q}")?,
+                Err(_) => {}
+            },
             ConvertFormat::Ndjson => {
                 let mut object = serde_json::json!({
                     "rule": { "id": meta.id, "name": meta.title },
