@@ -20,7 +20,7 @@ use vigil_emit::{convert_all, emit_rule, Options, Target};
 use vigil_engine::{Program, Scratch};
 use vigil_ir::{Rule, RuleBody};
 use vigil_pipeline::Pipeline;
-use vigil_sigma::{load_str, LoadOptions};
+use vigil_sigma::{link, load_str, LoadOptions};
 
 /// Generated events kept per rule (evenly spread over what the generator gives).
 const PER_RULE: usize = 40;
@@ -44,11 +44,19 @@ struct Report {
     failures: Vec<String>,
 }
 
-/// Loads a printed rule back: exactly one rule, no error.
+/// Loads a printed rule back (with the filter documents printed after it linked in):
+/// exactly one rule, no error.
 fn reload(name: &str, text: &str) -> Result<Rule, String> {
     let mut file = load_str(Arc::from(name), text, &LoadOptions::default());
     if !file.errors.is_empty() {
         return Err(format!("does not load: {}", file.errors.iter().map(|d| d.render(Some(text))).collect::<String>()));
+    }
+    // A correlation printed alone names rules that are not there: only filters are linked.
+    if !file.filters.is_empty() {
+        let problems = link(&mut file.rules, &file.filters);
+        if !problems.is_empty() {
+            return Err(format!("does not link: {problems:?}"));
+        }
     }
     match file.rules.len() {
         1 => Ok(file.rules.remove(0)),
@@ -217,6 +225,19 @@ fn sigma_target_round_trips_the_project_rules_by_ir_text_and_events() {
     }
     expect_file("ir-snapshots.txt", &ir);
     expect_file("emit-sigma-snapshots.txt", &sigma);
+}
+
+#[test]
+fn a_linked_filter_follows_the_rule_as_a_filter_document() {
+    let yaml = "title: Shell\nid: r-1\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '\\\\cmd.exe'\n  condition: sel\n---\ntitle: Not admins\nid: f-1\nlogsource: {product: windows}\nfilter:\n  rules: [r-1, other]\n  admin:\n    User|contains|all: [adm, corp]\n  condition: not admin\n";
+    let rules = vigil_conformance::rules(yaml);
+    let text = emit_rule(&rules[0], Target::Sigma, &Options::default()).unwrap();
+    assert!(text.contains("\n---\ntitle: Not admins\nid: f-1\n"), "{text}");
+    assert!(text.contains("filter:\n    rules:\n        - r-1\n    admin:\n        User|contains|all:\n"), "{text}");
+    let back = reload("printed.yml", &text).unwrap();
+    assert_eq!(back.to_string(), rules[0].to_string());
+    assert!(back.to_string().contains("filter:Not admins:"), "{back}");
+    assert_eq!(emit_rule(&back, Target::Sigma, &Options::default()).unwrap(), text);
 }
 
 /// With a pipeline, the printed rule (field names mapped, conditions the pipeline adds as

@@ -5,8 +5,9 @@
 //! With a pipeline, field names are the pipeline's (each item's field mapped as the pipeline
 //! maps it for the rule's log source as written), the log source is the pipeline's result,
 //! and the conditions the pipeline adds are printed as identifiers of their own, ANDed to the
-//! condition. Refused, each with its code: rules with no written form (EQL), sequences,
-//! rules a Sigma filter was linked into (`emit::sigma::filter`), a field the pipeline maps to
+//! condition. A Sigma filter linked into the rule follows it as a filter document naming
+//! only this rule. Refused, each with its code: rules with no written form (EQL), sequences,
+//! a filtered rule with no id or name (`emit::sigma::filter`), a field the pipeline maps to
 //! several names (`emit::sigma::field-alternatives`), items a pipeline drops or whose
 //! placeholders it resolves, added conditions that are not a conjunction of simple tests
 //! (`emit::sigma::pipeline`), and correlations whose fields a pipeline renames.
@@ -29,16 +30,7 @@ const IND: &str = "    ";
 pub fn print(rule: &Rule, pipeline: Option<&Pipeline>) -> Result<String, Diagnostic> {
     let mut out = String::new();
     header(&mut out, &rule.meta);
-    let ls = &rule.logsource;
-    let parts = [("product", &ls.product), ("category", &ls.category), ("service", &ls.service), ("definition", &ls.definition)];
-    if parts.iter().any(|(_, v)| v.is_some()) {
-        out.push_str("logsource:\n");
-        for (key, value) in parts {
-            if let Some(v) = value {
-                let _ = writeln!(out, "{IND}{key}: {}", string(v));
-            }
-        }
-    }
+    logsource(&mut out, &rule.logsource);
     match &rule.body {
         RuleBody::Detection(_) => {
             let Some(written) = rule.meta.written.as_deref() else {
@@ -55,7 +47,22 @@ pub fn print(rule: &Rule, pipeline: Option<&Pipeline>) -> Result<String, Diagnos
         RuleBody::Sequence(_) => return Err(refuse(rule, "emit::sigma::sequence", rule.span, "sequence and sample rules have no Sigma form")),
     }
     footer(&mut out, &rule.meta);
+    if let (RuleBody::Detection(_), Some(written)) = (&rule.body, rule.meta.written.as_deref()) {
+        filters(&mut out, rule, written, pipeline)?;
+    }
     Ok(out)
+}
+
+fn logsource(out: &mut String, ls: &vigil_ir::LogSource) {
+    let parts = [("product", &ls.product), ("category", &ls.category), ("service", &ls.service), ("definition", &ls.definition)];
+    if parts.iter().any(|(_, v)| v.is_some()) {
+        out.push_str("logsource:\n");
+        for (key, value) in parts {
+            if let Some(v) = value {
+                let _ = writeln!(out, "{IND}{key}: {}", string(v));
+            }
+        }
+    }
 }
 
 fn refuse(rule: &Rule, code: &'static str, span: Span, why: &str) -> Diagnostic {
@@ -134,54 +141,14 @@ impl Mapping<'_> {
 }
 
 fn detection(out: &mut String, rule: &Rule, written: &WrittenDetection, pipeline: Option<&Pipeline>) -> Result<(), Diagnostic> {
-    if let Some(f) = written.filters.first() {
-        return Err(refuse(rule, "emit::sigma::filter", rule.span, &format!("the Sigma filter `{}` was linked into it", f.title))
-            .with_hint("convert the rule without the filter, and keep the filter document beside it"));
-    }
     let map = Mapping { rule, pipeline, written };
     let added = added_conditions(&map)?;
     out.push_str("detection:\n");
-    for ident in &written.identifiers {
-        let key = string(&ident.name);
-        match &ident.search {
-            Search::Map(items) => {
-                let _ = writeln!(out, "{IND}{key}:");
-                for item in items {
-                    write_item(out, &format!("{IND}{IND}"), item, &map)?;
-                }
-            }
-            Search::Maps(maps) => {
-                let _ = writeln!(out, "{IND}{key}:");
-                for items in maps {
-                    for (i, item) in items.iter().enumerate() {
-                        let prefix = if i == 0 { format!("{IND}{IND}- ") } else { format!("{IND}{IND}  ") };
-                        write_item(out, &prefix, item, &map)?;
-                    }
-                }
-            }
-            Search::Keywords(item) if item.list => {
-                let _ = writeln!(out, "{IND}{key}:");
-                for v in &item.values {
-                    let _ = writeln!(out, "{IND}{IND}- {}", value(v));
-                }
-            }
-            Search::Keywords(item) => {
-                let text = item.values.first().map(value).unwrap_or_else(|| "''".to_string());
-                let _ = writeln!(out, "{IND}{key}: {text}");
-            }
-        }
-    }
+    identifiers(out, &written.identifiers, &map)?;
     let names: Vec<&str> = written.identifiers.iter().map(|i| &*i.name).collect();
     let conditions: Vec<&str> = written.condition.texts.iter().map(|(t, _)| &**t).collect();
     if added.is_empty() {
-        if written.condition.list {
-            let _ = writeln!(out, "{IND}condition:");
-            for c in conditions {
-                let _ = writeln!(out, "{IND}{IND}- {}", string(c));
-            }
-        } else {
-            let _ = writeln!(out, "{IND}condition: {}", string(conditions.first().copied().unwrap_or_default()));
-        }
+        written_condition(out, &written.condition);
         return Ok(());
     }
     // Added conditions: identifiers no pattern of the condition matches, and `them` spelled
@@ -203,6 +170,78 @@ fn detection(out: &mut String, rule: &Rule, written: &WrittenDetection, pipeline
     let own: Vec<String> = conditions.iter().map(|c| format!("({})", spell_them(c, &names))).collect();
     parts.push(if own.len() == 1 { own.concat() } else { format!("({})", own.join(" or ")) });
     let _ = writeln!(out, "{IND}condition: {}", string(&parts.join(" and ")));
+    Ok(())
+}
+
+/// The search identifiers of a `detection` or `filter` section.
+fn identifiers(out: &mut String, idents: &[vigil_ir::Identifier], map: &Mapping) -> Result<(), Diagnostic> {
+    for ident in idents {
+        let key = string(&ident.name);
+        match &ident.search {
+            Search::Map(items) => {
+                let _ = writeln!(out, "{IND}{key}:");
+                for item in items {
+                    write_item(out, &format!("{IND}{IND}"), item, map)?;
+                }
+            }
+            Search::Maps(maps) => {
+                let _ = writeln!(out, "{IND}{key}:");
+                for items in maps {
+                    for (i, item) in items.iter().enumerate() {
+                        let prefix = if i == 0 { format!("{IND}{IND}- ") } else { format!("{IND}{IND}  ") };
+                        write_item(out, &prefix, item, map)?;
+                    }
+                }
+            }
+            Search::Keywords(item) if item.list => {
+                let _ = writeln!(out, "{IND}{key}:");
+                for v in &item.values {
+                    let _ = writeln!(out, "{IND}{IND}- {}", value(v));
+                }
+            }
+            Search::Keywords(item) => {
+                let text = item.values.first().map(value).unwrap_or_else(|| "''".to_string());
+                let _ = writeln!(out, "{IND}{key}: {text}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A condition as written: one text, or a list.
+fn written_condition(out: &mut String, condition: &vigil_ir::WrittenCondition) {
+    if condition.list {
+        let _ = writeln!(out, "{IND}condition:");
+        for (c, _) in &condition.texts {
+            let _ = writeln!(out, "{IND}{IND}- {}", string(c));
+        }
+    } else {
+        let text = condition.texts.first().map(|(t, _)| &**t).unwrap_or_default();
+        let _ = writeln!(out, "{IND}condition: {}", string(text));
+    }
+}
+
+/// The Sigma filters linked into the rule, each as a filter document naming only this rule.
+fn filters(out: &mut String, rule: &Rule, written: &WrittenDetection, pipeline: Option<&Pipeline>) -> Result<(), Diagnostic> {
+    let map = Mapping { rule, pipeline, written };
+    for f in &written.filters {
+        let Some(handle) = rule.meta.id.as_deref().or(rule.meta.name.as_deref()) else {
+            return Err(refuse(
+                rule,
+                "emit::sigma::filter",
+                rule.span,
+                &format!("the Sigma filter `{}` was linked into it, and the rule has no id or name a filter can name", f.title),
+            ));
+        };
+        let _ = writeln!(out, "---\ntitle: {}", string(&f.title));
+        if let Some(id) = &f.id {
+            let _ = writeln!(out, "id: {}", string(id));
+        }
+        logsource(out, &f.logsource);
+        let _ = writeln!(out, "filter:\n{IND}rules:\n{IND}{IND}- {}", string(handle));
+        identifiers(out, &f.identifiers, &map)?;
+        written_condition(out, &f.condition);
+    }
     Ok(())
 }
 

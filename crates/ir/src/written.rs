@@ -70,6 +70,8 @@ pub struct Identifier {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WrittenFilter {
     pub title: Box<str>,
+    pub id: Option<Box<str>>,
+    pub logsource: LogSource,
     pub identifiers: Vec<Identifier>,
     pub condition: WrittenCondition,
 }

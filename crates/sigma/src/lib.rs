@@ -157,7 +157,7 @@ fn load_document(cx: &mut Context, root: &vigil_yaml::Node, out: &mut LoadedFile
             let lowered = root.get("filter").and_then(|f| filter::lower_filter(cx, f));
             if let (Some(meta), Some(logsource), Some((rules, expr))) = (meta, logsource, lowered) {
                 if cx.errors.is_empty() {
-                    let written = root.get("filter").and_then(|f| written::filter(f, &meta.title));
+                    let written = root.get("filter").and_then(|f| written::filter(f, &meta.title, meta.id.as_deref(), &logsource));
                     out.filters.push(Filter {
                         written,
                         title: meta.title,

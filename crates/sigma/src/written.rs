@@ -14,10 +14,10 @@ pub fn detection(section: &Node, logsource: &LogSource) -> Option<WrittenDetecti
     Some(WrittenDetection { logsource: logsource.clone(), identifiers, condition, filters: Vec::new() })
 }
 
-/// The `filter:` section of a filter document titled `title`.
-pub fn filter(section: &Node, title: &str) -> Option<WrittenFilter> {
+/// The `filter:` section of a filter document (`title`, `id`, `logsource`).
+pub fn filter(section: &Node, title: &str, id: Option<&str>, logsource: &LogSource) -> Option<WrittenFilter> {
     let (identifiers, condition) = identifiers(section, &["rules"])?;
-    Some(WrittenFilter { title: title.into(), identifiers, condition })
+    Some(WrittenFilter { title: title.into(), id: id.map(Into::into), logsource: logsource.clone(), identifiers, condition })
 }
 
 /// The identifiers of a section (skipping `condition`, `timeframe` and the `skip` keys) and
