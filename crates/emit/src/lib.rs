@@ -22,6 +22,7 @@ pub mod printer;
 pub mod regex_text;
 pub mod rule_file;
 pub mod sigma;
+pub mod sigma_correlation;
 pub mod spark;
 pub mod spl;
 pub mod sql;

@@ -69,7 +69,8 @@ mod tests {
         for text in ["cmd.exe", "C:\\Windows\\x.exe", "\\foo", "a*b", "Microsoft-Windows-Sysmon/Operational", "é"] {
             assert_eq!(string(text), text);
         }
-        assert_eq!(string("it's 1"), "'it''s 1'");
+        assert_eq!(string("it's 1"), "it's 1");
+        assert_eq!(quoted("it's 1"), "'it''s 1'");
         assert_eq!(string("a\nb\\\"\u{1}"), "\"a\\nb\\\\\\\"\\u0001\"");
     }
 }
