@@ -240,6 +240,17 @@ fn a_linked_filter_follows_the_rule_as_a_filter_document() {
     assert_eq!(emit_rule(&back, Target::Sigma, &Options::default()).unwrap(), text);
 }
 
+/// A rule with no Sigma form as written (EQL) is refused by name, not printed from its
+/// expansions.
+#[test]
+fn rules_without_a_written_form_are_refused() {
+    let eql = vigil_eql::lower::lower_rule(&Arc::from("q.eql"), "q", "process where process.name == \"cmd.exe\"", &Default::default()).unwrap();
+    assert!(eql.meta.written.is_none());
+    let d = emit_rule(&eql, Target::Sigma, &Options::default()).unwrap_err();
+    assert_eq!(d.code, "emit::sigma::written-form");
+    assert!(d.message.contains("cannot be converted to sigma"), "{}", d.message);
+}
+
 /// With a pipeline, the printed rule (field names mapped, conditions the pipeline adds as
 /// identifiers of their own) loaded with no pipeline matches what the original matches
 /// through the pipeline, on events generated from the mapped rule.
