@@ -77,6 +77,7 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
     let converted = convert_all(&loaded.rules, &pipeline, target, &options);
     let mut refused = 0usize;
     let mut converted_any = false;
+    let mut written_paths = std::collections::HashSet::new();
     for c in &converted {
         let meta = &c.rule.meta;
         match args.format {
@@ -106,7 +107,15 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
             ConvertFormat::Rule => {
                 if let (Ok(q), Some(dir)) = (&c.query, &out_dir) {
                     if let Some((text, extension)) = rule_file(target, &c.rule, q, &options) {
-                        let path = dir.join(format!("{}.{extension}", file_stem(meta.handle())));
+                        // Two rules with one handle (duplicate ids) get two files, never one
+                        // overwritten: the later one is `<handle>-2`, `-3`, …
+                        let stem = file_stem(meta.handle());
+                        let mut path = dir.join(format!("{stem}.{extension}"));
+                        let mut n = 1;
+                        while !written_paths.insert(path.clone()) {
+                            n += 1;
+                            path = dir.join(format!("{stem}-{n}.{extension}"));
+                        }
                         std::fs::write(&path, text).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
                         writeln!(out, "{}", path.display())?;
                     }

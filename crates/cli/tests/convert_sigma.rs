@@ -82,6 +82,18 @@ fn rule_format_writes_one_yml_per_rule_and_a_pipeline_maps_the_names() {
         assert!(written.contains(&path.display().to_string().as_str()), "{written:?}");
         assert!(std::fs::read_to_string(&path).unwrap().contains(&format!("id: '{id}'")));
     }
+    // A second rule with the same id gets a file of its own.
+    std::fs::write(dir.join("again.yml"), RULES.split("---").next().unwrap().replace("title: Encoded", "title: Encoded again")).unwrap();
+    let both = vigil()
+        .args(["convert", "--target", "sigma", "--format", "rule", "--out-dir"])
+        .arg(dir.join("out2"))
+        .arg(dir.join("rules.yml"))
+        .arg(dir.join("again.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(both.stdout).unwrap().lines().count(), 3);
+    let second = std::fs::read_to_string(dir.join("out2/11111111-1111-1111-1111-111111111111-2.yml")).unwrap();
+    assert!(second.starts_with("title: Encoded again\n"), "{second}");
     // Each file is a whole rule: the detection loads on its own.
     let check = vigil().args(["check"]).arg(out_dir.join("11111111-1111-1111-1111-111111111111.yml")).output().unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
