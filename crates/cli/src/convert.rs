@@ -40,7 +40,8 @@ pub enum ConvertFormat {
     Text,
     /// One JSON object per rule.
     Ndjson,
-    /// The target's native rule file, one per rule, written into `--out-dir` (eql: an
+    /// The target's native rule file, one per rule, written into `--out-dir` (sigma: a
+    /// `.yml` Sigma rule; eql: an
     /// Elastic detection rule in TOML).
     Rule,
 }
@@ -160,20 +161,29 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
     let runs = convert_targets(&loaded.rules, &jobs, &options);
     let several = runs.len() > 1;
     let mut any_refused = false;
+    let mut written_paths = std::collections::HashSet::new();
     for TargetRun { target, converted, seconds } in &runs {
         let target = *target;
         if several && matches!(args.format, ConvertFormat::Text) {
             writeln!(out, "# target: {}", target.name())?;
         }
         let mut refused = 0usize;
+        let mut converted_any = false;
         for c in converted {
             let meta = &c.rule.meta;
             match args.format {
-                ConvertFormat::Text => {
-                    if let Ok(q) = &c.query {
-                        writeln!(out, "{q}")?;
+                ConvertFormat::Text => match &c.query {
+                    // Sigma rules are YAML documents: one stream, `---` between them.
+                    Ok(q) if target == Target::Sigma => {
+                        if converted_any {
+                            writeln!(out, "---")?;
+                        }
+                        write!(out, "{q}")?;
+                        converted_any = true;
                     }
-                }
+                    Ok(q) => writeln!(out, "{q}")?,
+                    Err(_) => {}
+                },
                 ConvertFormat::Ndjson => {
                     let mut object = serde_json::json!({
                         "rule": { "id": meta.id, "name": meta.title },
@@ -188,7 +198,15 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
                 ConvertFormat::Rule => {
                     if let (Ok(q), Some(dir)) = (&c.query, &out_dir) {
                         if let Some((text, extension)) = rule_file(target, &c.rule, q, &options) {
-                            let path = dir.join(format!("{}.{extension}", file_stem(meta.handle())));
+                            // Two rules with one handle (duplicate ids) get two files, never one
+                            // overwritten: the later one is `<handle>-2`, `-3`, …
+                            let stem = file_stem(meta.handle());
+                            let mut path = dir.join(format!("{stem}.{extension}"));
+                            let mut n = 1;
+                            while !written_paths.insert(path.clone()) {
+                                n += 1;
+                                path = dir.join(format!("{stem}-{n}.{extension}"));
+                            }
                             std::fs::write(&path, text).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
                             writeln!(out, "{}", path.display())?;
                         }

@@ -63,7 +63,7 @@ fn an_unknown_target_is_a_usage_error() {
     let dir = rules_dir("usage", &[("a.yml", PLAIN)]);
     let out = vigil().args(["convert", "--target", "cobol"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql, duckdb, spark, eql, esql, lucene, kql, spl, sumo"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `cobol`; targets: sql, duckdb, spark, eql, esql, lucene, kql, spl, sumo, sigma"));
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn list_targets_names_every_target_and_each_name_works() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     let names: Vec<&str> = text.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    assert_eq!(names, ["sql", "duckdb", "spark", "eql", "esql", "lucene", "kql", "spl", "sumo"]);
+    assert_eq!(names, ["sql", "duckdb", "spark", "eql", "esql", "lucene", "kql", "spl", "sumo", "sigma"]);
     assert!(text.contains("(default pipeline: microsoft-xdr)"), "{text}");
     let dir = rules_dir("targets", &[("a.yml", PLAIN)]);
     for name in names {

@@ -21,7 +21,7 @@ fn convert(targets: &str, format: &str) -> Output {
     vigil().args(["convert", "--target", targets, "--format", format]).args(rule_dirs()).output().unwrap()
 }
 
-const ALL: [&str; 9] = ["sql", "duckdb", "spark", "eql", "esql", "lucene", "kql", "spl", "sumo"];
+const ALL: [&str; 10] = ["sql", "duckdb", "spark", "eql", "esql", "lucene", "kql", "spl", "sumo", "sigma"];
 
 #[test]
 fn each_targets_text_is_what_it_prints_alone() {
@@ -57,7 +57,7 @@ fn each_targets_text_is_what_it_prints_alone() {
         assert_eq!(stderr.lines().filter(|l| l.starts_with(&format!("error[emit::{name}::"))).count(), refusals, "{name}");
     }
     assert!(stderr.lines().last().unwrap().starts_with("converted: "), "{stderr}");
-    assert!(stderr.lines().last().unwrap().contains(" rules to 9 targets ("), "{stderr}");
+    assert!(stderr.lines().last().unwrap().contains(" rules to 10 targets ("), "{stderr}");
 }
 
 #[test]

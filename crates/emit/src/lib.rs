@@ -24,6 +24,8 @@ pub mod regex_text;
 pub mod rule_file;
 pub mod savedsearch;
 pub mod sentinel_rule;
+pub mod sigma;
+pub mod sigma_correlation;
 pub mod spark;
 pub mod spl;
 pub mod sql;
@@ -32,6 +34,7 @@ pub mod sql_text;
 pub mod sumo;
 pub mod target;
 pub mod text;
+pub mod yaml_text;
 
 pub use dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal, MAX_CHAIN};
 pub use printer::emit_rule;
@@ -56,6 +59,11 @@ pub fn convert_all(rules: &[Rule], pipeline: &Pipeline, target: Target, options:
         .iter()
         .map(|rule| {
             let mapped = vigil_pipeline::apply(pipeline, rule);
+            // The sigma target prints placeholders as written (`|expand`), unresolved.
+            if target == Target::Sigma {
+                let query = sigma::print(&mapped.rule, Some(pipeline));
+                return Converted { rule: mapped.rule, query };
+            }
             let query = match mapped.unsupported {
                 Some(d) => Err(d),
                 None if mapped.state.is_empty() => emit_rule(&mapped.rule, target, options),

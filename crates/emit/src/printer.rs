@@ -8,6 +8,9 @@ use crate::target::Target;
 
 /// Prints one rule (already mapped by its pipeline) as a query of `target`, or says why not.
 pub fn emit_rule(rule: &Rule, target: Target, options: &Options) -> Result<String, Diagnostic> {
+    if target == Target::Sigma {
+        return crate::sigma::print(rule, None);
+    }
     emit_with(rule, target.dialect(), options)
 }
 

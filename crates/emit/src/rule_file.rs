@@ -25,13 +25,15 @@ pub fn rule_file(target: Target, rule: &Rule, query: &str, options: &Options) ->
         Target::Eql => Some((elastic_toml(rule, query, options), "toml")),
         Target::Spl => Some((crate::savedsearch::savedsearch(rule, query), "conf")),
         Target::Kql => Some((crate::sentinel_rule::sentinel_rule(rule, query), "yaml")),
+        // A printed Sigma rule is its own rule file.
+        Target::Sigma => Some((query.to_string(), "yml")),
         _ => None,
     }
 }
 
 /// Whether `target` has a rule format.
 pub fn has_rule_file(target: Target) -> bool {
-    matches!(target, Target::Eql | Target::Spl | Target::Kql)
+    matches!(target, Target::Eql | Target::Spl | Target::Kql | Target::Sigma)
 }
 
 /// A TOML basic string: `"` and `\` escaped, control characters as `\uXXXX`.

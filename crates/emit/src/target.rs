@@ -23,12 +23,15 @@ pub enum Target {
     Spl,
     /// Sumo Logic CSE: `_index=sec_record_process | where …`.
     Sumo,
+    /// Sigma: the whole rule as written (modifiers, not their expansions), fields and log
+    /// source as the pipeline maps them.
+    Sigma,
 }
 
 impl Target {
     /// Every target, in the order `--help` lists them.
     pub const ALL: &'static [Target] =
-        &[Target::Sql, Target::Duckdb, Target::Spark, Target::Eql, Target::Esql, Target::Lucene, Target::Kql, Target::Spl, Target::Sumo];
+        &[Target::Sql, Target::Duckdb, Target::Spark, Target::Eql, Target::Esql, Target::Lucene, Target::Kql, Target::Spl, Target::Sumo, Target::Sigma];
 
     /// The target's name, as `--target` spells it.
     pub fn name(self) -> &'static str {
@@ -47,13 +50,14 @@ impl Target {
             Target::Kql => "Kusto (Sentinel, Defender XDR): DeviceProcessEvents | where …, table from the log source",
             Target::Spl => "Splunk SPL: index=… | where … over Sysmon/Windows field names (CIM with splunk-cim)",
             Target::Sumo => "Sumo Logic CSE: _index=sec_record_… | where … over normalized record fields",
+            Target::Sigma => "Sigma: the whole rule as written, modifiers kept, fields and log source as the pipeline maps them",
         }
     }
 
     /// The pipeline `vigil convert` applies when `--pipeline` is not given.
     pub fn default_pipeline(self) -> &'static str {
         match self {
-            Target::Sql | Target::Duckdb | Target::Spark | Target::Eql => "none",
+            Target::Sql | Target::Duckdb | Target::Spark | Target::Eql | Target::Sigma => "none",
             Target::Esql | Target::Lucene => "ecs-windows",
             Target::Kql => "microsoft-xdr",
             Target::Spl => "splunk-sysmon",
@@ -78,6 +82,7 @@ impl Target {
             Target::Kql => &crate::kql::Kql,
             Target::Spl => &crate::spl::Spl,
             Target::Sumo => &crate::sumo::Sumo,
+            Target::Sigma => &crate::sigma::SigmaDialect,
         }
     }
 }

@@ -12,12 +12,14 @@
 pub mod compute;
 pub mod correlation;
 pub mod diagnostic;
+pub mod display;
 pub mod expr;
 pub mod handles;
 pub mod pattern;
 pub mod rule;
 pub mod sequence;
 pub mod span;
+pub mod written;
 
 pub use compute::{Arith, Cmp, FieldRead, FieldRefParts, FieldType, Func, Scalar, Value};
 pub use correlation::{Aggregate, Correlation, CorrelationKind, CountCondition, GroupField, InputFields, RuleRef};
@@ -28,6 +30,7 @@ pub use pattern::{Case, Piece, StrOp, StrPattern};
 pub use rule::{AttackTag, Level, LogSource, Rule, RuleBody, RuleMeta, Status};
 pub use sequence::{DateFormat, JoinKey, Pipe, Sequence, SequenceKind, Stage};
 pub use span::{SourceId, Span};
+pub use written::{Identifier, Search, ValueKind, WrittenCondition, WrittenDetection, WrittenFilter, WrittenItem, WrittenValue};
 
 /// The deepest boolean nesting a rule may have. Front ends refuse deeper rules so that every
 /// recursive walk over the IR (compile, evaluate, print) has a fixed stack bound.

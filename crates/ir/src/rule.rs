@@ -123,6 +123,10 @@ pub struct RuleMeta {
     pub fields: Vec<String>,
     /// Elastic `risk_score` (0–100), when the rule gives one.
     pub risk_score: Option<u32>,
+    /// The detection as the author wrote it (Sigma items, modifiers, values with spans),
+    /// beside the lowered body; `None` for front ends that keep no written form (EQL).
+    /// Shared, not copied, by the rule's clones (pipelines, hidden stages).
+    pub written: Option<std::sync::Arc<crate::written::WrittenDetection>>,
 }
 
 impl RuleMeta {

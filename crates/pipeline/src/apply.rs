@@ -29,7 +29,8 @@ pub struct Applicability {
 }
 
 impl Applicability {
-    fn applies(&self, index: usize) -> bool {
+    /// Whether the pipeline's item at `index` applies to the rule.
+    pub fn applies(&self, index: usize) -> bool {
         self.applies.get(index).copied().unwrap_or(false)
     }
 }

@@ -219,6 +219,7 @@ pub fn metadata(cx: &mut Context, root: &Node) -> Option<RuleMeta> {
         falsepositives: string_list(cx, root, "falsepositives"),
         fields: string_list(cx, root, "fields"),
         risk_score: None,
+        written: None,
     };
     (cx.errors.len() == errors_before).then_some(meta)
 }

@@ -16,6 +16,8 @@ pub struct Filter {
     pub expr: Expr,
     pub source: SourceId,
     pub span: Span,
+    /// The `filter:` section as written, added to the written form of the rules it applies to.
+    pub written: Option<vigil_ir::WrittenFilter>,
 }
 
 /// Lowers a filter document's `filter:` section.

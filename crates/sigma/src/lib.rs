@@ -24,6 +24,7 @@ pub mod string_value;
 pub mod transform;
 pub mod typed;
 pub mod value;
+pub mod written;
 
 use vigil_ir::{Diagnostic, Rule, RuleBody, SourceId};
 use vigil_yaml::parse_each_document;
@@ -143,7 +144,10 @@ fn load_document(cx: &mut Context, root: &vigil_yaml::Node, out: &mut LoadedFile
             } else {
                 root.get("correlation").and_then(|c| correlation::lower_correlation(cx, root, c)).map(RuleBody::Correlation)
             };
-            if let (Some(meta), Some(logsource), Some(body), true) = (meta, logsource, body, cx.errors.is_empty()) {
+            if let (Some(mut meta), Some(logsource), Some(body), true) = (meta, logsource, body, cx.errors.is_empty()) {
+                if kind == Kind::Rule {
+                    meta.written = root.get("detection").and_then(|d| written::detection(d, &logsource)).map(std::sync::Arc::new);
+                }
                 let warnings = cx.warnings.clone();
                 out.rules.push(Rule { meta, logsource, body, source: cx.source.clone(), span: document::doc_start(root), warnings });
             }
@@ -153,7 +157,9 @@ fn load_document(cx: &mut Context, root: &vigil_yaml::Node, out: &mut LoadedFile
             let lowered = root.get("filter").and_then(|f| filter::lower_filter(cx, f));
             if let (Some(meta), Some(logsource), Some((rules, expr))) = (meta, logsource, lowered) {
                 if cx.errors.is_empty() {
+                    let written = root.get("filter").and_then(|f| written::filter(f, &meta.title, meta.id.as_deref(), &logsource));
                     out.filters.push(Filter {
+                        written,
                         title: meta.title,
                         id: meta.id,
                         logsource,

@@ -86,6 +86,14 @@ pub fn link(rules: &mut Vec<Rule>, filters: &[Filter]) -> Vec<Diagnostic> {
                 let original = std::mem::replace(expr, Expr::Const(true));
                 *expr = Expr::And(vec![original, named]);
                 applied = true;
+                // The written form follows; without the filter's it would say less than the rule.
+                rule.meta.written = match (rule.meta.written.take(), &filter.written) {
+                    (Some(mut written), Some(f)) => {
+                        std::sync::Arc::make_mut(&mut written).filters.push(f.clone());
+                        Some(written)
+                    }
+                    _ => None,
+                };
             }
         }
         if !applied {

@@ -138,6 +138,11 @@ impl Modifier {
         MODIFIERS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
     }
 
+    /// The registry's spelling of `name` (a static string), when it names a modifier.
+    pub fn spelling(name: &str) -> Option<&'static str> {
+        MODIFIERS.iter().find(|(n, _)| *n == name).map(|(n, _)| *n)
+    }
+
     /// The closest known name to an unknown one, for "did you mean" hints.
     pub fn suggest(name: &str) -> Option<&'static str> {
         MODIFIERS
