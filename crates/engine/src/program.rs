@@ -49,6 +49,8 @@ pub struct Program {
     pub sequences: SequencePlan,
     /// Slots of the timestamp fields, in preference order.
     pub timestamp_slots: Vec<Slot>,
+    /// Which JSON records need not be parsed (see `raw_prefilter`); `None` when every one must.
+    pub raw_prefilter: Option<crate::raw_prefilter::RawPrefilter>,
 }
 
 /// What compiling produced besides the program.
@@ -250,8 +252,18 @@ impl Program {
         let stats = Stats::new(&witnesses);
         let requirements: Vec<_> = witnesses.iter().map(|need| stats.requirement(need)).collect();
         let prefilter = Prefilter::build(&requirements);
-        let program =
-            Program { fields: b.fields, rules: compiled, predicates: b.predicates, computes: b.computes, prefilter, correlations, sequences, timestamp_slots };
+        let raw_prefilter = crate::raw_prefilter::RawPrefilter::build(&compiled);
+        let program = Program {
+            fields: b.fields,
+            rules: compiled,
+            predicates: b.predicates,
+            computes: b.computes,
+            prefilter,
+            correlations,
+            sequences,
+            timestamp_slots,
+            raw_prefilter,
+        };
         (program, CompileReport { refused })
     }
 
