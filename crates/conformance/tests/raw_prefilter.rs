@@ -138,6 +138,8 @@ fn records_that_might_spell_a_needle_otherwise_are_parsed() {
         r#"{"process":{"name":"power","command_line":"c:\\x/y""#,        // truncated
         r#"{"process":{"name":"power","command_line":["c:\\x/y"]}}"#,    // plain, matches
         r#"{"process":{"name":"power","command_line":"c:\\\\x/y"}}"#,    // escaped backslash pair, no match
+        r#"{"process":{"name":"notepad",}}"#,                            // malformed, no needle
+        r#"{"process":{"name":"notepad","pid":01}}"#,                    // malformed number, no needle
     ]
     .iter()
     .map(|s| s.to_string())
@@ -145,7 +147,7 @@ fn records_that_might_spell_a_needle_otherwise_are_parsed() {
     let (bytes, spans) = ndjson(&records);
     let mut scratch = RawScratch::default();
     program.raw_prefilter.as_ref().expect("a prefilter").select(&bytes, &spans, &mut scratch);
-    assert_eq!(scratch.keep, [true, false, true, true, true, true, true, false]);
+    assert_eq!(scratch.keep, [true, false, true, true, true, true, true, false, true, true]);
     let (skipped, kept) = check(&program, "escapes", &bytes, &spans);
     assert_eq!((skipped, kept), (2, 5));
 }

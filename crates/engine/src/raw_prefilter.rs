@@ -18,8 +18,8 @@
 //! bytes might spell a value differently from the needle's escaped form:
 //! - a record with a non-ASCII byte (Unicode lower-casing can turn a non-ASCII letter into an
 //!   ASCII one, as the Kelvin sign into `k`), or with a `\u` or `\/` escape;
-//! - a record that does not look like one JSON object (first byte `{`, last `}`), so bad
-//!   records are still parsed, reported and counted;
+//! - a record that is not one well-formed JSON object (checked by a validator that builds
+//!   nothing), so bad records are still parsed, reported and counted;
 //! - needles with non-ASCII letters are left out of the scan (only a non-ASCII record, which
 //!   is parsed anyway, can hold them); a group with a needle that might not be in the raw text
 //!   at all (a control character, or only digits, `.` and `-`, which a number's canonical
@@ -258,6 +258,7 @@ impl RawPrefilter {
             self.scan_record(data, spans, i, true, scratch);
         }
         if probe == spans.len() {
+            self.keep_malformed(data, spans, scratch);
             return;
         }
         // Each rule's rarest group in the probe is its anchor.
@@ -267,6 +268,7 @@ impl RawPrefilter {
             if scratch.group_count.get(g as usize).is_some_and(|&c| c as usize * 2 > probe) {
                 // This rule passes most records: parse them all.
                 scratch.keep.iter_mut().skip(probe).for_each(|k| *k = true);
+                self.keep_malformed(data, spans, scratch);
                 return;
             }
             if !anchors.contains(&g) {
@@ -277,6 +279,7 @@ impl RawPrefilter {
             for i in probe..spans.len() {
                 self.scan_record(data, spans, i, false, scratch);
             }
+            self.keep_malformed(data, spans, scratch);
             return;
         }
         scratch.candidate.clear();
@@ -297,6 +300,16 @@ impl RawPrefilter {
                 self.scan_record(data, spans, i, false, scratch);
             }
         }
+        self.keep_malformed(data, spans, scratch);
+    }
+
+    /// Keeps the records to be skipped that are not well-formed: the parser reports them.
+    fn keep_malformed(&self, data: &[u8], spans: &[(usize, usize)], scratch: &mut RawScratch) {
+        for (keep, &(start, end)) in scratch.keep.iter_mut().zip(spans) {
+            if !*keep && !data.get(start..end).is_some_and(well_formed) {
+                *keep = true;
+            }
+        }
     }
 
     /// Keeps the records that might spell a needle otherwise (non-ASCII bytes, `\u` or `\/`
@@ -310,7 +323,7 @@ impl RawPrefilter {
         let ascii = region.is_ascii();
         for (i, &(start, end)) in spans.iter().enumerate() {
             let record = data.get(start..end).unwrap_or(&[]);
-            if !((ascii || record.is_ascii()) && looks_like_object(record)) {
+            if !(ascii || record.is_ascii()) {
                 if let Some(k) = scratch.keep.get_mut(i) {
                     *k = true;
                 }
@@ -390,8 +403,165 @@ impl RawPrefilter {
     }
 }
 
-/// True when `record`, without surrounding ASCII white space, starts with `{` and ends with `}`.
-fn looks_like_object(record: &[u8]) -> bool {
-    let trimmed = record.trim_ascii();
-    trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}')
+/// True when `record` is one well-formed JSON object no deeper than the parser's limit,
+/// checked without building anything; conservative: a `\u` escape (which the caller parses
+/// anyway) counts as not well-formed. A record it rejects is parsed, so the parser reports it.
+fn well_formed(record: &[u8]) -> bool {
+    let mut c = Cursor { b: record, i: 0 };
+    c.ws();
+    if c.peek() != Some(b'{') || !c.value(0) {
+        return false;
+    }
+    c.ws();
+    c.i == record.len()
+}
+
+/// The JSON nesting the parser accepts (`vigil_events::json::MAX_DEPTH`).
+const MAX_DEPTH: usize = 128;
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        self.ws();
+        if self.peek() == Some(byte) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> bool {
+        self.ws();
+        match self.peek() {
+            Some(b'{') => {
+                if depth >= MAX_DEPTH {
+                    return false;
+                }
+                self.i += 1;
+                if self.eat(b'}') {
+                    return true;
+                }
+                loop {
+                    self.ws();
+                    if !(self.string() && self.eat(b':') && self.value(depth + 1)) {
+                        return false;
+                    }
+                    if self.eat(b'}') {
+                        return true;
+                    }
+                    if !self.eat(b',') {
+                        return false;
+                    }
+                }
+            }
+            Some(b'[') => {
+                if depth >= MAX_DEPTH {
+                    return false;
+                }
+                self.i += 1;
+                if self.eat(b']') {
+                    return true;
+                }
+                loop {
+                    if !self.value(depth + 1) {
+                        return false;
+                    }
+                    if self.eat(b']') {
+                        return true;
+                    }
+                    if !self.eat(b',') {
+                        return false;
+                    }
+                }
+            }
+            Some(b'"') => self.string(),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => false,
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> bool {
+        if self.b.get(self.i..self.i + word.len()) == Some(word) {
+            self.i += word.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn string(&mut self) -> bool {
+        if self.peek() != Some(b'"') {
+            return false;
+        }
+        self.i += 1;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    return true;
+                }
+                Some(b'\\') => {
+                    if !matches!(self.b.get(self.i + 1), Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't')) {
+                        return false;
+                    }
+                    self.i += 2;
+                }
+                Some(0..=0x1f) | None => return false,
+                Some(_) => self.i += 1,
+            }
+        }
+    }
+
+    fn digits(&mut self) -> bool {
+        let start = self.i;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+        self.i > start
+    }
+
+    fn number(&mut self) -> bool {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        if self.peek() == Some(b'0') {
+            self.i += 1;
+        } else if !self.digits() {
+            return false;
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !self.digits() {
+                return false;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !self.digits() {
+                return false;
+            }
+        }
+        true
+    }
 }
