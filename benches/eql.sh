@@ -21,6 +21,11 @@
 #   SIGMA_RULES   SigmaHQ Windows rules (default ${VIGIL_SHARED:-../shared}/corpus/sigma/rules/windows)
 #   VENV          virtualenv for the Python eql package (default /tmp/eql-venv; created with pip)
 #   THREADS       vigil --threads (default 1, as the Python engine uses one core)
+#   PY_SEQ_SLICES the first-N-event slices the Python engine runs the sequence on (default
+#                 "10000 50000": its time grows faster than the input, 4 s CPU at 10k events,
+#                 230 s at 50k; it does not finish on 1M in an hour); vigil runs the
+#                 same slices, so each ratio is on the same input
+#   PY_SEQ_FULL=1 also run the Python engine's sequence on all N events (hours)
 #   SKIP_BUILD=1  do not build vigil
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,6 +72,7 @@ run_pair() {
   mkdir -p "$WORK/$name"
   printf '%s\n' "$vq" > "$WORK/$name/q.eql"
   read -r vw vc vr < <(measure "$WORK/$name/vigil.out" "$VIGIL" hunt "$DATA" --rules "$WORK/$name/q.eql" --format ndjson --threads "$THREADS")
+  grep '^prefilter:' "$WORK/err" >&2 || true
   local vn; vn=$(wc -l < "$WORK/$name/vigil.out")
   read -r pw pc pr < <(measure "$WORK/$name/py.out" "$VENV/bin/eql" query -f "$DATA" "$pq")
   local pn; pn=$(wc -l < "$WORK/$name/py.out")
@@ -76,7 +82,22 @@ run_pair() {
 
 log "part 1: $N events, vigil --threads $THREADS vs Python eql $("$VENV/bin/eql" --version 2>&1 | tail -1)"
 run_pair event "$EVENT_VIGIL" "$EVENT_PY"
-run_pair sequence "$SEQ" "$SEQ"
+if [[ "${PY_SEQ_FULL:-0}" == 1 ]]; then
+  run_pair sequence "$SEQ" "$SEQ"
+else
+  printf '%s\n' "$SEQ" > "$WORK/seq-full.eql"
+  read -r vw vc _ < <(measure "$WORK/seq-full.out" "$VIGIL" hunt "$DATA" --rules "$WORK/seq-full.eql" --format ndjson --threads "$THREADS")
+  printf '%-10s vigil %7.2f s wall %7.2f s cpu (%s alerts) on all %s events; Python eql on slices:\n' sequence "$vw" "$vc" "$(wc -l < "$WORK/seq-full.out")" "$N"
+  rm -f "$WORK/seq-full.out"
+  FULL=$DATA
+  for n in ${PY_SEQ_SLICES:-10000 50000}; do
+    DATA=$WORK/slice-$n.jsonl
+    head -n "$n" "$FULL" > "$DATA"
+    run_pair "seq@$n" "$SEQ" "$SEQ"
+    rm -f "$DATA"
+  done
+  DATA=$FULL
+fi
 
 if [[ -s "$WIN_DATA" && -d "$SIGMA_RULES" ]]; then
   log "part 2: SigmaHQ Windows rules alone vs with the Elastic EQL rules, over $WIN_DATA"

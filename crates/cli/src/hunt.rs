@@ -246,6 +246,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
     let mut sequencers: Vec<Sequencer> = programs.iter().map(|p| Sequencer::new(&p.sequences)).collect();
     let mut seq_out: Vec<SequenceAlert> = Vec::new();
     let mut keys_cut = 0u64;
+    let mut unparsed = 0u64;
     // Stage matches of one record are fed together; `arrival` breaks timestamp ties in input order.
     let mut arrival = 0u64;
     let emit_sequences = |program: &vigil_engine::Program,
@@ -293,6 +294,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
             return true;
         };
         events += result.events;
+        unparsed += result.unparsed;
         progress.chunk(result.bytes as u64, result.events);
         let (Some(seen), Some(samples)) = (seen.get_mut(result.program), samples.get_mut(result.program)) else { return true };
         seen.union(&result.seen);
@@ -422,6 +424,9 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
         elapsed,
         events as f64 / elapsed.max(1e-9)
     )?;
+    if unparsed > 0 {
+        writeln!(err, "prefilter: {unparsed} of the events read were not parsed: no rule's required text is in their raw bytes")?;
+    }
     let left_out = if selection.left_out > 0 { format!(", {} left out by filters", selection.left_out) } else { String::new() };
     writeln!(
         err,

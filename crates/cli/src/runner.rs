@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
-use vigil_engine::{EventView, Feed, Program, Scratch, SeqFeed};
+use vigil_engine::{EventView, Feed, Program, RawScratch, Scratch, SeqFeed};
 use vigil_events::label::Labeller;
 use vigil_events::winlog::EcsNames;
 use vigil_events::{read_source_as, BadRecord, Chunk, Format, Input, Limits, RecordSpan};
@@ -45,6 +45,8 @@ pub struct ChunkResult {
     /// Bytes the chunk took when read (for the in-flight budget).
     pub bytes: usize,
     pub events: u64,
+    /// Of `events`, those the raw prefilter left unparsed: no rule could match them.
+    pub unparsed: u64,
     pub bad: Vec<BadRecord>,
     /// Values of evaluated events that could not be used (an impossible timestamp): the event
     /// was evaluated, the value reported.
@@ -120,6 +122,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
         program: 0,
         bytes,
         events: 0,
+        unparsed: 0,
         bad: std::mem::take(&mut chunk.errors),
         bad_values: Vec::new(),
         hits: Vec::new(),
@@ -129,6 +132,25 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
     };
     match chunk.format {
         // auditd, Zeek and crt.sh chunks hold their events rendered as JSON records.
+        // NDJSON records no rule can match are not parsed (`raw_prefilter` of the engine).
+        Format::Json if program.raw_prefilter.is_some() => {
+            let mut raw = RawScratch::default();
+            let spans: Vec<(usize, usize)> = chunk.records.iter().map(|span| (span.start, span.end)).collect();
+            if let Some(prefilter) = &program.raw_prefilter {
+                prefilter.select(&chunk.data, &spans, &mut raw);
+            }
+            for (index, span) in chunk.records.iter().enumerate() {
+                // The first record of a chunk is always parsed: it shows which fields the
+                // events carry (the warning about fields no event carried).
+                if index == 0 || raw.keep.get(index) != Some(&false) {
+                    eval.record(chunk.record(span), index as u32, span.line, &mut result);
+                } else {
+                    result.events += 1;
+                    result.unparsed += 1;
+                }
+            }
+            result.chunk = chunk;
+        }
         Format::Json | Format::Zeek | Format::CrtSh | Format::Auditd | Format::Cef => {
             for (index, span) in chunk.records.iter().enumerate() {
                 eval.record(chunk.record(span), index as u32, span.line, &mut result);

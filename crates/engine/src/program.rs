@@ -52,6 +52,8 @@ pub struct Program {
     pub timestamp_slots: Vec<Slot>,
     /// What each source label seen so far admits (see `route`).
     routes: Routes,
+    /// Which JSON records need not be parsed (see `raw_prefilter`); `None` when every one must.
+    pub raw_prefilter: Option<crate::raw_prefilter::RawPrefilter>,
 }
 
 /// What compiling produced besides the program.
@@ -251,6 +253,7 @@ impl Program {
         let stats = Stats::new(&witnesses);
         let requirements: Vec<_> = witnesses.iter().map(|need| stats.requirement(need)).collect();
         let prefilter = Prefilter::build(&requirements);
+        let raw_prefilter = crate::raw_prefilter::RawPrefilter::build(&compiled);
         let program = Program {
             fields: b.fields,
             rules: compiled,
@@ -261,6 +264,7 @@ impl Program {
             sequences,
             timestamp_slots,
             routes: Routes::default(),
+            raw_prefilter,
         };
         (program, CompileReport { refused })
     }

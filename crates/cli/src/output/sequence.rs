@@ -57,19 +57,48 @@ impl<W: Write> AlertWriter<W> {
                 self.sarif.result(&mut self.out, id, sarif::level_of(rule.meta.level), message, &Location { path, line, column: 0 }, Some(properties))
             }
             Format::Ndjson => {
-                let events: Vec<Value> = alert
-                    .events
-                    .iter()
-                    .map(|e| e.as_ref().map_or(Value::Null, |e| serde_json::from_str(&e.text).unwrap_or_else(|_| Value::String(e.text.to_string()))))
-                    .collect();
-                let at: Vec<Value> = alert.events.iter().map(|e| e.as_ref().map_or(Value::Null, |e| json!({"path": &*e.source, "line": e.line}))).collect();
-                let join_keys: Vec<Value> = alert.key.iter().map(|k| k.as_ref().map_or(Value::Null, |k| Value::String(k.clone()))).collect();
-                let out = json!({
-                    "rule": rule_json(rule),
-                    "sequence": {"type": kind, "join_keys": join_keys, "events": events, "at": at},
-                    "source": {"path": first.map(|e| &*e.source), "line": first.map(|e| e.line)},
-                });
-                writeln!(self.out, "{out}")
+                // Written as `json!` would print it (same keys, same order), without building
+                // a tree: the rule object is cached, and each event was validated when it was
+                // read, so it is embedded as written when it is one line (as single alerts are).
+                let key = rule as *const Rule as usize;
+                let rule_text = self.rules.entry(key).or_insert_with(|| rule_json(rule).to_string());
+                write!(self.out, "{{\"rule\":{rule_text},\"sequence\":{{\"type\":")?;
+                serde_json::to_writer(&mut self.out, kind)?;
+                self.out.write_all(b",\"join_keys\":")?;
+                serde_json::to_writer(&mut self.out, &alert.key)?;
+                self.out.write_all(b",\"events\":[")?;
+                for (i, e) in alert.events.iter().enumerate() {
+                    if i > 0 {
+                        self.out.write_all(b",")?;
+                    }
+                    match e {
+                        None => self.out.write_all(b"null")?,
+                        Some(e) if !e.text.contains(['\n', '\r']) => self.out.write_all(e.text.trim().as_bytes())?,
+                        Some(e) => {
+                            let value: Value = serde_json::from_str(&e.text).unwrap_or_else(|_| Value::String(e.text.to_string()));
+                            write!(self.out, "{value}")?;
+                        }
+                    }
+                }
+                self.out.write_all(b"],\"at\":[")?;
+                for (i, e) in alert.events.iter().enumerate() {
+                    if i > 0 {
+                        self.out.write_all(b",")?;
+                    }
+                    match e {
+                        None => self.out.write_all(b"null")?,
+                        Some(e) => {
+                            self.out.write_all(b"{\"path\":")?;
+                            serde_json::to_writer(&mut self.out, &*e.source)?;
+                            write!(self.out, ",\"line\":{}}}", e.line)?;
+                        }
+                    }
+                }
+                self.out.write_all(b"]},\"source\":{\"path\":")?;
+                serde_json::to_writer(&mut self.out, &first.map(|e| &*e.source))?;
+                self.out.write_all(b",\"line\":")?;
+                serde_json::to_writer(&mut self.out, &first.map(|e| e.line))?;
+                writeln!(self.out, "}}}}")
             }
         }
     }
