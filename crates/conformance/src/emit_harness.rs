@@ -3,6 +3,7 @@
 //! files (`VIGIL_BLESS=1` rewrites them).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -115,5 +116,26 @@ pub fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
         Expr::And(items) | Expr::Or(items) => items.iter().for_each(|x| walk(x, f)),
         Expr::Not(inner) | Expr::Named { expr: inner, .. } => walk(inner, f),
         _ => {}
+    }
+}
+
+/// Drops array values (the `sql` target's table has scalar columns only; native evaluation
+/// sees the same event), counting them.
+pub fn without_arrays(v: &mut Value, dropped: &mut usize) {
+    if let Value::Object(map) = v {
+        let before = map.len();
+        map.retain(|_, x| !x.is_array());
+        *dropped += before - map.len();
+        map.values_mut().for_each(|x| without_arrays(x, dropped));
+    }
+}
+
+/// The event as one row: nested keys joined with dots, values as text, null as NULL.
+pub fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, Option<String>>) {
+    match v {
+        Value::Object(map) => map.iter().for_each(|(k, x)| flatten(x, &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, out)),
+        Value::Null => drop(out.insert(prefix.into(), None)),
+        Value::String(s) => drop(out.insert(prefix.into(), Some(s.clone()))),
+        other => drop(out.insert(prefix.into(), Some(other.to_string()))),
     }
 }

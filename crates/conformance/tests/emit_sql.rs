@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
-use vigil_conformance::emit_harness::{expect_file, load_rules, nest, read_events, sigma_row, walk};
+use vigil_conformance::emit_harness::{expect_file, flatten, load_rules, nest, read_events, sigma_row, walk, without_arrays};
 use vigil_conformance::generate::events_for;
 use vigil_conformance::sql_engine::{self, Engine, Table};
 use vigil_conformance::{pipeline, root, sigma_data, sigma_testdata, SigmaData};
@@ -25,17 +25,6 @@ use vigil_pipeline::Pipeline;
 
 /// At most this many generated events per rule (evenly spread), to keep the suite fast.
 const PER_RULE: usize = 40;
-
-/// Drops array values (the `sql` target's table has scalar columns only; native evaluation
-/// sees the same event), counting them.
-fn without_arrays(v: &mut Value, dropped: &mut usize) {
-    if let Value::Object(map) = v {
-        let before = map.len();
-        map.retain(|_, x| !x.is_array());
-        *dropped += before - map.len();
-        map.values_mut().for_each(|x| without_arrays(x, dropped));
-    }
-}
 
 /// Removes the value at the dotted `path` (dots inside keys are not told apart: such keys
 /// are not in the test data).
@@ -67,16 +56,6 @@ fn keyword_column(v: &Value) -> Option<String> {
     let mut all = Vec::new();
     strings(v, &mut all);
     (!all.is_empty()).then(|| all.iter().fold(String::from("\n"), |acc, s| acc + s + "\n"))
-}
-
-/// The event as one row: nested keys joined with dots, values as text, null as NULL.
-fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, Option<String>>) {
-    match v {
-        Value::Object(map) => map.iter().for_each(|(k, x)| flatten(x, &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, out)),
-        Value::Null => drop(out.insert(prefix.into(), None)),
-        Value::String(s) => drop(out.insert(prefix.into(), Some(s.clone()))),
-        other => drop(out.insert(prefix.into(), Some(other.to_string()))),
-    }
 }
 
 /// The outcome of one differential run.
