@@ -105,6 +105,10 @@ elif spec["engine"] == "spark":
             f.write(json.dumps(record) + "\n")
     schema = StructType([StructField("__row", LongType())] + [StructField(c, StringType()) for c in cols])
     spark.read.schema(schema).json(path).cache().createOrReplaceTempView(spec["name"])
+    spark_lit = lambda s: "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    for name, values in spec["lists"].items():
+        spark.sql("CREATE OR REPLACE TEMPORARY VIEW `%s` AS SELECT CAST(value AS STRING) AS value FROM VALUES %s AS t(value)"
+                  % (name.replace("`", "``"), ", ".join("(%s)" % spark_lit(v) for v in values)))
     def wrapped(k, query, include):
         own = " OR ".join("__row = %d" % i for i in include) if len(include) < 2 or include[-1] - include[0] + 1 != len(include) \
             else "__row BETWEEN %d AND %d" % (include[0], include[-1])
@@ -182,7 +186,7 @@ pub fn run(engine: Engine, table: &Table, shared: usize, queries: &[(String, Vec
 }
 
 /// [`run`] with value lists: each is a table of its name with one text column `value`, one
-/// row per value (what the SQL targets print a `%name%` placeholder as). SQLite and DuckDB.
+/// row per value (what the SQL targets print a `%name%` placeholder as).
 pub fn run_with_lists(engine: Engine, table: &Table, lists: &BTreeMap<String, Vec<String>>, shared: usize, queries: &[(String, Vec<usize>)]) -> Answers {
     let (queries, include): (Vec<&String>, Vec<&Vec<usize>>) = queries.iter().map(|(q, i)| (q, i)).unzip();
     let kind = match engine {

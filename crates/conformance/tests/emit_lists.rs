@@ -179,3 +179,12 @@ fn sql_value_lists_agree_with_resolved_placeholders() {
 fn duckdb_value_lists_agree_with_resolved_placeholders() {
     on_every_copy(Target::Duckdb, Engine::Duckdb);
 }
+
+/// Local Spark SQL, too slow for every run: with pyspark as `scripts/spark_check.sh` installs
+/// it, `VIGIL_PYTHON=target/pyspark/bin/python cargo test -p vigil-conformance --test
+/// emit_lists -- --ignored spark`.
+#[test]
+#[ignore]
+fn spark_value_lists_agree_with_resolved_placeholders() {
+    on_every_copy(Target::Spark, Engine::Spark);
+}

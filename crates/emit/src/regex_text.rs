@@ -134,9 +134,46 @@ pub fn lucene(hir: &Hir) -> Result<String, Refusal> {
             Ok(parts.join("|"))
         }
         HirKind::Capture(c) => lucene(&c.sub),
-        HirKind::Concat(items) => lucene_anchored(items),
+        HirKind::Concat(items) => match distribute(items) {
+            Some(alternation) => lucene(&alternation),
+            None => lucene_anchored(items),
+        },
         _ => lucene_anchored(std::slice::from_ref(hir)),
     }
+}
+
+/// A concatenation opening (closing) with an alternation some of whose branches begin
+/// (end) with an anchor, `(^|/)x`, as the alternation of the branches each followed by the
+/// rest, `^x|/x`: a search finds one exactly when it finds the other, and each branch's
+/// anchor is then at its end, where a whole-value regex can spell it.
+fn distribute(items: &[Hir]) -> Option<Hir> {
+    fn bare(h: &Hir) -> &Hir {
+        match h.kind() {
+            HirKind::Capture(c) => bare(&c.sub),
+            _ => h,
+        }
+    }
+    fn edge(h: &Hir, first: bool) -> bool {
+        match h.kind() {
+            HirKind::Look(_) => true,
+            HirKind::Capture(c) => edge(&c.sub, first),
+            HirKind::Concat(items) => (if first { items.first() } else { items.last() }).is_some_and(|i| edge(i, first)),
+            _ => false,
+        }
+    }
+    let (head, rest) = items.split_first()?;
+    if let HirKind::Alternation(branches) = bare(head).kind() {
+        if branches.iter().any(|b| edge(b, true)) {
+            return Some(Hir::alternation(branches.iter().map(|b| Hir::concat([std::slice::from_ref(b), rest].concat())).collect()));
+        }
+    }
+    let (tail, rest) = items.split_last()?;
+    if let HirKind::Alternation(branches) = bare(tail).kind() {
+        if branches.iter().any(|b| edge(b, false)) {
+            return Some(Hir::alternation(branches.iter().map(|b| Hir::concat([rest, std::slice::from_ref(b)].concat())).collect()));
+        }
+    }
+    None
 }
 
 fn lucene_anchored(items: &[Hir]) -> Result<String, Refusal> {
@@ -351,6 +388,9 @@ mod tests {
         assert_eq!(lucene(&re("(ab)+x{2,3}", false)).unwrap(), ".*(ab)+x{2,3}.*");
         assert!(lucene(&re(r"a\bb", false)).is_err());
         assert!(lucene(&re("a(^b)", false)).is_err());
+        // An anchor in a leading or trailing alternation: the rest distributed over it.
+        assert_eq!(lucene(&re(r"(^|/)\.x", false)).unwrap(), r"(\.x.*)|(.*\/\.x.*)");
+        assert_eq!(lucene(&re(r"a(b|$)", false)).unwrap(), r"(.*ab.*)|(.*a)");
     }
 
     #[test]

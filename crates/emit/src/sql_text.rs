@@ -116,6 +116,11 @@ pub fn sigma_to_like(engine: Engine, value: &str) -> String {
         Engine::Sqlite => format!("char({n})"),
         Engine::Duckdb => format!("chr({n})"),
     };
+    sigma_to_like_with(value, &literal, &ctl)
+}
+
+/// [`sigma_to_like`] with the engine's string literals and its character-from-code call.
+pub fn sigma_to_like_with(value: &str, literal: &dyn Fn(&str) -> String, ctl: &dyn Fn(u32) -> String) -> String {
     let steps: [(String, String); 11] = [
         (literal("\\\\"), ctl(1)),
         (literal("\\*"), ctl(2)),
