@@ -62,6 +62,8 @@ fn keyword_column(v: &Value) -> Option<String> {
 #[derive(Debug, Default)]
 struct Report {
     emitted: usize,
+    /// Emitted rules with value lists, proven apart (`tests/emit_lists.rs`).
+    lists: usize,
     refused: BTreeMap<String, String>,
     compared: usize,
     with_matches: usize,
@@ -99,11 +101,14 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, se
     let mut emitted: Vec<(Rule, String)> = Vec::new();
     for c in &converted {
         match &c.query {
+            // Value lists (unresolved placeholders) need their tables and a resolving
+            // pipeline on the native side: `tests/emit_lists.rs` proves them.
+            Ok(_) if has_list(&c.rule) => report.lists += 1,
             Ok(q) => emitted.push((c.rule.clone(), q.clone())),
             Err(d) => drop(report.refused.insert(format!("{}\t{}", c.rule.source, c.rule.meta.handle()), d.code.to_string())),
         }
     }
-    report.emitted = emitted.len();
+    report.emitted = emitted.len() + report.lists;
     // SQLite's column names ignore case, so rules that spell one field in two cases cannot
     // share a table: they are compared in successive tables (layers).
     let mut rest = emitted;
@@ -229,10 +234,22 @@ fn compare(mut emitted: Vec<(Rule, String)>, pipeline: &Pipeline, real_events: &
     later
 }
 
+/// The rule tests a value list (an unresolved `%name%` placeholder).
+fn has_list(rule: &Rule) -> bool {
+    let mut found = false;
+    if let Some(e) = rule.detection() {
+        e.for_each_predicate(&mut |p| {
+            found |= matches!(&p.test, vigil_ir::Test::Str { patterns, .. } if patterns.iter().any(|pat| pat.placeholders().next().is_some()))
+        });
+    }
+    found
+}
+
 fn summary(name: &str, r: &Report) {
     eprintln!(
-        "{name}: {} rules emitted, {} refused; {} events ({} array values and {} case-colliding fields dropped); {} tables (rules spelling a field in two cases need two); {} rules compared, {} with at least one matching event, {} agree",
+        "{name}: {} rules emitted ({} with value lists, proven apart), {} refused; {} events ({} array values and {} case-colliding fields dropped); {} tables (rules spelling a field in two cases need two); {} rules compared, {} with at least one matching event, {} agree",
         r.emitted,
+        r.lists,
         r.refused.len(),
         r.events,
         r.arrays_dropped,
