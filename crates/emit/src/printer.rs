@@ -139,3 +139,19 @@ fn split_list(pattern: &StrPattern) -> Result<ListPattern, Refusal> {
     }
     Ok(ListPattern { name: name.unwrap_or_default(), before: StrPattern::from_pieces(before), after: StrPattern::from_pieces(after) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_pattern_is_split_around_its_one_placeholder() {
+        let pattern = StrPattern::from_pieces([Piece::AnyRun, Piece::Lit("run ".into()), Piece::Placeholder("tools".into()), Piece::Lit(" -x".into())]);
+        let list = split_list(&pattern).unwrap();
+        assert_eq!(list.name, "tools");
+        assert_eq!(list.before, StrPattern::from_pieces([Piece::AnyRun, Piece::Lit("run ".into())]));
+        assert_eq!(list.after, StrPattern::literal(" -x"));
+        let two = StrPattern::from_pieces([Piece::Placeholder("a".into()), Piece::Placeholder("b".into())]);
+        assert_eq!(split_list(&two).unwrap_err().construct, Construct::Placeholder);
+    }
+}
