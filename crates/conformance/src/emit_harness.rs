@@ -7,7 +7,7 @@
 //! (`VIGIL_BLESS=1` rewrites them).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // test harness: a failed expectation is a test failure
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -272,6 +272,9 @@ pub fn native_matches(rules: &[Rule], pipeline: &Pipeline, texts: &[String], see
 #[derive(Debug, Default)]
 pub struct Report {
     pub emitted: usize,
+    /// Emitted rules with value lists (unresolved placeholders), proven apart
+    /// (`tests/emit_lists.rs`), not compared here.
+    pub lists: usize,
     pub refused: usize,
     pub compared: usize,
     pub with_matches: usize,
@@ -315,8 +318,8 @@ impl Report {
     /// One line on stderr.
     pub fn summary(&self, name: &str) {
         eprintln!(
-            "{name}: {} rules emitted, {} refused; {} events; {} rules compared, {} with at least one matching event, {} agree",
-            self.emitted, self.refused, self.events, self.compared, self.with_matches, self.agreements
+            "{name}: {} rules emitted ({} with value lists, proven apart), {} refused; {} events; {} rules compared, {} with at least one matching event, {} agree",
+            self.emitted, self.lists, self.refused, self.events, self.compared, self.with_matches, self.agreements
         );
     }
 
@@ -329,5 +332,26 @@ impl Report {
             self.compared,
             self.mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
         );
+    }
+}
+
+/// Drops array values (the `sql` target's table has scalar columns only; native evaluation
+/// sees the same event), counting them.
+pub fn without_arrays(v: &mut Value, dropped: &mut usize) {
+    if let Value::Object(map) = v {
+        let before = map.len();
+        map.retain(|_, x| !x.is_array());
+        *dropped += before - map.len();
+        map.values_mut().for_each(|x| without_arrays(x, dropped));
+    }
+}
+
+/// The event as one row: nested keys joined with dots, values as text, null as NULL.
+pub fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, Option<String>>) {
+    match v {
+        Value::Object(map) => map.iter().for_each(|(k, x)| flatten(x, &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, out)),
+        Value::Null => drop(out.insert(prefix.into(), None)),
+        Value::String(s) => drop(out.insert(prefix.into(), Some(s.clone()))),
+        other => drop(out.insert(prefix.into(), Some(other.to_string()))),
     }
 }

@@ -11,6 +11,7 @@
 //! repetitions, so the only spellings to change for Python are `\z` (`\Z`) and `\x{H}`
 //! (`\UHHHHHHHH`), done token by token.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -79,6 +80,9 @@ if spec["engine"] == "sqlite":
     db.execute("CREATE TABLE %s (__row INTEGER, %s)" % (table, ", ".join(q(c) + " TEXT" for c in cols)))
     insert = "INSERT INTO %s VALUES (%s)" % (table, marks)
     db.executemany(insert, ([i] + rows[i] for i in range(shared)))
+    for name, values in spec["lists"].items():
+        db.execute("CREATE TABLE %s (value TEXT)" % q(name))
+        db.executemany("INSERT INTO %s VALUES (?)" % q(name), ([v] for v in values))
     for query, include in zip(spec["queries"], spec["include"]):
         db.execute("DELETE FROM %s WHERE __row >= ?" % table, (shared,))
         db.executemany(insert, ([i] + rows[i] for i in include))
@@ -105,6 +109,10 @@ elif spec["engine"] == "spark":
             f.write(json.dumps(record) + "\n")
     schema = StructType([StructField("__row", LongType())] + [StructField(c, StringType()) for c in cols])
     spark.read.schema(schema).json(path).cache().createOrReplaceTempView(spec["name"])
+    spark_lit = lambda s: "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    for name, values in spec["lists"].items():
+        spark.sql("CREATE OR REPLACE TEMPORARY VIEW `%s` AS SELECT CAST(value AS STRING) AS value FROM VALUES %s AS t(value)"
+                  % (name.replace("`", "``"), ", ".join("(%s)" % spark_lit(v) for v in values)))
     def visible(include):
         own = " OR ".join("__row = %d" % i for i in include) if len(include) < 2 or include[-1] - include[0] + 1 != len(include) \
             else "__row BETWEEN %d AND %d" % (include[0], include[-1])
@@ -168,6 +176,9 @@ else:
                    % (table, lit(path), ", " + types if cols else ""))
     finally:
         os.unlink(path)
+    for name, values in spec["lists"].items():
+        db.execute("CREATE TABLE %s (value VARCHAR)" % q(name))
+        db.executemany("INSERT INTO %s VALUES (?)" % q(name), [[v] for v in values])
     for query, include in zip(spec["queries"], spec["include"]):
         own = " OR ".join("__row = %d" % i for i in include) if len(include) < 2 or include[-1] - include[0] + 1 != len(include) \
             else "__row BETWEEN %d AND %d" % (include[0], include[-1])
@@ -193,13 +204,19 @@ pub fn python() -> String {
 /// Runs each query over the first `shared` rows of `table` and the rows its `include` list
 /// names, in `engine`. Panics (fails the test) when the engine cannot be run.
 pub fn run(engine: Engine, table: &Table, shared: usize, queries: &[(String, Vec<usize>)]) -> Answers {
+    run_with_lists(engine, table, &BTreeMap::new(), shared, queries)
+}
+
+/// [`run`] with value lists: each is a table of its name with one text column `value`, one
+/// row per value (what the SQL targets print a `%name%` placeholder as).
+pub fn run_with_lists(engine: Engine, table: &Table, lists: &BTreeMap<String, Vec<String>>, shared: usize, queries: &[(String, Vec<usize>)]) -> Answers {
     let (queries, include): (Vec<&String>, Vec<&Vec<usize>>) = queries.iter().map(|(q, i)| (q, i)).unzip();
     let kind = match engine {
         Engine::Sqlite => "sqlite",
         Engine::Duckdb => "duckdb",
         Engine::Spark => "spark",
     };
-    let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries, "include": include, "shared": shared });
+    let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries, "include": include, "shared": shared, "lists": lists });
     let python = python();
     let mut child = Command::new(&python)
         .args(["-c", DRIVER])

@@ -13,24 +13,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
-use vigil_conformance::emit_harness::{expect_file, load_rules, native_matches, read_events, sigma_row, with_generated, EmitSuite, Report};
+use vigil_conformance::emit_harness::{
+    expect_file, flatten, load_rules, native_matches, read_events, sigma_row, with_generated, without_arrays, EmitSuite, Report,
+};
 use vigil_conformance::sql_engine::{self, Engine, Table};
 use vigil_conformance::{pipeline, root, sigma_data, sigma_testdata, SigmaData};
 use vigil_emit::sql::KEYWORD_COLUMN;
 use vigil_emit::{convert_all, Converted, Options, Target};
 use vigil_ir::Rule;
 use vigil_pipeline::Pipeline;
-
-/// Drops array values (the `sql` target's table has scalar columns only; native evaluation
-/// sees the same event), counting them.
-fn without_arrays(v: &mut Value, dropped: &mut usize) {
-    if let Value::Object(map) = v {
-        let before = map.len();
-        map.retain(|_, x| !x.is_array());
-        *dropped += before - map.len();
-        map.values_mut().for_each(|x| without_arrays(x, dropped));
-    }
-}
 
 /// Removes the value at the dotted `path` (dots inside keys are not told apart: such keys
 /// are not in the test data).
@@ -62,16 +53,6 @@ fn keyword_column(v: &Value) -> Option<String> {
     let mut all = Vec::new();
     strings(v, &mut all);
     (!all.is_empty()).then(|| all.iter().fold(String::from("\n"), |acc, s| acc + s + "\n"))
-}
-
-/// The event as one row: nested keys joined with dots, values as text, null as NULL.
-fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, Option<String>>) {
-    match v {
-        Value::Object(map) => map.iter().for_each(|(k, x)| flatten(x, &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, out)),
-        Value::Null => drop(out.insert(prefix.into(), None)),
-        Value::String(s) => drop(out.insert(prefix.into(), Some(s.clone()))),
-        other => drop(out.insert(prefix.into(), Some(other.to_string()))),
-    }
 }
 
 /// What the sql, duckdb and spark targets' table leaves out of the events, counted.
@@ -145,8 +126,17 @@ const DUCKDB: Setup = Setup { engine: Engine::Duckdb, generated: true };
 fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, setup: Setup) -> (Report, Vec<Converted>) {
     let converted = convert_all(rules, pipeline, setup.target(), &Options::default());
     let mut report = Report::default();
+    let mut emitted: Vec<(Rule, String)> = Vec::new();
+    for c in &converted {
+        match &c.query {
+            // Value lists (unresolved placeholders) need their tables and a resolving
+            // pipeline on the native side: `tests/emit_lists.rs` proves them.
+            Ok(_) if has_list(&c.rule) => report.lists += 1,
+            Ok(q) => emitted.push((c.rule.clone(), q.clone())),
+            Err(_) => {}
+        }
+    }
     report.count(&converted);
-    let emitted: Vec<(Rule, String)> = converted.iter().filter_map(|c| c.query.as_ref().ok().map(|q| (c.rule.clone(), q.clone()))).collect();
     // SQLite's column names ignore case, so rules that spell one field in two cases cannot
     // share a table: they are compared in successive tables (layers).
     let mut dropped = Dropped::default();
@@ -232,6 +222,17 @@ fn compare(
         report.compare(rule, query, setup.engine.name(), answer.as_deref().map_err(String::clone), &native[i], &texts);
     }
     later
+}
+
+/// The rule tests a value list (an unresolved `%name%` placeholder).
+fn has_list(rule: &Rule) -> bool {
+    let mut found = false;
+    if let Some(e) = rule.detection() {
+        e.for_each_predicate(&mut |p| {
+            found |= matches!(&p.test, vigil_ir::Test::Str { patterns, .. } if patterns.iter().any(|pat| pat.placeholders().next().is_some()))
+        });
+    }
+    found
 }
 
 fn sigmahq(data: &SigmaData, setup: Setup) -> (Report, Vec<Converted>) {

@@ -5,6 +5,17 @@ use std::collections::BTreeMap;
 
 use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern, TimePart};
 
+/// A string pattern holding one `%name%` placeholder (`|expand`), split around it: the value
+/// list `name` the target resolves (a table, watchlist, lookup), with the pattern's own text
+/// before and after it. A list value is in Sigma's string syntax (`*`, `?`, `\` escapes),
+/// as a pipeline's `vars` would give it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListPattern {
+    pub name: String,
+    pub before: StrPattern,
+    pub after: StrPattern,
+}
+
 /// Options shared by every target.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -217,6 +228,11 @@ pub trait Dialect {
     fn null(&self, field: &str, ctx: Context) -> Result<Emitted, Refusal>;
     fn field_ref(&self, _field: &str, _op: StrOp, _case: Case, _other: &str, _ctx: Context) -> Result<Emitted, Refusal> {
         Err(Refusal::new(Construct::FieldRef, "comparisons between two fields (`|fieldref`) are not supported by this target"))
+    }
+    /// A string comparison of a named field with a pattern around a value list.
+    fn placeholder(&self, _field: &str, _op: StrOp, _case: Case, list: &ListPattern, _ctx: Context) -> Result<Emitted, Refusal> {
+        Err(Refusal::new(Construct::Placeholder, format!("placeholder `%{}%`: this target's query language has no reference to a named value list", list.name))
+            .with_hint("resolve it with a pipeline's `vars` and a `value_placeholders` transformation"))
     }
     fn time_part(&self, _field: &str, _part: TimePart, _values: &[i64], _ctx: Context) -> Result<Emitted, Refusal> {
         Err(Refusal::new(Construct::TimePart, "calendar parts of timestamps are not supported by this target"))

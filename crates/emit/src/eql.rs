@@ -37,7 +37,7 @@
 use vigil_ir::{Case, Network, NumOp, Piece, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
-use crate::regex_text::{lucene, lucene_distributing, pattern_hir, regex_hir};
+use crate::regex_text::{lucene, pattern_hir, regex_hir};
 use crate::sql_text::folds_alone;
 
 /// Elastic EQL.
@@ -173,7 +173,7 @@ impl Dialect for Eql {
     }
 
     fn regex(&self, field: &str, patterns: &[vigil_ir::RegexPattern], _ctx: Context) -> Result<Emitted, Refusal> {
-        let texts = patterns.iter().map(|p| regex_hir(p).and_then(|hir| lucene_distributing(&hir)).map(|t| string(&t))).collect::<Result<Vec<_>, _>>()?;
+        let texts = patterns.iter().map(|p| regex_hir(p).and_then(|hir| lucene(&hir)).map(|t| string(&t))).collect::<Result<Vec<_>, _>>()?;
         Ok(regex_atom(&field_name(field), &texts))
     }
 

@@ -19,11 +19,16 @@
 //!   not a number or an address, are read as false under a `not` (`coalesce(…, false)`).
 //! - keywords: `* contains "x"` (any column holds the text, case-insensitive) for plain
 //!   text; a keyword with wildcards or `|cased` is refused (`emit::kql::keyword`).
+//! - placeholders (`%name%`, `|expand`): the Sentinel watchlist `name`, `f in~
+//!   ((_GetWatchlist("name") | project SearchKey))` (`in` with `|cased`), for a list compared
+//!   with the whole value; the watchlist's `SearchKey` holds the values as plain text (no
+//!   wildcards), compared with Kusto's ordinal case folding (exact for ASCII values). A list
+//!   under `contains`/`startswith`/`endswith` or with text beside it is refused.
 //! - refused: `exists`, calendar parts, correlations.
 
 use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern};
 
-use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
+use crate::dialect::{Construct, Context, Dialect, Emitted, ListPattern, Options, Refusal};
 use crate::regex_text::{portable_pattern, portable_regex};
 use crate::text::{number, quoted};
 
@@ -99,6 +104,22 @@ impl Dialect for Kql {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Emitted::any(self, parts))
+    }
+
+    fn placeholder(&self, field: &str, op: StrOp, case: Case, list: &ListPattern, _ctx: Context) -> Result<Emitted, Refusal> {
+        if op != StrOp::Equals || !list.before.pieces().is_empty() || !list.after.pieces().is_empty() {
+            return Err(Refusal::new(
+                Construct::Placeholder,
+                format!(
+                    "the value list `%{}%` is placed inside a value ({}); Kusto tests a column against a watchlist only whole (`in~`)",
+                    list.name,
+                    op.name()
+                ),
+            )
+            .with_hint("resolve the placeholder with a pipeline's `vars` and a `value_placeholders` transformation"));
+        }
+        let word = if case == Case::Insensitive { "in~" } else { "in" };
+        Ok(Emitted::atom(format!("{} {word} ((_GetWatchlist({}) | project SearchKey))", field_name(field), string(&list.name)?)))
     }
 
     fn regex(&self, field: &str, patterns: &[RegexPattern], _ctx: Context) -> Result<Emitted, Refusal> {

@@ -36,7 +36,7 @@ pub mod target;
 pub mod text;
 pub mod yaml_text;
 
-pub use dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal, MAX_CHAIN};
+pub use dialect::{Construct, Context, Dialect, Emitted, ListPattern, Options, Precedence, Refusal, MAX_CHAIN};
 pub use printer::emit_rule;
 pub use target::Target;
 
@@ -51,9 +51,10 @@ pub struct Converted {
     pub query: Result<String, Diagnostic>,
 }
 
-/// Maps `rules` through `pipeline` and prints each one for `target`, in input order. A rule
-/// the pipeline cannot run on its data source (an unresolved placeholder) is returned with
-/// the pipeline's diagnostic as its refusal.
+/// Maps `rules` through `pipeline` and prints each one for `target`, in input order. A
+/// placeholder the pipeline leaves unresolved (which native evaluation cannot run) is the
+/// target's to print as a reference to a named value list, or to refuse
+/// (`emit::<target>::placeholder`).
 pub fn convert_all(rules: &[Rule], pipeline: &Pipeline, target: Target, options: &Options) -> Vec<Converted> {
     rules
         .iter()
@@ -64,10 +65,10 @@ pub fn convert_all(rules: &[Rule], pipeline: &Pipeline, target: Target, options:
                 let query = sigma::print(&mapped.rule, Some(pipeline));
                 return Converted { rule: mapped.rule, query };
             }
-            let query = match mapped.unsupported {
-                Some(d) => Err(d),
-                None if mapped.state.is_empty() => emit_rule(&mapped.rule, target, options),
-                None => emit_rule(&mapped.rule, target, &Options { state: mapped.state, ..options.clone() }),
+            let query = if mapped.state.is_empty() {
+                emit_rule(&mapped.rule, target, options)
+            } else {
+                emit_rule(&mapped.rule, target, &Options { state: mapped.state, ..options.clone() })
             };
             Converted { rule: mapped.rule, query }
         })

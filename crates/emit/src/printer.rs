@@ -1,9 +1,9 @@
 //! The generic printer: walks a rule's boolean tree once for every target and asks the
 //! target's [`Dialect`] for each predicate, adding only the parentheses precedence needs.
 
-use vigil_ir::{Diagnostic, Expr, Field, Predicate, Rule, RuleBody, Test};
+use vigil_ir::{Case, Diagnostic, Expr, Field, Piece, Predicate, Rule, RuleBody, StrOp, StrPattern, Test};
 
-use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal};
+use crate::dialect::{Construct, Context, Dialect, Emitted, ListPattern, Options, Precedence, Refusal};
 use crate::target::Target;
 
 /// Prints one rule (already mapped by its pipeline) as a query of `target`, or says why not.
@@ -98,24 +98,75 @@ fn predicate(p: &Predicate, d: &dyn Dialect, ctx: Context) -> Result<Emitted, Re
         Field::Named(name) => name.as_str(),
         Field::Keyword => {
             return match &p.test {
+                Test::Str { patterns, .. } if patterns.iter().any(|pat| pat.placeholders().next().is_some()) => {
+                    Err(Refusal::new(Construct::Placeholder, "a keyword search over a value list (`%name%` without a field) names no field to compare")
+                        .with_hint("name the field the values are expected in"))
+                }
                 Test::Str { op, case, patterns } => d.keyword(*op, *case, patterns, ctx),
                 _ => Err(Refusal::new(Construct::Keyword, "a keyword search that is not a string comparison")),
             }
         }
     };
     match &p.test {
-        Test::Str { op, case, patterns } => {
-            if let Some(name) = patterns.iter().flat_map(|pat| pat.placeholders()).next() {
-                return Err(Refusal::new(Construct::Placeholder, format!("placeholder `%{name}%` has no values"))
-                    .with_hint("resolve it with a pipeline's `vars` and a `value_placeholders` transformation"));
-            }
-            d.string(field, *op, *case, patterns, ctx)
-        }
+        Test::Str { op, case, patterns } if patterns.iter().any(|pat| pat.placeholders().next().is_some()) => lists(field, *op, *case, patterns, d, ctx),
+        Test::Str { op, case, patterns } => d.string(field, *op, *case, patterns, ctx),
         Test::Regex { patterns } => d.regex(field, patterns, ctx),
         Test::Cidr { networks } => d.cidr(field, networks, ctx),
         Test::Num { op, value } => d.number(field, *op, *value, ctx),
         Test::Exists(present) => d.exists(field, *present, ctx),
         Test::Null => d.null(field, ctx),
         Test::Time { part, values } => d.time_part(field, *part, values, ctx),
+    }
+}
+
+/// A string comparison some of whose patterns hold a placeholder: the plain patterns as one
+/// comparison, each placeholder pattern as a test against its value list, any of them.
+fn lists(field: &str, op: StrOp, case: Case, patterns: &[StrPattern], d: &dyn Dialect, ctx: Context) -> Result<Emitted, Refusal> {
+    let (listed, plain): (Vec<&StrPattern>, Vec<&StrPattern>) = patterns.iter().partition(|pat| pat.placeholders().next().is_some());
+    let mut parts = Vec::with_capacity(listed.len() + 1);
+    if !plain.is_empty() {
+        let plain: Vec<StrPattern> = plain.into_iter().cloned().collect();
+        parts.push(d.string(field, op, case, &plain, ctx)?);
+    }
+    for pattern in listed {
+        parts.push(d.placeholder(field, op, case, &split_list(pattern)?, ctx)?);
+    }
+    Ok(Emitted::any(d, parts))
+}
+
+/// The pattern split around its one placeholder; two placeholders in one value (a product of
+/// two lists) are refused.
+fn split_list(pattern: &StrPattern) -> Result<ListPattern, Refusal> {
+    let names: Vec<&str> = pattern.placeholders().collect();
+    if let [first, second, ..] = names.as_slice() {
+        return Err(Refusal::new(Construct::Placeholder, format!("`{pattern}` joins two value lists (`%{first}%`, `%{second}%`) in one value"))
+            .with_hint("resolve the placeholders with a pipeline's `vars` and a `value_placeholders` transformation"));
+    }
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    let mut name = None;
+    for piece in pattern.pieces() {
+        match (piece, &name) {
+            (Piece::Placeholder(n), _) => name = Some(n.clone()),
+            (_, None) => before.push(piece.clone()),
+            (_, Some(_)) => after.push(piece.clone()),
+        }
+    }
+    Ok(ListPattern { name: name.unwrap_or_default(), before: StrPattern::from_pieces(before), after: StrPattern::from_pieces(after) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_pattern_is_split_around_its_one_placeholder() {
+        let pattern = StrPattern::from_pieces([Piece::AnyRun, Piece::Lit("run ".into()), Piece::Placeholder("tools".into()), Piece::Lit(" -x".into())]);
+        let list = split_list(&pattern).unwrap();
+        assert_eq!(list.name, "tools");
+        assert_eq!(list.before, StrPattern::from_pieces([Piece::AnyRun, Piece::Lit("run ".into())]));
+        assert_eq!(list.after, StrPattern::literal(" -x"));
+        let two = StrPattern::from_pieces([Piece::Placeholder("a".into()), Piece::Placeholder("b".into())]);
+        assert_eq!(split_list(&two).unwrap_err().construct, Construct::Placeholder);
     }
 }

@@ -144,75 +144,46 @@ pub fn lucene(hir: &Hir) -> Result<String, Refusal> {
             Ok(parts.join("|"))
         }
         HirKind::Capture(c) => lucene(&c.sub),
-        HirKind::Concat(items) => lucene_anchored(items),
+        HirKind::Concat(items) => match distribute(items) {
+            Some(alternation) => lucene(&alternation),
+            None => lucene_anchored(items),
+        },
         _ => lucene_anchored(std::slice::from_ref(hir)),
     }
 }
 
-/// [`lucene`], also for an alternation at either end of the pattern whose branches are
-/// anchored differently: a search for `(^|/)\.x` is a search for `^\.x` or for `/\.x`, so
-/// the alternation is distributed over the rest and each branch anchored alone.
-pub fn lucene_distributing(hir: &Hir) -> Result<String, Refusal> {
-    match hir.kind() {
-        HirKind::Alternation(branches) => {
-            let parts = branches.iter().map(|b| lucene_distributing(b).map(|t| format!("({t})"))).collect::<Result<Vec<_>, _>>()?;
-            Ok(parts.join("|"))
-        }
-        HirKind::Capture(c) => lucene_distributing(&c.sub),
-        HirKind::Concat(items) => lucene_items(items.clone(), 0),
-        _ => lucene_anchored(std::slice::from_ref(hir)),
-    }
-}
-
-/// The most alternations distributed along one pattern (each multiplies its length).
-const MAX_DISTRIBUTED: usize = 4;
-
-/// A concatenation as a whole-value Lucene regex, an anchored alternation at its first or
-/// last place distributed (at most [`MAX_DISTRIBUTED`] deep).
-fn lucene_items(items: Vec<Hir>, depth: usize) -> Result<String, Refusal> {
-    let anchored_at = |h: &Hir, look: Look, first: bool| {
-        let edge = match h.kind() {
-            HirKind::Concat(xs) if first => xs.first(),
-            HirKind::Concat(xs) => xs.last(),
-            _ => Some(h),
-        };
-        edge.is_some_and(|e| matches!(e.kind(), HirKind::Look(l) if *l == look))
-    };
-    let alternation = |h: &Hir| -> Option<Vec<Hir>> {
-        let mut h = h;
-        while let HirKind::Capture(c) = h.kind() {
-            h = &c.sub;
-        }
+/// A concatenation opening (closing) with an alternation some of whose branches begin
+/// (end) with an anchor, `(^|/)x`, as the alternation of the branches each followed by the
+/// rest, `^x|/x`: a search finds one exactly when it finds the other, and each branch's
+/// anchor is then at its end, where a whole-value regex can spell it.
+fn distribute(items: &[Hir]) -> Option<Hir> {
+    fn bare(h: &Hir) -> &Hir {
         match h.kind() {
-            HirKind::Alternation(branches) => Some(branches.clone()),
-            _ => None,
-        }
-    };
-    let flat = |h: Hir| match h.kind() {
-        HirKind::Concat(xs) => xs.clone(),
-        _ => vec![h],
-    };
-    if depth < MAX_DISTRIBUTED {
-        if let Some((first, rest)) = items.split_first() {
-            if let Some(branches) = alternation(first).filter(|b| b.iter().any(|x| anchored_at(x, Look::Start, true))) {
-                let parts = branches
-                    .into_iter()
-                    .map(|b| lucene_items(flat(b).into_iter().chain(rest.iter().cloned()).collect(), depth + 1).map(|t| format!("({t})")))
-                    .collect::<Result<Vec<_>, _>>()?;
-                return Ok(parts.join("|"));
-            }
-        }
-        if let Some((last, rest)) = items.split_last() {
-            if let Some(branches) = alternation(last).filter(|b| b.iter().any(|x| anchored_at(x, Look::End, false))) {
-                let parts = branches
-                    .into_iter()
-                    .map(|b| lucene_items(rest.iter().cloned().chain(flat(b)).collect(), depth + 1).map(|t| format!("({t})")))
-                    .collect::<Result<Vec<_>, _>>()?;
-                return Ok(parts.join("|"));
-            }
+            HirKind::Capture(c) => bare(&c.sub),
+            _ => h,
         }
     }
-    lucene_anchored(&items)
+    fn edge(h: &Hir, first: bool) -> bool {
+        match h.kind() {
+            HirKind::Look(_) => true,
+            HirKind::Capture(c) => edge(&c.sub, first),
+            HirKind::Concat(items) => (if first { items.first() } else { items.last() }).is_some_and(|i| edge(i, first)),
+            _ => false,
+        }
+    }
+    let (head, rest) = items.split_first()?;
+    if let HirKind::Alternation(branches) = bare(head).kind() {
+        if branches.iter().any(|b| edge(b, true)) {
+            return Some(Hir::alternation(branches.iter().map(|b| Hir::concat([std::slice::from_ref(b), rest].concat())).collect()));
+        }
+    }
+    let (tail, rest) = items.split_last()?;
+    if let HirKind::Alternation(branches) = bare(tail).kind() {
+        if branches.iter().any(|b| edge(b, false)) {
+            return Some(Hir::alternation(branches.iter().map(|b| Hir::concat([rest, std::slice::from_ref(b)].concat())).collect()));
+        }
+    }
+    None
 }
 
 fn lucene_anchored(items: &[Hir]) -> Result<String, Refusal> {
@@ -434,6 +405,9 @@ mod tests {
         assert_eq!(lucene(&re("(ab)+x{2,3}", false)).unwrap(), ".*(ab)+x{2,3}.*");
         assert!(lucene(&re(r"a\bb", false)).is_err());
         assert!(lucene(&re("a(^b)", false)).is_err());
+        // An anchor in a leading or trailing alternation: the rest distributed over it.
+        assert_eq!(lucene(&re(r"(^|/)\.x", false)).unwrap(), r"(\.x.*)|(.*\/\.x.*)");
+        assert_eq!(lucene(&re(r"a(b|$)", false)).unwrap(), r"(.*ab.*)|(.*a)");
     }
 
     #[test]
@@ -453,13 +427,10 @@ mod tests {
 
     #[test]
     fn lucene_distributes_an_alternation_of_anchored_branches() {
-        assert_eq!(lucene_distributing(&re(r"(^|/)\.[a-z]", false)).unwrap(), r"(\.[a-z].*)|(.*\/\.[a-z].*)");
-        assert_eq!(lucene_distributing(&re(r"x(/|$)", false)).unwrap(), r"(.*x\/.*)|(.*x)");
-        assert_eq!(lucene_distributing(&re("ab", false)).unwrap(), lucene(&re("ab", false)).unwrap());
-        assert!(lucene_distributing(&re("a(^|b)c", false)).is_err(), "an anchor inside stays refused");
+        assert!(lucene(&re("a(^|b)c", false)).is_err(), "an anchor inside stays refused");
         // The distributed form reads back (anchored, as Lucene matches) as the search does.
         for source in [r"(^|/)\.[a-z]", r"x(/|$)", r"(^|[ab])c($|d)"] {
-            let printed = lucene_distributing(&re(source, false)).unwrap();
+            let printed = lucene(&re(source, false)).unwrap();
             let (search, whole) = (regex::Regex::new(source).unwrap(), regex::Regex::new(&format!("^(?s:{printed})$")).unwrap());
             for s in [".x", "a/.b", "/.b", "a.b", "x", "x/", "yx/z", "xa", "c", "ac", "bcd", "cd", "ce", "zc"] {
                 assert_eq!(search.is_match(s), whole.is_match(s), "{source} → {printed} on {s:?}");

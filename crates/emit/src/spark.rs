@@ -19,13 +19,19 @@
 //! - keywords: as in `sql`, on the `_values` column;
 //! - null: `IS NULL`; under a `not`, other tests are guarded with `IS NOT NULL`;
 //! - CIDR: `RLIKE` with the regex of `cidr_text` (every spelling of the addresses);
+//! - placeholders (`%name%`, `|expand`): the table `name` with one text column `value` (as
+//!   in `sql`), `EXISTS (SELECT 1 FROM `name` AS `_list` WHERE lower(f) LIKE
+//!   lower(concat(…, <value as a LIKE pattern>, …)))`, both sides lower-cased by Java's full
+//!   Unicode lower case; `|cased` with a list refused;
 //! - refused: `exists`, field references, calendar parts, correlations.
 
 use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern};
 
-use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Precedence, Refusal};
+use crate::dialect::{Construct, Context, Dialect, Emitted, ListPattern, Options, Precedence, Refusal};
 use crate::sql::{keyword_line, lower, KEYWORD_COLUMN};
-use crate::sql_text::like_pattern;
+use crate::sql_text::{like_pattern, sigma_to_like_with};
+
+use crate::sql::LIST_ALIAS;
 
 /// Spark SQL.
 pub struct Spark;
@@ -150,6 +156,40 @@ impl Dialect for Spark {
         }
         let source = crate::cidr_text::networks_regex(networks);
         self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx)
+    }
+
+    fn placeholder(&self, field: &str, op: StrOp, case: Case, list: &ListPattern, _ctx: Context) -> Result<Emitted, Refusal> {
+        if case == Case::Sensitive {
+            return Err(Refusal::new(Construct::Placeholder, format!("a case-sensitive comparison with the value list `%{}%`", list.name))
+                .with_hint("drop `|cased`, or resolve the placeholder with a pipeline's `vars`"));
+        }
+        if field.eq_ignore_ascii_case("value") {
+            return Err(Refusal::new(
+                Construct::Placeholder,
+                format!("the field `{field}` would read the value list's own column `value` inside its sub-select"),
+            )
+            .with_hint("map the field to another column name with a pipeline"));
+        }
+        let (prefix_any, suffix_any) = crate::text::placement(op);
+        let mut pattern = Vec::new();
+        let (before, _) = like_pattern(&list.before, prefix_any, false);
+        let (after, _) = like_pattern(&list.after, false, suffix_any);
+        if !before.is_empty() {
+            pattern.push(literal(&before));
+        }
+        pattern.push(sigma_to_like_with(&format!("{}.`value`", identifier(LIST_ALIAS)), &literal, &|n| format!("chr({n})")));
+        if !after.is_empty() {
+            pattern.push(literal(&after));
+        }
+        // EXISTS is never unknown: no guard under `not`. (Spark refuses a sub-select inside
+        // a higher-order function, so the list is read by a correlated sub-select.)
+        Ok(Emitted::atom(format!(
+            "EXISTS (SELECT 1 FROM {} AS {} WHERE lower({}) LIKE lower(concat({})))",
+            identifier(&list.name),
+            identifier(LIST_ALIAS),
+            identifier(field),
+            pattern.join(", ")
+        )))
     }
 
     fn exists(&self, _field: &str, _present: bool, _ctx: Context) -> Result<Emitted, Refusal> {

@@ -24,18 +24,27 @@
 //!   Sigma's `not` holds on a missing field and SQL's would be unknown;
 //! - CIDR: a regular expression over the value's text matching exactly the spellings of the
 //!   addresses in the networks (see `cidr_text`);
+//! - placeholders (`%name%`, `|expand`): a value list is the table `name` with one text
+//!   column `value` holding the values in Sigma's string syntax (as a pipeline's `vars`),
+//!   tested with `EXISTS (SELECT 1 FROM "name" AS "_list" WHERE v LIKE … || <value as a
+//!   LIKE pattern> || …)` (`sql_text::sigma_to_like`); exact for list values whose letters
+//!   are ASCII (`LIKE`/`ILIKE` fold ASCII only); `|cased` with a list refused;
 //! - refused: `exists` (absent and JSON null are both NULL in the table), field
 //!   references, calendar parts, correlations.
 
 use vigil_ir::{Case, Network, NumOp, Piece, RegexPattern, StrOp, StrPattern};
 
-use crate::dialect::{Construct, Context, Dialect, Emitted, Options, Refusal};
+use crate::dialect::{Construct, Context, Dialect, Emitted, ListPattern, Options, Refusal};
 use crate::sql_number::number_test;
-use crate::sql_text::{case_glob, folded_value, folds_alone, glob_pattern, identifier, like_pattern, literal};
+use crate::sql_text::{case_glob, folded_value, folds_alone, fully_folded_value, glob_pattern, identifier, like_pattern, literal, sigma_to_like};
 
 /// The column keyword searches read: every string value of the event, each followed by a
 /// line feed, after a first line feed; NULL when the event has no string value.
 pub const KEYWORD_COLUMN: &str = "_values";
+
+/// The alias of a value list's table inside the sub-select that reads it (the table
+/// `%name%` names, one text column `value`).
+pub const LIST_ALIAS: &str = "_list";
 
 /// The SQL engine a statement is printed for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -156,6 +165,53 @@ impl Dialect for Sql {
         }
         let source = crate::cidr_text::networks_regex(networks);
         self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx)
+    }
+
+    fn placeholder(&self, field: &str, op: StrOp, case: Case, list: &ListPattern, _ctx: Context) -> Result<Emitted, Refusal> {
+        if case == Case::Sensitive {
+            return Err(Refusal::new(Construct::Placeholder, format!("a case-sensitive comparison with the value list `%{}%`", list.name))
+                .with_hint("drop `|cased`, or resolve the placeholder with a pipeline's `vars`"));
+        }
+        if field.eq_ignore_ascii_case("value") {
+            return Err(Refusal::new(
+                Construct::Placeholder,
+                format!("the field `{field}` would read the value list's own column `value` inside its sub-select"),
+            )
+            .with_hint("map the field to another column name with a pipeline"));
+        }
+        let (prefix_any, suffix_any) = crate::text::placement(op);
+        let (before, after) = (lower(&list.before), lower(&list.after));
+        for text in [before.literal_text(), after.literal_text()] {
+            check_text(&text)?;
+            if !text.chars().all(|c| folds_alone(c) && !matches!(c, 'σ' | 'ς')) {
+                return Err(Refusal::new(
+                    Construct::UnicodeCase,
+                    format!("the text `{text}` beside the value list `%{}%` holds a non-ASCII letter with another case", list.name),
+                ));
+            }
+        }
+        let mut pattern = Vec::new();
+        let (before, _) = like_pattern(&before, prefix_any, false);
+        let (after, _) = like_pattern(&after, false, suffix_any);
+        if !before.is_empty() {
+            pattern.push(literal(&before));
+        }
+        pattern.push(sigma_to_like(self.engine, &format!("{}.\"value\"", identifier(LIST_ALIAS))));
+        if !after.is_empty() {
+            pattern.push(literal(&after));
+        }
+        let op = match self.engine {
+            Engine::Sqlite => "LIKE",
+            Engine::Duckdb => "ILIKE",
+        };
+        // EXISTS is never unknown: no guard under `not`.
+        Ok(Emitted::atom(format!(
+            "EXISTS (SELECT 1 FROM {} AS {} WHERE {} {op} {} ESCAPE '\\')",
+            identifier(&list.name),
+            identifier(LIST_ALIAS),
+            fully_folded_value(self.engine, &identifier(field)),
+            pattern.join(" || ")
+        )))
     }
 
     fn exists(&self, _field: &str, _present: bool, _ctx: Context) -> Result<Emitted, Refusal> {

@@ -99,6 +99,44 @@ pub fn folded_value(engine: Engine, column: &str, like: &str) -> String {
     out
 }
 
+/// The column with both [`VALUE_FOLDS`] characters replaced by their lower case, whatever
+/// the pattern: for a pattern not known when the query is printed (a value list).
+pub fn fully_folded_value(engine: Engine, column: &str) -> String {
+    // `k` and a `_` make both characters relevant to `folded_value`.
+    folded_value(engine, column, "k_")
+}
+
+/// A SQL expression turning `value`, a list value in Sigma's string syntax (`*`, `?`; `\\`,
+/// `\*`, `\?` escapes, any other backslash literal), into a `LIKE` pattern with escape `\`:
+/// the escapes are set aside as control characters 1–3, `\`, `%` and `_` escaped, the
+/// wildcards turned into `%` and `_`, and the set-aside characters put back as literals. A
+/// list value holding one of those three control characters is outside the contract.
+pub fn sigma_to_like(engine: Engine, value: &str) -> String {
+    let ctl = |n: u32| match engine {
+        Engine::Sqlite => format!("char({n})"),
+        Engine::Duckdb => format!("chr({n})"),
+    };
+    sigma_to_like_with(value, &literal, &ctl)
+}
+
+/// [`sigma_to_like`] with the engine's string literals and its character-from-code call.
+pub fn sigma_to_like_with(value: &str, literal: &dyn Fn(&str) -> String, ctl: &dyn Fn(u32) -> String) -> String {
+    let steps: [(String, String); 11] = [
+        (literal("\\\\"), ctl(1)),
+        (literal("\\*"), ctl(2)),
+        (literal("\\?"), ctl(3)),
+        (literal("\\"), literal("\\\\")),
+        (literal("%"), literal("\\%")),
+        (literal("_"), literal("\\_")),
+        (literal("*"), literal("%")),
+        (literal("?"), literal("_")),
+        (ctl(1), literal("\\\\")),
+        (ctl(2), literal("*")),
+        (ctl(3), literal("?")),
+    ];
+    steps.iter().fold(value.to_string(), |inner, (from, to)| format!("replace({inner}, {from}, {to})"))
+}
+
 /// Text as code points (`char(…)` in SQLite, `chr(…) || …` in DuckDB), or a plain literal
 /// when it is ASCII: keeps the emitted SQL ASCII and readable.
 fn char_call(engine: Engine, text: &str) -> String {

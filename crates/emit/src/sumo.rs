@@ -12,13 +12,15 @@
 //!   `matches(f, /…/)`.
 //! - regular expressions: `matches(f, /…/)` (a search, as in the seed queries), printed
 //!   from the parsed regex with case-insensitivity expanded into classes.
-//! - numbers: `num(f) > 3`; CIDR (IPv4): `compareCIDRPrefix("10.0.0.0", f, toInt(8))`; null:
+//! - numbers: `num(f) > 3`; CIDR: IPv4 `compareCIDRPrefix("10.0.0.0", f, toInt(8))`; a list
+//!   with an IPv6 network (which `compareCIDRPrefix` cannot read) one `matches` over every
+//!   spelling of the networks' addresses (`cidr_text`, as the SQL targets do); null:
 //!   `isNull(f)`; field references: `f = g` / `toLowerCase(f) = toLowerCase(g)`.
 //! - `not`: `!(…)`, each test under it guarded so it is false, not null, where its input
 //!   is missing or unreadable, as Sigma's `not` needs: `!isNull(f) and …`,
 //!   `!isNull(num(f)) and num(f) > 3`, `isValidIPv4(f) and compareCIDRPrefix(…)`.
 //! - keywords: a search of the record's raw text, `matches(_raw, /…/)`.
-//! - refused: IPv6 CIDR (`compareCIDRPrefix` is IPv4 only), field references other than
+//! - refused: field references other than
 //!   equality, `exists`, calendar parts, correlations.
 
 use vigil_ir::{Case, Network, NumOp, RegexPattern, StrOp, StrPattern};
@@ -101,15 +103,14 @@ impl Dialect for Sumo {
 
     fn cidr(&self, field: &str, networks: &[Network], ctx: Context) -> Result<Emitted, Refusal> {
         let name = field_name(field)?;
-        let parts = networks
-            .iter()
-            .map(|n| match n.addr {
-                std::net::IpAddr::V4(a) => Ok(Emitted::atom(format!("compareCIDRPrefix(\"{a}\", {name}, toInt({}))", n.prefix))),
-                std::net::IpAddr::V6(_) => {
-                    Err(Refusal::new(Construct::Cidr, format!("{}/{} is an IPv6 network; Sumo Logic's compareCIDRPrefix is IPv4 only", n.addr, n.prefix)))
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        if networks.iter().any(|n| n.addr.is_ipv6()) {
+            // compareCIDRPrefix is IPv4 only: a list with an IPv6 network is one regex over
+            // every spelling of the networks' addresses (`cidr_text`), exact to native
+            // evaluation (white space around the address, IPv4-mapped IPv6 included).
+            let source = crate::cidr_text::networks_regex(networks);
+            return self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx);
+        }
+        let parts: Vec<Emitted> = networks.iter().map(|n| Emitted::atom(format!("compareCIDRPrefix(\"{}\", {name}, toInt({}))", n.addr, n.prefix))).collect();
         if !ctx.negated {
             return Ok(Emitted::any(self, parts));
         }
