@@ -11,8 +11,8 @@
 //!   dropped on a side the regex anchors with `^`/`$`. Every character but ASCII letters and
 //!   digits is escaped, so Lucene's optional operators (`@`, `&`, `~`, `<>`, `#`) never
 //!   apply. Anchors elsewhere and word boundaries are refused.
-//!   [`lucene_distributing`] also distributes an alternation of differently anchored
-//!   branches at either end (`(^|/)x`), which `lucene` refuses.
+//!   An alternation of differently anchored branches at either end (`(^|/)x`) is
+//!   distributed over the rest of the pattern, each branch printed on its own.
 //! - [`portable`]: the syntax RE2 (KQL, Sumo Logic), PCRE (Splunk) and Java agree on, for
 //!   search semantics: `(?:…)` groups, `\x{…}` for non-ASCII and control characters,
 //!   `^` and `\z` for the anchors (never `$`, which PCRE and Java also match before a
@@ -145,7 +145,12 @@ pub fn lucene(hir: &Hir) -> Result<String, Refusal> {
         }
         HirKind::Capture(c) => lucene(&c.sub),
         HirKind::Concat(items) => match distribute(items) {
-            Some(alternation) => lucene(&alternation),
+            // Printed branch by branch: `Hir::alternation` would lift the branches' common
+            // prefix back out (`x(/|$)` → `x/|x$` → `x(/|$)`), undoing the distribution.
+            Some(branches) => {
+                let parts = branches.iter().map(|b| lucene(b).map(|t| format!("({t})"))).collect::<Result<Vec<_>, _>>()?;
+                Ok(parts.join("|"))
+            }
             None => lucene_anchored(items),
         },
         _ => lucene_anchored(std::slice::from_ref(hir)),
@@ -156,7 +161,7 @@ pub fn lucene(hir: &Hir) -> Result<String, Refusal> {
 /// (end) with an anchor, `(^|/)x`, as the alternation of the branches each followed by the
 /// rest, `^x|/x`: a search finds one exactly when it finds the other, and each branch's
 /// anchor is then at its end, where a whole-value regex can spell it.
-fn distribute(items: &[Hir]) -> Option<Hir> {
+fn distribute(items: &[Hir]) -> Option<Vec<Hir>> {
     fn bare(h: &Hir) -> &Hir {
         match h.kind() {
             HirKind::Capture(c) => bare(&c.sub),
@@ -174,13 +179,13 @@ fn distribute(items: &[Hir]) -> Option<Hir> {
     let (head, rest) = items.split_first()?;
     if let HirKind::Alternation(branches) = bare(head).kind() {
         if branches.iter().any(|b| edge(b, true)) {
-            return Some(Hir::alternation(branches.iter().map(|b| Hir::concat([std::slice::from_ref(b), rest].concat())).collect()));
+            return Some(branches.iter().map(|b| Hir::concat([std::slice::from_ref(b), rest].concat())).collect());
         }
     }
     let (tail, rest) = items.split_last()?;
     if let HirKind::Alternation(branches) = bare(tail).kind() {
         if branches.iter().any(|b| edge(b, false)) {
-            return Some(Hir::alternation(branches.iter().map(|b| Hir::concat([rest, std::slice::from_ref(b)].concat())).collect()));
+            return Some(branches.iter().map(|b| Hir::concat([rest, std::slice::from_ref(b)].concat())).collect());
         }
     }
     None
