@@ -38,21 +38,7 @@ pub fn has_rule_file(target: Target) -> bool {
 
 /// A TOML basic string: `"` and `\` escaped, control characters as `\uXXXX`.
 pub fn toml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::text::backslash_quoted(text, char::is_control)
 }
 
 fn toml_array(items: &[String]) -> String {

@@ -81,20 +81,7 @@ fn tactic(short: &str) -> Option<&'static str> {
 
 /// A YAML double-quoted scalar (JSON's escapes, which YAML reads the same way).
 pub fn yaml_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::text::backslash_quoted(text, crate::yaml_text::needs_escape)
 }
 
 /// `8-4-4-4-12` hexadecimal digits.

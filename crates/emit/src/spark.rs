@@ -159,17 +159,7 @@ impl Dialect for Spark {
     }
 
     fn placeholder(&self, field: &str, op: StrOp, case: Case, list: &ListPattern, _ctx: Context) -> Result<Emitted, Refusal> {
-        if case == Case::Sensitive {
-            return Err(Refusal::new(Construct::Placeholder, format!("a case-sensitive comparison with the value list `%{}%`", list.name))
-                .with_hint("drop `|cased`, or resolve the placeholder with a pipeline's `vars`"));
-        }
-        if field.eq_ignore_ascii_case("value") {
-            return Err(Refusal::new(
-                Construct::Placeholder,
-                format!("the field `{field}` would read the value list's own column `value` inside its sub-select"),
-            )
-            .with_hint("map the field to another column name with a pipeline"));
-        }
+        crate::sql::list_usable(field, case, list)?;
         let (prefix_any, suffix_any) = crate::text::placement(op);
         let mut pattern = Vec::new();
         let (before, _) = like_pattern(&list.before, prefix_any, false);

@@ -168,17 +168,7 @@ impl Dialect for Sql {
     }
 
     fn placeholder(&self, field: &str, op: StrOp, case: Case, list: &ListPattern, _ctx: Context) -> Result<Emitted, Refusal> {
-        if case == Case::Sensitive {
-            return Err(Refusal::new(Construct::Placeholder, format!("a case-sensitive comparison with the value list `%{}%`", list.name))
-                .with_hint("drop `|cased`, or resolve the placeholder with a pipeline's `vars`"));
-        }
-        if field.eq_ignore_ascii_case("value") {
-            return Err(Refusal::new(
-                Construct::Placeholder,
-                format!("the field `{field}` would read the value list's own column `value` inside its sub-select"),
-            )
-            .with_hint("map the field to another column name with a pipeline"));
-        }
+        list_usable(field, case, list)?;
         let (prefix_any, suffix_any) = crate::text::placement(op);
         let (before, after) = (lower(&list.before), lower(&list.after));
         for text in [before.literal_text(), after.literal_text()] {
@@ -304,4 +294,18 @@ fn guard(column: &str, e: Emitted, ctx: Context) -> Emitted {
         return e;
     }
     Emitted { text: format!("{column} IS NOT NULL AND {}", e.at(crate::Precedence::And)), precedence: crate::Precedence::And }
+}
+
+/// What the SQL targets' value-list sub-select cannot hold: a case-sensitive comparison
+/// (the list's values are compared folded), and a field named like the list's own column.
+pub fn list_usable(field: &str, case: Case, list: &ListPattern) -> Result<(), Refusal> {
+    if case == Case::Sensitive {
+        return Err(Refusal::new(Construct::Placeholder, format!("a case-sensitive comparison with the value list `%{}%`", list.name))
+            .with_hint("drop `|cased`, or resolve the placeholder with a pipeline's `vars`"));
+    }
+    if field.eq_ignore_ascii_case("value") {
+        return Err(Refusal::new(Construct::Placeholder, format!("the field `{field}` would read the value list's own column `value` inside its sub-select"))
+            .with_hint("map the field to another column name with a pipeline"));
+    }
+    Ok(())
 }

@@ -21,6 +21,27 @@ pub fn has_case(text: &str) -> bool {
     text.chars().any(|c| !c.to_lowercase().eq(std::iter::once(c)) || !c.to_uppercase().eq(std::iter::once(c)))
 }
 
+/// `text` double-quoted with backslash escapes (`\"`, `\\`, `\n`, `\t`, `\r`) and `\uXXXX`
+/// for each other character `hex` selects: what TOML basic strings and YAML double-quoted
+/// scalars share.
+pub fn backslash_quoted(text: &str, hex: impl Fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if hex(c) => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A double-quoted string constant with C-style escapes (`\\`, `\"`, `\n`, `\r`, `\t`), the
 /// form ES|QL, KQL, SPL and Sumo Logic share. Other control characters and NUL have no
 /// escape common to them, so text holding one is refused.

@@ -22,7 +22,7 @@ pub fn plain_ok(text: &str) -> bool {
 }
 
 /// Characters only a double-quoted scalar can hold (line breaks, controls, BOM, noncharacters).
-fn needs_escape(c: char) -> bool {
+pub fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}' | '\u{85}')
 }
 
@@ -40,21 +40,7 @@ pub fn quoted(text: &str) -> String {
     if !text.chars().any(needs_escape) {
         return format!("'{}'", text.replace('\'', "''"));
     }
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::text::backslash_quoted(text, needs_escape)
 }
 
 #[cfg(test)]
