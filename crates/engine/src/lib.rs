@@ -6,7 +6,8 @@
 //! - [`fields`]: the fields the program reads, as a trie readers walk (nothing else of an
 //!   event is decoded);
 //! - [`view`]: the extracted values of one event;
-//! - [`matcher`] and [`predicate`]: patterns compiled to their cheapest strategy;
+//! - [`matcher`] and [`predicate`]: patterns compiled to their cheapest strategy ([`glob`]:
+//!   patterns with `?`);
 //! - [`number`]: how numeric tests read event values;
 //! - [`time`]: event timestamps;
 //! - [`prefilter`]: the candidate index (one multi-pattern scan per field picks the rules
@@ -27,6 +28,7 @@ pub mod compute_func;
 pub mod correlate;
 pub mod date_format;
 pub mod explain;
+pub mod glob;
 pub use vigil_view::fields;
 pub mod matcher;
 pub mod number;

@@ -1,12 +1,14 @@
 //! String matchers: each pattern compiled to the cheapest strategy that decides it.
 //!
 //! Like globset, patterns are sorted into exact, prefix, suffix and substring sets, with a
-//! segment matcher for `*` globs and a regex only for `?`. A predicate with many substrings
+//! segment matcher for `*` globs and a `?` matcher (`glob`) for the rest. A predicate with many substrings
 //! gets one Aho-Corasick automaton instead of one scan per needle.
 
 use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
 use rustc_hash::FxHashSet;
+
+use crate::glob::Glob;
 use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
 /// The most substring needles checked one by one before an automaton is built.
@@ -106,7 +108,8 @@ pub struct StrSet {
     substrings: Vec<Finder<'static>>,
     automaton: Option<AhoCorasick>,
     globs: Vec<Segments>,
-    regexes: Vec<regex::Regex>,
+    /// Globs with `?` (see `glob`).
+    wildcards: Vec<Glob>,
 }
 
 fn anchored_pieces(pattern: &StrPattern, op: StrOp) -> Vec<Piece> {
@@ -159,8 +162,8 @@ impl StrSet {
                 [Piece::AnyRun, Piece::Lit(t), Piece::AnyRun] => set.substrings.push(Finder::new(fold(t, ci).as_bytes()).into_owned()),
                 _ if pieces.iter().all(|p| matches!(p, Piece::Lit(_) | Piece::AnyRun)) => set.globs.push(segments(&pieces, ci)),
                 _ => {
-                    if let Some(re) = glob_regex(&pieces, ci) {
-                        set.regexes.push(re);
+                    if let Some(glob) = Glob::new(&pieces, |t| fold(t, ci)) {
+                        set.wildcards.push(glob);
                     }
                 }
             }
@@ -192,7 +195,7 @@ impl StrSet {
         if self.automaton.as_ref().is_some_and(|ac| ac.is_match(text)) {
             return true;
         }
-        self.globs.iter().any(|g| g.matches(text)) || self.regexes.iter().any(|r| r.is_match(text))
+        self.globs.iter().any(|g| g.matches(text)) || self.wildcards.iter().any(|g| g.matches(text))
     }
 
     /// True when the value matches, choosing its folded or original text.
@@ -211,20 +214,6 @@ fn segments(pieces: &[Piece], ci: bool) -> Segments {
     let last = if ends_lit { rest.pop().unwrap_or_default() } else { String::new() };
     let min_len = first.len() + last.len() + rest.iter().map(String::len).sum::<usize>();
     Segments { first: first.into(), middle: rest.iter().map(|m| Finder::new(m.as_bytes()).into_owned()).collect(), last: last.into(), min_len }
-}
-
-fn glob_regex(pieces: &[Piece], ci: bool) -> Option<regex::Regex> {
-    let mut re = String::from("(?s)^");
-    for p in pieces {
-        match p {
-            Piece::Lit(t) => re.push_str(&regex::escape(&fold(t, ci))),
-            Piece::AnyRun => re.push_str(".*"),
-            Piece::AnyChar => re.push('.'),
-            Piece::Placeholder(_) => return None,
-        }
-    }
-    re.push('$');
-    regex::Regex::new(&re).ok()
 }
 
 #[cfg(test)]
@@ -280,6 +269,18 @@ mod tests {
         let p = set(StrOp::StartsWith, Case::Insensitive, &refs);
         assert!(p.ends.as_deref().is_some_and(|[prefixes, _]| prefixes.few.is_empty()));
         assert!(m(&p, "\\toolxxx.exe -arg") && m(&p, "\\ü.exe") && !m(&p, "x\\tool.exe"));
+    }
+
+    #[test]
+    fn question_mark_globs_match_whole_values() {
+        let s = set(StrOp::Equals, Case::Insensitive, &[r"?:\Windows\System32\\*.exe", "a?c", "x.?", r"?:\Temp\\??.dll"]);
+        assert_eq!(s.wildcards.len(), 4);
+        assert!(m(&s, r"C:\WINDOWS\system32\cmd.EXE") && m(&s, "abc") && m(&s, "x.y") && m(&s, r"d:\temp\ab.dll"));
+        // Each alternative is anchored at both ends, not only the first and the last.
+        assert!(!m(&s, "abcd") && !m(&s, "zabc") && !m(&s, "x.yz") && !m(&s, "xay"));
+        assert!(!m(&s, r"C:\Windows\System32\cmd.exe.bak") && !m(&s, r"c:\temp\abc.dll"));
+        let c = set(StrOp::Contains, Case::Insensitive, &["a?c", "q?q"]);
+        assert!(m(&c, "xxABCxx") && m(&c, "q-q") && !m(&c, "ac"));
     }
 
     #[test]

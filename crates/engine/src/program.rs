@@ -170,8 +170,8 @@ impl Builder {
     /// them; they raise no alerts of their own) and registers the sequence.
     fn sequence(
         &mut self,
-        rule: &Rule,
-        seq: &vigil_ir::Sequence,
+        rule: Rule,
+        seq: vigil_ir::Sequence,
         compiled: &mut Vec<CompiledRule>,
         witnesses: &mut Vec<Need>,
         plan: &mut SequencePlan,
@@ -192,7 +192,15 @@ impl Builder {
             meta.id = None;
             meta.name = None;
             meta.title = format!("{} (stage {})", rule.meta.title, i + 1);
-            let hidden = Rule { meta, body: RuleBody::Detection(stage.expr.clone()), span: stage.span, warnings: Vec::new(), ..rule.clone() };
+            // Field by field: `..rule.clone()` would copy the whole sequence once per stage.
+            let hidden = Rule {
+                meta,
+                logsource: rule.logsource.clone(),
+                body: RuleBody::Detection(stage.expr.clone()),
+                source: rule.source.clone(),
+                span: stage.span,
+                warnings: Vec::new(),
+            };
             stages.push((CompiledRule { rule: Arc::new(hidden), root, emits: false }, witness));
         }
         let mut indices = Vec::with_capacity(stages.len());
@@ -201,7 +209,7 @@ impl Builder {
             compiled.push(c);
             witnesses.push(w);
         }
-        plan.add(Arc::new(rule.clone()), seq.clone(), &indices, &mut self.fields);
+        plan.add(Arc::new(rule), seq, &indices, &mut self.fields);
     }
 }
 
@@ -223,7 +231,8 @@ impl Program {
         let mut sequences = SequencePlan::default();
         for rule in rules {
             if let RuleBody::Sequence(seq) = &rule.body {
-                b.sequence(&rule, seq, &mut compiled, &mut witnesses, &mut sequences, &mut refused);
+                let seq = seq.clone();
+                b.sequence(rule, seq, &mut compiled, &mut witnesses, &mut sequences, &mut refused);
                 continue;
             }
             let RuleBody::Detection(expr) = &rule.body else {
