@@ -27,18 +27,14 @@ pub fn read_cef(name: Arc<str>, text: &mut dyn BufRead, limits: Limits, sink: &m
     while let Some(read) = crate::lines::read_line(text, limits.max_record, &mut line)? {
         line_no += 1;
         let bad = |message: String| BadRecord { source: name.clone(), line: line_no, message };
-        if read == crate::lines::Line::TooLong {
-            chunk.errors.push(bad(format!("line longer than {} bytes: skipped", limits.max_record)));
-            continue;
-        }
-        let Ok(text_line) = std::str::from_utf8(&line) else {
-            chunk.errors.push(bad("line is not UTF-8".into()));
-            continue;
+        let text_line = match crate::lines::text(&line, read, limits.max_record) {
+            Ok(Some(text_line)) => text_line,
+            Ok(None) => continue,
+            Err(message) => {
+                chunk.errors.push(bad(message));
+                continue;
+            }
         };
-        let text_line = text_line.trim_end_matches(['\n', '\r']);
-        if text_line.trim().is_empty() {
-            continue;
-        }
         let doc = match crate::cef::parse_line(text_line) {
             Ok(doc) => doc,
             Err(e) => {

@@ -31,6 +31,17 @@ pub fn read_line<R: BufRead + ?Sized>(input: &mut R, max: usize, line: &mut Vec<
     Ok(Some(Line::Whole))
 }
 
+/// The line [`read_line`] gave as text, for the readers that take UTF-8 lines: `Ok(Some)`
+/// without its line ending, `Ok(None)` when blank (skipped without a word), `Err` with the
+/// reason to report when it was too long or is not UTF-8.
+pub fn text(line: &[u8], read: Line, max: usize) -> Result<Option<&str>, String> {
+    if read == Line::TooLong {
+        return Err(format!("line longer than {max} bytes: skipped"));
+    }
+    let text = std::str::from_utf8(line).map_err(|_| "line is not UTF-8".to_string())?.trim_end_matches(['\n', '\r']);
+    Ok(Some(text).filter(|t| !t.trim().is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +59,13 @@ mod tests {
         assert_eq!(seen[1].0, Line::TooLong);
         assert!(seen[1].1.len() <= 101, "at most max + 1 bytes held");
         assert_eq!(seen[2..], [(Line::Whole, "after\n".to_string()), (Line::Whole, "last".to_string())]);
+    }
+
+    #[test]
+    fn lines_as_text_lose_their_ending_and_blank_or_broken_ones_say_so() {
+        assert_eq!(text(b"a b\r\n", Line::Whole, 10), Ok(Some("a b")));
+        assert_eq!(text(b" \t\n", Line::Whole, 10), Ok(None));
+        assert_eq!(text(b"\xff\n", Line::Whole, 10), Err("line is not UTF-8".to_string()));
+        assert_eq!(text(b"xxxxxxxxxxx", Line::TooLong, 10), Err("line longer than 10 bytes: skipped".to_string()));
     }
 }

@@ -36,18 +36,14 @@ pub fn read_zeek(name: Arc<str>, file: Option<&Path>, text: &mut dyn BufRead, li
     while let Some(read) = crate::lines::read_line(text, limits.max_record, &mut line)? {
         line_no += 1;
         let bad = |message: String| BadRecord { source: name.clone(), line: line_no, message };
-        if read == crate::lines::Line::TooLong {
-            chunk.errors.push(bad(format!("line longer than {} bytes: skipped", limits.max_record)));
-            continue;
-        }
-        let Ok(text_line) = std::str::from_utf8(&line) else {
-            chunk.errors.push(bad("line is not UTF-8".into()));
-            continue;
+        let text_line = match crate::lines::text(&line, read, limits.max_record) {
+            Ok(Some(text_line)) => text_line,
+            Ok(None) => continue,
+            Err(message) => {
+                chunk.errors.push(bad(message));
+                continue;
+            }
         };
-        let text_line = text_line.trim_end_matches(['\n', '\r']);
-        if text_line.trim().is_empty() {
-            continue;
-        }
         let parsed: Result<ZeekRecord, String> = if text_line.starts_with('#') {
             if let Err(e) = header.directive(text_line) {
                 chunk.errors.push(bad(e));
@@ -122,18 +118,14 @@ fn load_x509(file: Option<&Path>, limits: Limits, problems: &mut Vec<BadRecord>)
             }
         };
         line_no += 1;
-        if read == crate::lines::Line::TooLong {
-            problems.push(problem(line_no, format!("line longer than {} bytes: skipped", limits.max_record)));
-            continue;
-        }
-        let Ok(l) = std::str::from_utf8(&line) else {
-            problems.push(problem(line_no, "line is not UTF-8".into()));
-            continue;
+        let l = match crate::lines::text(&line, read, limits.max_record) {
+            Ok(Some(l)) => l,
+            Ok(None) => continue,
+            Err(message) => {
+                problems.push(problem(line_no, message));
+                continue;
+            }
         };
-        let l = l.trim_end_matches(['\n', '\r']);
-        if l.trim().is_empty() {
-            continue;
-        }
         let record = if l.starts_with('#') {
             header.directive(l).map(|()| None)
         } else if l.starts_with('{') {
