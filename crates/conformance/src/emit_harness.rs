@@ -173,27 +173,8 @@ pub trait EmitSuite {
     /// About 50 rules: first those that bring a feature no earlier pick has, then evenly
     /// spread; each with its text or its refusal.
     fn snapshots(&self, converted: &[Converted]) -> String {
-        let mut picked: Vec<usize> = Vec::new();
-        let mut covered = BTreeSet::new();
-        for (i, c) in converted.iter().enumerate() {
-            let f = self.features(c);
-            if !f.is_subset(&covered) {
-                covered.extend(f);
-                picked.push(i);
-            }
-        }
-        let stride = (converted.len() / 50).max(1);
-        for i in (0..converted.len()).step_by(stride) {
-            if picked.len() >= 50 {
-                break;
-            }
-            if !picked.contains(&i) {
-                picked.push(i);
-            }
-        }
-        picked.sort_unstable();
         let mut out = self.snapshot_title();
-        for i in picked {
+        for i in representative(converted.iter().map(|c| self.features(c))) {
             let c = &converted[i];
             let text = match &c.query {
                 Ok(q) => q.clone(),
@@ -214,6 +195,31 @@ pub trait EmitSuite {
         table.extend(rows);
         table
     }
+}
+
+/// About 50 positions: first those whose features (one set per item, in order) bring one no
+/// earlier pick has, then evenly spread; sorted. How snapshot files choose their rules.
+pub fn representative(features: impl ExactSizeIterator<Item = BTreeSet<String>>) -> Vec<usize> {
+    let len = features.len();
+    let mut picked: Vec<usize> = Vec::new();
+    let mut covered = BTreeSet::new();
+    for (i, f) in features.enumerate() {
+        if !f.is_subset(&covered) {
+            covered.extend(f);
+            picked.push(i);
+        }
+    }
+    let stride = (len / 50).max(1);
+    for i in (0..len).step_by(stride) {
+        if picked.len() >= 50 {
+            break;
+        }
+        if !picked.contains(&i) {
+            picked.push(i);
+        }
+    }
+    picked.sort_unstable();
+    picked
 }
 
 /// The rules' events: `real` (every rule sees them) followed, when `generated`, by up to

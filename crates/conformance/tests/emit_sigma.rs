@@ -155,9 +155,7 @@ fn refusal_table(name: &str, printed: &[Printed]) -> String {
 /// About 50 rules: first those that bring a modifier, value kind or body no earlier pick
 /// has, then evenly spread.
 fn representative(rules: &[Rule]) -> Vec<usize> {
-    let mut picked = Vec::new();
-    let mut covered = BTreeSet::new();
-    for (i, rule) in rules.iter().enumerate() {
+    let features = rules.iter().map(|rule| {
         let mut f = BTreeSet::new();
         f.insert(format!("{:?}", std::mem::discriminant(&rule.body)));
         if let Some(w) = rule.meta.written.as_deref() {
@@ -169,22 +167,9 @@ fn representative(rules: &[Rule]) -> Vec<usize> {
             f.insert(format!("filters:{}", w.filters.len()));
             f.insert(format!("condition-list:{}", w.condition.list));
         }
-        if !f.is_subset(&covered) {
-            covered.extend(f);
-            picked.push(i);
-        }
-    }
-    let stride = (rules.len() / 50).max(1);
-    for i in (0..rules.len()).step_by(stride) {
-        if picked.len() >= 50 {
-            break;
-        }
-        if !picked.contains(&i) {
-            picked.push(i);
-        }
-    }
-    picked.sort_unstable();
-    picked
+        f
+    });
+    vigil_conformance::emit_harness::representative(features)
 }
 
 fn summary(name: &str, r: &Report) {
