@@ -29,6 +29,7 @@ pub mod sigma_correlation;
 pub mod spark;
 pub mod spl;
 pub mod sql;
+pub mod sql_correlation;
 pub mod sql_number;
 pub mod sql_text;
 pub mod sumo;
@@ -63,6 +64,12 @@ pub fn convert_all(rules: &[Rule], pipeline: &Pipeline, target: Target, options:
             // The sigma target prints placeholders as written (`|expand`), unresolved.
             if target == Target::Sigma {
                 let query = sigma::print(&mapped.rule, Some(pipeline));
+                return Converted { rule: mapped.rule, query };
+            }
+            // The SQL targets print a correlation with the rules it references.
+            if let (Target::Sql | Target::Duckdb, vigil_ir::RuleBody::Correlation(_)) = (target, &rule.body) {
+                let sql = if target == Target::Sql { &sql::SQLITE } else { &sql::DUCKDB };
+                let query = sql_correlation::convert(rule, rules, pipeline, sql, options);
                 return Converted { rule: mapped.rule, query };
             }
             let query = if mapped.state.is_empty() {

@@ -29,13 +29,17 @@ pub fn emit_with(rule: &Rule, dialect: &dyn Dialect, options: &Options) -> Resul
             return Err(diagnostic(rule, dialect, rule.span, refusal));
         }
     };
-    // Every recursive walk relies on the IR's depth bound; pipelines may have added levels.
-    rule.check_depth()?;
-    let condition = print(expr, dialect, Context::default()).map_err(|(span, refusal)| diagnostic(rule, dialect, span, refusal))?;
-    Ok(dialect.statement(&condition.text, options))
+    Ok(dialect.statement(&condition(rule, expr, dialect)?, options))
 }
 
-fn diagnostic(rule: &Rule, dialect: &dyn Dialect, span: vigil_ir::Span, refusal: Refusal) -> Diagnostic {
+/// The condition of a detection rule as `dialect` prints it (what its statement tests).
+pub(crate) fn condition(rule: &Rule, expr: &Expr, dialect: &dyn Dialect) -> Result<String, Diagnostic> {
+    // Every recursive walk relies on the IR's depth bound; pipelines may have added levels.
+    rule.check_depth()?;
+    Ok(print(expr, dialect, Context::default()).map_err(|(span, refusal)| diagnostic(rule, dialect, span, refusal))?.text)
+}
+
+pub(crate) fn diagnostic(rule: &Rule, dialect: &dyn Dialect, span: vigil_ir::Span, refusal: Refusal) -> Diagnostic {
     let message = format!("rule `{}` ({}) cannot be converted to {}: {}", rule.meta.title, rule.meta.handle(), dialect.name(), refusal.message);
     let d = Diagnostic::error(dialect.code(refusal.construct), rule.source.clone(), span, message);
     match refusal.hint {
