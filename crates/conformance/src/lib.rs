@@ -9,6 +9,7 @@ pub mod eql_qa;
 pub mod eql_run;
 pub mod generate;
 pub mod sql_engine;
+pub mod sql_rows;
 pub mod sumo_eval;
 
 use std::path::PathBuf;

@@ -266,7 +266,7 @@ fn time_expr(engine: Engine, col: &str) -> String {
     match engine {
         // `date()` normalises an impossible day (2024-02-31 → 2024-03-02): it must read back.
         Engine::Sqlite => format!(
-            "CASE WHEN ({}) AND {ranges} AND date(substr({col}, 1, 10)) = substr({col}, 1, 10) THEN CAST(round((julianday({col}) - 2440587.5) * 86400000) AS INTEGER) END",
+            "CASE WHEN ({}) AND {ranges} AND date(julianday(substr({col}, 1, 10))) = substr({col}, 1, 10) THEN CAST(round((julianday({col}) - 2440587.5) * 86400000) AS INTEGER) END",
             shapes.join(" OR ")
         ),
         Engine::Duckdb => format!("CASE WHEN ({}) AND {ranges} THEN epoch_ms(TRY_CAST({col} AS TIMESTAMPTZ)) END", shapes.join(" OR ")),

@@ -1,0 +1,90 @@
+//! Statements that return rows of values rather than event rows (the SQL targets'
+//! correlation statements), run in SQLite (Python's `sqlite3`) or DuckDB (the `duckdb`
+//! package, `$VIGIL_PYTHON`): a table of text columns is loaded in row order (so `rowid` is
+//! the input order), each statement is run, and every returned row comes back as text
+//! (NULL as `None`). A missing engine is a test failure, never a skipped test.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::sql_engine::{python, Engine, Table};
+
+const DRIVER: &str = r#"
+import json, sys
+spec = json.load(sys.stdin)
+q = lambda n: '"' + n.replace('"', '""') + '"'
+cols = spec["columns"]
+table = q(spec["name"])
+out = []
+if spec["engine"] == "sqlite":
+    import sqlite3
+    db = sqlite3.connect(":memory:")
+    version = sqlite3.sqlite_version
+else:
+    import duckdb
+    db = duckdb.connect()
+    db.execute("SET threads = 1")
+    version = duckdb.__version__
+db.execute("CREATE TABLE %s (%s)" % (table, ", ".join(q(c) + " VARCHAR" for c in cols)))
+if spec["rows"]:
+    db.executemany("INSERT INTO %s VALUES (%s)" % (table, ", ".join("?" * len(cols))), spec["rows"])
+for query in spec["queries"]:
+    try:
+        rows = db.execute(query).fetchall()
+        out.append({"rows": [[None if v is None else str(v) for v in r] for r in rows]})
+    except Exception as e:
+        out.append({"error": str(e)})
+sys.stdout.write("\n" + json.dumps({"version": version, "results": out}) + "\n")
+"#;
+
+/// What the engine said: its version and, per statement, its rows (as text) or the error.
+pub struct Rows {
+    pub version: String,
+    pub results: Vec<Result<Vec<Vec<Option<String>>>, String>>,
+}
+
+/// Runs each statement over `table` in `engine` (SQLite or DuckDB). Panics (fails the test)
+/// when the engine cannot be run.
+pub fn run(engine: Engine, table: &Table, queries: &[String]) -> Rows {
+    let kind = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Duckdb => "duckdb",
+        Engine::Spark => panic!("sql_rows runs SQLite and DuckDB only"),
+    };
+    let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries });
+    let python = python();
+    let mut child = Command::new(&python)
+        .args(["-c", DRIVER])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} does not run ({e}); the SQL differential tests need Python 3 (run scripts/test.sh)"));
+    let input = serde_json::to_vec(&spec).unwrap_or_default();
+    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin for {python}"));
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{python}: {e}"));
+    let _ = writer.join();
+    assert!(
+        output.status.success(),
+        "the {} driver failed under {python} (DuckDB needs the `duckdb` package: run scripts/test.sh, which installs it and sets VIGIL_PYTHON): {}",
+        engine.name(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let answer: serde_json::Value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("the {} driver's answer does not parse ({e}): {stdout:.2000}", engine.name()));
+    let cell = |v: &serde_json::Value| v.as_str().map(String::from);
+    let results = answer["results"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| match r.get("rows").and_then(|v| v.as_array()) {
+            Some(rows) => Ok(rows.iter().map(|row| row.as_array().map(|cells| cells.iter().map(cell).collect()).unwrap_or_default()).collect()),
+            None => Err(r["error"].as_str().unwrap_or("?").to_string()),
+        })
+        .collect();
+    Rows { version: answer["version"].as_str().unwrap_or("?").to_string(), results }
+}
