@@ -30,6 +30,7 @@ pub mod spark;
 pub mod spl;
 pub mod sql;
 pub mod sql_correlation;
+pub mod sql_fieldref;
 pub mod sql_number;
 pub mod sql_text;
 pub mod sumo;

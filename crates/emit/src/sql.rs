@@ -29,8 +29,10 @@
 //!   tested with `EXISTS (SELECT 1 FROM "name" AS "_list" WHERE v LIKE … || <value as a
 //!   LIKE pattern> || …)` (`sql_text::sigma_to_like`); exact for list values whose letters
 //!   are ASCII (`LIKE`/`ILIKE` fold ASCII only); `|cased` with a list refused;
-//! - refused: `exists` (absent and JSON null are both NULL in the table), field
-//!   references, calendar parts, correlations.
+//! - field references (`|fieldref|cased`): see `sql_fieldref`; correlations: see
+//!   `sql_correlation`;
+//! - refused: `exists` (absent and JSON null are both NULL in the table), case-insensitive
+//!   field references, calendar parts, numeric-aggregate and chained correlations.
 
 use vigil_ir::{Case, Network, NumOp, Piece, RegexPattern, StrOp, StrPattern};
 
@@ -133,6 +135,10 @@ impl Dialect for Sql {
 
     fn null(&self, field: &str, _ctx: Context) -> Result<Emitted, Refusal> {
         Ok(Emitted::atom(format!("{} IS NULL", identifier(field))))
+    }
+
+    fn field_ref(&self, field: &str, op: StrOp, case: Case, other: &str, _ctx: Context) -> Result<Emitted, Refusal> {
+        crate::sql_fieldref::field_ref(field, op, case, other)
     }
 
     fn keyword(&self, op: StrOp, case: Case, patterns: &[StrPattern], ctx: Context) -> Result<Emitted, Refusal> {
