@@ -281,6 +281,9 @@ pub struct Report {
     /// Emitted rules with value lists (unresolved placeholders), proven apart
     /// (`tests/emit_lists.rs`), not compared here.
     pub lists: usize,
+    /// Emitted correlation statements (sql, duckdb), proven apart against the native
+    /// correlation engine (`tests/emit_correlation.rs`), not compared here.
+    pub correlations: usize,
     pub refused: usize,
     pub compared: usize,
     pub with_matches: usize,
@@ -324,8 +327,8 @@ impl Report {
     /// One line on stderr.
     pub fn summary(&self, name: &str) {
         eprintln!(
-            "{name}: {} rules emitted ({} with value lists, proven apart), {} refused; {} events; {} rules compared, {} with at least one matching event, {} agree",
-            self.emitted, self.lists, self.refused, self.events, self.compared, self.with_matches, self.agreements
+            "{name}: {} rules emitted ({} with value lists and {} correlations, proven apart), {} refused; {} events; {} rules compared, {} with at least one matching event, {} agree",
+            self.emitted, self.lists, self.correlations, self.refused, self.events, self.compared, self.with_matches, self.agreements
         );
     }
 

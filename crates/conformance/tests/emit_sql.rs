@@ -132,6 +132,9 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, se
             // Value lists (unresolved placeholders) need their tables and a resolving
             // pipeline on the native side: `tests/emit_lists.rs` proves them.
             Ok(_) if has_list(&c.rule) => report.lists += 1,
+            // Correlation statements return alerts, not events: `tests/emit_correlation.rs`
+            // proves them against the native correlation engine.
+            Ok(_) if matches!(c.rule.body, vigil_ir::RuleBody::Correlation(_)) => report.correlations += 1,
             Ok(q) => emitted.push((c.rule.clone(), q.clone())),
             Err(_) => {}
         }

@@ -24,8 +24,14 @@ pub fn emit_with(rule: &Rule, dialect: &dyn Dialect, options: &Options) -> Resul
             return Err(diagnostic(rule, dialect, rule.span, refusal));
         }
         RuleBody::Correlation(_) => {
-            let refusal = Refusal::new(Construct::Correlation, "correlation rules need state across events, which a single query does not keep")
-                .with_hint("convert the rules the correlation refers to, and aggregate in the target");
+            // vigil's windows open at a group's first event (tumbling) or slide and start over
+            // after each alert; clock-aligned buckets (`bin`, `BUCKET`, `summarize … bin()`)
+            // and running statistics without that restart return other alerts.
+            let refusal = Refusal::new(
+                Construct::Correlation,
+                "correlation windows open at a group's first event or slide and start over after each alert, which this target's aggregations (clock-aligned buckets, running statistics) do not reproduce exactly",
+            )
+            .with_hint("convert to sql or duckdb (one statement returning the same alerts), or run the correlation with vigil hunt");
             return Err(diagnostic(rule, dialect, rule.span, refusal));
         }
     };
