@@ -127,6 +127,9 @@ fn events(seed: u64, n: usize, fields: &[(&str, &[&str])]) -> Vec<Value> {
             0 => {}
             1 => drop(e.insert("@timestamp".into(), json!("2023-02-31T00:00:00Z"))),
             2 => drop(e.insert("@timestamp".into(), json!("not a time"))),
+            // Six fraction digits (as EVTX writes them), truncated to milliseconds.
+            3 | 4 => drop(e.insert("@timestamp".into(), json!(stamp(t).replace('Z', "987Z")))),
+            5 => drop(e.insert("@timestamp".into(), json!(stamp(t).replace(".000Z", "Z")))),
             _ => drop(e.insert("@timestamp".into(), json!(stamp(t)))),
         }
         for (name, values) in fields {

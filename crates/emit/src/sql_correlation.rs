@@ -9,10 +9,10 @@
 //!   own), its value (`value_count`: the fields' values joined with U+001F, missing ones as
 //!   `''`; an empty value is not counted) and its time;
 //! - the time: the first of the pipeline's `timestamp_fields` (`@timestamp` when it names
-//!   none) when it holds RFC 3339 UTC text, `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z`, as epoch
-//!   milliseconds; an event without one is left out (the engine counts it as untimed). The
-//!   stated narrowing: the engine also reads the pipeline's later time fields and other
-//!   spellings (offsets, epoch numbers, more fraction digits), which SQL leaves out;
+//!   none) when it holds RFC 3339 UTC text, `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, as epoch
+//!   milliseconds (the fraction truncated); an event without one is left out (the engine
+//!   counts it as untimed). The stated narrowing: the engine also reads the pipeline's later
+//!   time fields and other spellings (offsets, epoch numbers), which SQL leaves out;
 //! - order: per group, by time, then the table's `rowid` (the input order the engine reads
 //!   events in), then the rule's place in `rules`;
 //! - lower bounds only (`gt`, `gte`; `temporal` without a condition): a *sliding* window of
@@ -257,18 +257,23 @@ fn value_expr(engine: Engine, values: &[Vec<String>]) -> String {
 fn time_expr(engine: Engine, col: &str) -> String {
     const D: &str = "[0-9]";
     let base = format!("{D}{D}{D}{D}-{D}{D}-{D}{D}T{D}{D}:{D}{D}:{D}{D}");
-    let shapes: Vec<String> = ["Z".to_string(), format!(".{D}Z"), format!(".{D}{D}Z"), format!(".{D}{D}{D}Z")]
-        .iter()
-        .map(|end| format!("{col} GLOB {}", literal(&format!("{base}{end}"))))
-        .collect();
+    // `…SSZ` or `…SS.<1 to 9 digits>Z`; the fraction is truncated to milliseconds, as the
+    // engine reads it.
+    let fraction = format!("substr({col}, 21, length({col}) - 21)");
+    let shape = format!(
+        "({col} GLOB {} OR ({col} GLOB {} AND length({col}) BETWEEN 22 AND 30 AND trim({fraction}, '0123456789') = ''))",
+        literal(&format!("{base}Z")),
+        literal(&format!("{base}.{D}*Z"))
+    );
     // Hours, minutes and seconds in range: SQLite would carry an overflow into the next unit.
     let ranges = format!("substr({col}, 12, 2) < '24' AND substr({col}, 15, 2) < '60' AND substr({col}, 18, 2) < '60'");
+    let millis = format!("CAST(substr(CASE WHEN length({col}) > 20 THEN {fraction} ELSE '' END || '000', 1, 3) AS INTEGER)");
+    let seconds = format!("substr({col}, 1, 19)");
     match engine {
         // `date()` normalises an impossible day (2024-02-31 → 2024-03-02): it must read back.
         Engine::Sqlite => format!(
-            "CASE WHEN ({}) AND {ranges} AND date(julianday(substr({col}, 1, 10))) = substr({col}, 1, 10) THEN CAST(round((julianday({col}) - 2440587.5) * 86400000) AS INTEGER) END",
-            shapes.join(" OR ")
+            "CASE WHEN {shape} AND {ranges} AND date(julianday(substr({col}, 1, 10))) = substr({col}, 1, 10) THEN CAST(round((julianday({seconds}) - 2440587.5) * 86400000) AS INTEGER) + {millis} END"
         ),
-        Engine::Duckdb => format!("CASE WHEN ({}) AND {ranges} THEN epoch_ms(TRY_CAST({col} AS TIMESTAMPTZ)) END", shapes.join(" OR ")),
+        Engine::Duckdb => format!("CASE WHEN {shape} AND {ranges} THEN epoch_ms(TRY_CAST({seconds} || 'Z' AS TIMESTAMPTZ)) + {millis} END"),
     }
 }
