@@ -17,8 +17,24 @@ cols = spec["columns"]
 table = q(spec["name"])
 out = []
 if spec["engine"] == "sqlite":
-    import sqlite3
+    # REGEXP over Python's `re`, as `sql_engine`'s driver registers it (see there).
+    import functools, re, sqlite3
+    def python_regex(p):
+        def token(m):
+            t = m.group(1)
+            if t == "z":
+                return r"\Z"
+            if t.startswith("x{"):
+                return "\\U%08x" % int(t[2:-1], 16)
+            return "\\" + t
+        return re.sub(r"\\(x\{[0-9A-F]+\}|.)", token, p, flags=re.S)
+    @functools.lru_cache(maxsize=None)
+    def compiled(p):
+        return re.compile(python_regex(p))
+    def regexp(p, v):
+        return None if v is None or p is None else compiled(p).search(v) is not None
     db = sqlite3.connect(":memory:")
+    db.create_function("regexp", 2, regexp, deterministic=True)
     version = sqlite3.sqlite_version
 else:
     import duckdb

@@ -143,7 +143,9 @@ fn events(seed: u64, n: usize, fields: &[(&str, &[&str])]) -> Vec<Value> {
     out
 }
 
-fn table(events: &[Value]) -> Table {
+/// The events as a table with a column for every field they carry and every field `rules`
+/// read (a column the statement names must exist).
+fn table(events: &[Value], rules: &[vigil_ir::Rule]) -> Table {
     let rows: Vec<BTreeMap<String, Option<String>>> = events
         .iter()
         .map(|e| {
@@ -153,6 +155,17 @@ fn table(events: &[Value]) -> Table {
         })
         .collect();
     let mut columns: Vec<String> = rows.iter().flat_map(|r| r.keys().cloned()).collect();
+    for rule in rules {
+        match &rule.body {
+            RuleBody::Detection(e) => e.for_each_predicate(&mut |p| columns.extend(p.field.name().map(str::to_string))),
+            RuleBody::Correlation(c) => {
+                columns.extend(c.group_by.iter().flat_map(|g| std::iter::once(g.name.clone()).chain(g.per_rule.iter().map(|(_, f)| f.clone()))));
+                columns.extend(c.value_fields());
+            }
+            RuleBody::Sequence(_) => {}
+        }
+    }
+    columns.push("@timestamp".into());
     columns.sort();
     columns.dedup();
     let rows = rows.iter().map(|r| columns.iter().map(|c| r.get(c).cloned().flatten()).collect()).collect();
@@ -187,7 +200,7 @@ fn compare(yaml: &str, events: &[Value], engine: Engine, refused: &[(&str, &str)
             (Err(d), None) => panic!("{title}: refused: {} {}", d.code, d.message),
         }
     }
-    let answers = sql_rows::run(engine, &table(events), &queries);
+    let answers = sql_rows::run(engine, &table(events, &rules), &queries);
     let mut total = 0;
     for (title, (query, got)) in titles.iter().zip(queries.iter().zip(&answers.results)) {
         let rows = got.as_ref().unwrap_or_else(|e| panic!("{title} fails in {} {}: {e}\n{query}", engine.name(), answers.version));
@@ -206,7 +219,16 @@ fn compare(yaml: &str, events: &[Value], engine: Engine, refused: &[(&str, &str)
             .collect();
         sql.sort();
         native.sort();
-        assert_eq!(sql, native, "{title}: {} {} disagrees with native correlation\n{query}", engine.name(), answers.version);
+        let only_sql: Vec<&Alert> = sql.iter().filter(|a| !native.contains(a)).collect();
+        let only_native: Vec<&Alert> = native.iter().filter(|a| !sql.contains(a)).collect();
+        assert!(
+            sql == native,
+            "{title}: {} {} disagrees with native correlation: {} alerts, {} native; only in SQL {only_sql:?}, only native {only_native:?}\n{query}",
+            engine.name(),
+            answers.version,
+            sql.len(),
+            native.len()
+        );
         total += native.len();
     }
     (titles.len(), total)
@@ -314,5 +336,76 @@ fn sigmahq_examples() {
         assert!(d.message.contains("another correlation"), "{}", d.message);
         let inner = converted.iter().find(|c| c.rule.meta.title == "Multiple failed logons").unwrap();
         assert!(inner.query.as_ref().is_ok_and(|q| q.starts_with("WITH RECURSIVE")), "{:?}", inner.query);
+    }
+}
+
+/// The regression events of SigmaHQ (testdata/sigmahq, and the shared directory's copy when
+/// `$VIGIL_SHARED` is there), in time order with their `TimeCreated` as `@timestamp`, under
+/// correlations over the SigmaHQ rules that match them most often: every kind, sliding and
+/// tumbling, grouped by `Computer` or not.
+#[test]
+fn regression_events_agree() {
+    for data in vigil_conformance::sigma_data() {
+        let rules = vigil_conformance::emit_harness::load_rules(&data.rules);
+        let mut events: Vec<Value> = vigil_conformance::emit_harness::read_events(&data.regression.join("regression_data"), "json")
+            .iter()
+            .map(|record| {
+                let mut row = vigil_conformance::emit_harness::sigma_row(record);
+                if let Some(t) = record["Event"]["System"]["TimeCreated"]["#attributes"]["SystemTime"].as_str() {
+                    row["@timestamp"] = json!(t);
+                }
+                row
+            })
+            .collect();
+        events.sort_by_key(|e| e["@timestamp"].as_str().unwrap_or_default().to_string());
+        // The detection rules (one document per file, an id) that match the most events.
+        let program = vigil_conformance::compile_report(&rules, &pipeline("none")).0;
+        let texts: Vec<String> = events.iter().map(Value::to_string).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for titles in vigil_conformance::matches(&program, &refs) {
+            for t in titles {
+                *counts.entry(t).or_default() += 1;
+            }
+        }
+        let mut ranked: Vec<(usize, &vigil_ir::Rule)> = rules
+            .iter()
+            .filter(|r| r.meta.id.is_some())
+            // Keyword searches read the `_values` column, which `emit_sql` builds; not here.
+            .filter(|r| {
+                let mut keywords = false;
+                r.detection().is_some_and(|e| {
+                    e.for_each_predicate(&mut |p| keywords |= p.field.name().is_none());
+                    !keywords
+                })
+            })
+            .filter(|r| std::fs::read_to_string(data.rules.join(r.source.as_ref())).is_ok_and(|t| !t.contains("\n---")))
+            .filter_map(|r| counts.get(&r.meta.title).map(|&n| (n, r)))
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.meta.title.cmp(&b.1.meta.title)));
+        let top: Vec<&vigil_ir::Rule> = ranked.iter().take(4).map(|(_, r)| *r).collect();
+        assert_eq!(top.len(), 4, "{}: too few matching rules", data.name);
+        let id = |k: usize| top[k].meta.id.clone().unwrap();
+        let all = (0..4).map(id).collect::<Vec<_>>().join(", ");
+        let mut yaml: String = top.iter().map(|r| std::fs::read_to_string(data.rules.join(r.source.as_ref())).unwrap() + "\n---\n").collect();
+        yaml.push_str(&format!(
+            "title: c1\ncorrelation: {{type: event_count, rules: [{all}], group-by: [Computer], timespan: 1d, condition: {{gte: 2}}}}\n---\n\
+             title: c2\ncorrelation: {{type: event_count, rules: [{all}], timespan: 30d, condition: {{gte: 3}}}}\n---\n\
+             title: c3\ncorrelation: {{type: event_count, rules: [{all}], group-by: [Computer], timespan: 7d, condition: {{lt: 3}}}}\n---\n\
+             title: c4\ncorrelation: {{type: value_count, rules: [{all}], group-by: [Computer], timespan: 30d, condition: {{gte: 2, field: EventID}}}}\n---\n\
+             title: c5\ncorrelation: {{type: value_count, rules: [{all}], group-by: [Channel], timespan: 365d, condition: {{lte: 2, field: Computer}}}}\n---\n\
+             title: c6\ncorrelation: {{type: temporal, rules: [{}, {}], group-by: [Computer], timespan: 3650d}}\n---\n\
+             title: c7\ncorrelation: {{type: temporal_ordered, rules: [{}, {}], timespan: 3650d}}\n",
+            id(0),
+            id(1),
+            id(1),
+            id(0)
+        ));
+        for engine in [Engine::Sqlite, Engine::Duckdb] {
+            let (c, alerts) = compare(&yaml, &events, engine, &[]);
+            eprintln!("{} on {}: {c} correlations, {} events, {alerts} alerts agree", engine.name(), data.name, events.len());
+            assert_eq!(c, 7);
+            assert!(alerts >= 10, "{}: {alerts} alerts", engine.name());
+        }
     }
 }

@@ -14,7 +14,8 @@
 //!   counts it as untimed). The stated narrowing: the engine also reads the pipeline's later
 //!   time fields and other spellings (offsets, epoch numbers), which SQL leaves out;
 //! - order: per group, by time, then the table's `rowid` (the input order the engine reads
-//!   events in), then the rule's place in `rules`;
+//!   events in), then, for one event several referenced rules match, the rules' order in the
+//!   rule set (as the engine feeds them), then their place in `rules`;
 //! - lower bounds only (`gt`, `gte`; `temporal` without a condition): a *sliding* window of
 //!   `timespan` ending at each event (events at most `timespan` older, inclusive), decided
 //!   at every event; a group that fires starts over, so the walk over a group's events is a
@@ -52,6 +53,9 @@ pub struct Input {
     pub group_by: Vec<Vec<String>>,
     /// Per value field (`value_count`), the candidate columns.
     pub values: Vec<Vec<String>>,
+    /// The rule's place in the rule set: one event matched by several referenced rules feeds
+    /// them in this order, as the engine does (it matters to `temporal_ordered`).
+    pub rank: usize,
 }
 
 /// Converts correlation rule `rule` of the set `rules` (as loaded, before the pipeline): the
@@ -64,8 +68,9 @@ pub fn convert(rule: &Rule, rules: &[Rule], pipeline: &Pipeline, sql: &Sql, opti
     };
     let refuse = |refusal: Refusal| crate::printer::diagnostic(rule, sql, c.span, refusal);
     let mut set = vec![rule.clone()];
+    let mut ranks = Vec::with_capacity(c.rules.len());
     for reference in &c.rules {
-        let Some(base) = rules.iter().find(|r| r.meta.handles().any(|h| h == reference.name)) else {
+        let Some((rank, base)) = rules.iter().enumerate().find(|(_, r)| r.meta.handles().any(|h| h == reference.name)) else {
             return Err(refuse(Refusal::new(Construct::Correlation, format!("the referenced rule `{}` is not among the rules converted", reference.name))));
         };
         if !matches!(base.body, RuleBody::Detection(_)) {
@@ -78,6 +83,7 @@ pub fn convert(rule: &Rule, rules: &[Rule], pipeline: &Pipeline, sql: &Sql, opti
             ));
         }
         set.push(base.clone());
+        ranks.push(rank);
     }
     let mapped = vigil_pipeline::apply_all(&set, pipeline);
     if let Some(d) = mapped.refused.into_iter().next() {
@@ -87,16 +93,17 @@ pub fn convert(rule: &Rule, rules: &[Rule], pipeline: &Pipeline, sql: &Sql, opti
         return Err(refuse(Refusal::new(Construct::Correlation, "the pipeline did not keep the correlation")));
     };
     let mut inputs = Vec::with_capacity(mc.rules.len());
-    for (reference, base) in mc.rules.iter().zip(mapped.rules.iter().skip(1)) {
+    for ((reference, base), &rank) in mc.rules.iter().zip(mapped.rules.iter().skip(1)).zip(&ranks) {
         let RuleBody::Detection(expr) = &base.body else { continue };
         let condition = crate::printer::condition(base, expr, sql)?;
         let names: Vec<&str> = base.meta.handles().collect();
         let input = match mc.mapped_input(&reference.name) {
-            Some(m) => Input { condition, group_by: m.group_by.clone(), values: m.values.clone() },
+            Some(m) => Input { condition, group_by: m.group_by.clone(), values: m.values.clone(), rank },
             None => Input {
                 condition,
                 group_by: mc.group_by.iter().map(|g| vec![g.field_for(&names).to_string()]).collect(),
                 values: mc.value_fields().into_iter().map(|f| vec![f]).collect(),
+                rank,
             },
         };
         inputs.push(input);
@@ -119,7 +126,7 @@ pub fn statement(c: &Correlation, inputs: &[Input], engine: Engine, options: &Op
     let time = identifier(time_fields.first().map(String::as_str).unwrap_or(DEFAULT_TIME_FIELD));
     let mut matches = Vec::with_capacity(inputs.len());
     for (k, input) in inputs.iter().enumerate() {
-        let mut cols = vec![format!("{time} AS \"_ts\""), "rowid AS \"_o\"".to_string(), format!("{k} AS \"_input\"")];
+        let mut cols = vec![format!("{time} AS \"_ts\""), "rowid AS \"_o\"".to_string(), format!("{} AS \"_rank\"", input.rank), format!("{k} AS \"_input\"")];
         for gi in 0..groups {
             let candidates = input.group_by.get(gi).map(Vec::as_slice).unwrap_or_default();
             cols.push(format!("{} AS {}", first_present(candidates), g(gi)));
@@ -129,7 +136,8 @@ pub fn statement(c: &Correlation, inputs: &[Input], engine: Engine, options: &Op
     }
     let gcols: Vec<String> = (0..groups).map(g).collect();
     let partition = if gcols.is_empty() { String::new() } else { format!("PARTITION BY {} ", gcols.join(", ")) };
-    let feeds = format!("SELECT *, ROW_NUMBER() OVER ({partition}ORDER BY \"_t\", \"_o\", \"_input\") AS \"_i\" FROM \"_timed\" WHERE \"_t\" IS NOT NULL");
+    let feeds =
+        format!("SELECT *, ROW_NUMBER() OVER ({partition}ORDER BY \"_t\", \"_o\", \"_rank\", \"_input\") AS \"_i\" FROM \"_timed\" WHERE \"_t\" IS NOT NULL");
     let timed = format!("SELECT *, {} AS \"_t\" FROM \"_matches\"", time_expr(engine, "\"_ts\""));
     let same = |a: &str, b: &str| -> String {
         if gcols.is_empty() {
