@@ -347,65 +347,91 @@ fn sigmahq_examples() {
 fn regression_events_agree() {
     for data in vigil_conformance::sigma_data() {
         let rules = vigil_conformance::emit_harness::load_rules(&data.rules);
-        let mut events: Vec<Value> = vigil_conformance::emit_harness::read_events(&data.regression.join("regression_data"), "json")
-            .iter()
-            .map(|record| {
-                let mut row = vigil_conformance::emit_harness::sigma_row(record);
-                if let Some(t) = record["Event"]["System"]["TimeCreated"]["#attributes"]["SystemTime"].as_str() {
-                    row["@timestamp"] = json!(t);
-                }
-                row
-            })
-            .collect();
-        events.sort_by_key(|e| e["@timestamp"].as_str().unwrap_or_default().to_string());
-        // The detection rules (one document per file, an id) that match the most events.
-        let program = vigil_conformance::compile_report(&rules, &pipeline("none")).0;
-        let texts: Vec<String> = events.iter().map(Value::to_string).collect();
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for titles in vigil_conformance::matches(&program, &refs) {
-            for t in titles {
-                *counts.entry(t).or_default() += 1;
+        let records = vigil_conformance::emit_harness::read_events(&data.regression.join("regression_data"), "json");
+        over_real_events(&data.name, &rules, &data.rules, &records, 10);
+    }
+}
+
+/// The EVTX attack samples of the shared directory under SigmaHQ's Windows rules (run with
+/// `$VIGIL_SHARED`; a few minutes).
+#[test]
+#[ignore]
+fn evtx_attack_samples_agree() {
+    let shared = vigil_conformance::shared();
+    let dir = shared.join("corpus/sigma/rules/windows");
+    let rules = vigil_conformance::emit_harness::load_rules(&dir);
+    let mut records = Vec::new();
+    for path in vigil_conformance::files_with_extension(&shared.join("datasets/evtx-attack-samples"), "evtx") {
+        let bad = vigil_conformance::read_records(&path, &mut |json, _| records.push(serde_json::from_slice(json).unwrap())).unwrap();
+        assert!(bad.is_empty(), "{}: {bad:?}", path.display());
+    }
+    assert!(records.len() > 8000, "{} events", records.len());
+    over_real_events("the EVTX attack samples", &rules, &dir, &records, 50);
+}
+
+/// EVTX records (as JSON) flattened as `emit_sql` flattens them, with `TimeCreated` as
+/// `@timestamp`, in time order, under seven correlations (every kind, sliding and tumbling,
+/// grouped by `Computer`, by `Channel` or not) over the four rules of `rules` (files under
+/// `dir`) that match the most of them.
+fn over_real_events(name: &str, rules: &[vigil_ir::Rule], dir: &std::path::Path, records: &[Value], min_alerts: usize) {
+    let mut events: Vec<Value> = records
+        .iter()
+        .map(|record| {
+            let mut row = vigil_conformance::emit_harness::sigma_row(record);
+            if let Some(t) = record["Event"]["System"]["TimeCreated"]["#attributes"]["SystemTime"].as_str() {
+                row["@timestamp"] = json!(t);
             }
+            row
+        })
+        .collect();
+    events.sort_by_key(|e| e["@timestamp"].as_str().unwrap_or_default().to_string());
+    // The detection rules (one document per file, an id) that match the most events.
+    let program = vigil_conformance::compile_report(rules, &pipeline("none")).0;
+    let texts: Vec<String> = events.iter().map(Value::to_string).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for titles in vigil_conformance::matches(&program, &refs) {
+        for t in titles {
+            *counts.entry(t).or_default() += 1;
         }
-        let mut ranked: Vec<(usize, &vigil_ir::Rule)> = rules
-            .iter()
-            .filter(|r| r.meta.id.is_some())
-            // Keyword searches read the `_values` column, which `emit_sql` builds; not here.
-            .filter(|r| {
-                let mut keywords = false;
-                r.detection().is_some_and(|e| {
-                    e.for_each_predicate(&mut |p| keywords |= p.field.name().is_none());
-                    !keywords
-                })
+    }
+    let mut ranked: Vec<(usize, &vigil_ir::Rule)> = rules
+        .iter()
+        .filter(|r| r.meta.id.is_some())
+        // Keyword searches read the `_values` column, which `emit_sql` builds; not here.
+        .filter(|r| {
+            let mut keywords = false;
+            r.detection().is_some_and(|e| {
+                e.for_each_predicate(&mut |p| keywords |= p.field.name().is_none());
+                !keywords
             })
-            .filter(|r| std::fs::read_to_string(data.rules.join(r.source.as_ref())).is_ok_and(|t| !t.contains("\n---")))
-            .filter_map(|r| counts.get(&r.meta.title).map(|&n| (n, r)))
-            .collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.meta.title.cmp(&b.1.meta.title)));
-        let top: Vec<&vigil_ir::Rule> = ranked.iter().take(4).map(|(_, r)| *r).collect();
-        assert_eq!(top.len(), 4, "{}: too few matching rules", data.name);
-        let id = |k: usize| top[k].meta.id.clone().unwrap();
-        let all = (0..4).map(id).collect::<Vec<_>>().join(", ");
-        let mut yaml: String = top.iter().map(|r| std::fs::read_to_string(data.rules.join(r.source.as_ref())).unwrap() + "\n---\n").collect();
-        yaml.push_str(&format!(
-            "title: c1\ncorrelation: {{type: event_count, rules: [{all}], group-by: [Computer], timespan: 1d, condition: {{gte: 2}}}}\n---\n\
-             title: c2\ncorrelation: {{type: event_count, rules: [{all}], timespan: 30d, condition: {{gte: 3}}}}\n---\n\
-             title: c3\ncorrelation: {{type: event_count, rules: [{all}], group-by: [Computer], timespan: 7d, condition: {{lt: 3}}}}\n---\n\
-             title: c4\ncorrelation: {{type: value_count, rules: [{all}], group-by: [Computer], timespan: 30d, condition: {{gte: 2, field: EventID}}}}\n---\n\
-             title: c5\ncorrelation: {{type: value_count, rules: [{all}], group-by: [Channel], timespan: 365d, condition: {{lte: 2, field: Computer}}}}\n---\n\
-             title: c6\ncorrelation: {{type: temporal, rules: [{}, {}], group-by: [Computer], timespan: 3650d}}\n---\n\
-             title: c7\ncorrelation: {{type: temporal_ordered, rules: [{}, {}], timespan: 3650d}}\n",
-            id(0),
-            id(1),
-            id(1),
-            id(0)
-        ));
-        for engine in [Engine::Sqlite, Engine::Duckdb] {
-            let (c, alerts) = compare(&yaml, &events, engine, &[]);
-            eprintln!("{} on {}: {c} correlations, {} events, {alerts} alerts agree", engine.name(), data.name, events.len());
-            assert_eq!(c, 7);
-            assert!(alerts >= 10, "{}: {alerts} alerts", engine.name());
-        }
+        })
+        .filter(|r| std::fs::read_to_string(dir.join(r.source.as_ref())).is_ok_and(|t| !t.contains("\n---")))
+        .filter_map(|r| counts.get(&r.meta.title).map(|&n| (n, r)))
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.meta.title.cmp(&b.1.meta.title)));
+    let top: Vec<&vigil_ir::Rule> = ranked.iter().take(4).map(|(_, r)| *r).collect();
+    assert_eq!(top.len(), 4, "{name}: too few matching rules");
+    let id = |k: usize| top[k].meta.id.clone().unwrap();
+    let all = (0..4).map(id).collect::<Vec<_>>().join(", ");
+    let mut yaml: String = top.iter().map(|r| std::fs::read_to_string(dir.join(r.source.as_ref())).unwrap() + "\n---\n").collect();
+    yaml.push_str(&format!(
+        "title: c1\ncorrelation: {{type: event_count, rules: [{all}], group-by: [Computer], timespan: 1d, condition: {{gte: 2}}}}\n---\n\
+         title: c2\ncorrelation: {{type: event_count, rules: [{all}], timespan: 30d, condition: {{gte: 3}}}}\n---\n\
+         title: c3\ncorrelation: {{type: event_count, rules: [{all}], group-by: [Computer], timespan: 7d, condition: {{lt: 3}}}}\n---\n\
+         title: c4\ncorrelation: {{type: value_count, rules: [{all}], group-by: [Computer], timespan: 30d, condition: {{gte: 2, field: EventID}}}}\n---\n\
+         title: c5\ncorrelation: {{type: value_count, rules: [{all}], group-by: [Channel], timespan: 365d, condition: {{lte: 2, field: Computer}}}}\n---\n\
+         title: c6\ncorrelation: {{type: temporal, rules: [{}, {}], group-by: [Computer], timespan: 3650d}}\n---\n\
+         title: c7\ncorrelation: {{type: temporal_ordered, rules: [{}, {}], timespan: 3650d}}\n",
+        id(0),
+        id(1),
+        id(1),
+        id(0)
+    ));
+    for engine in [Engine::Sqlite, Engine::Duckdb] {
+        let (c, alerts) = compare(&yaml, &events, engine, &[]);
+        eprintln!("{} on {name}: {c} correlations, {} events, {alerts} alerts agree", engine.name(), events.len());
+        assert_eq!(c, 7);
+        assert!(alerts >= min_alerts, "{}: {alerts} alerts", engine.name());
     }
 }
