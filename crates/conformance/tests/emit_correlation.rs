@@ -168,6 +168,9 @@ fn table(events: &[Value], rules: &[vigil_ir::Rule]) -> Table {
     columns.push("@timestamp".into());
     columns.sort();
     columns.dedup();
+    // SQLite's column names ignore case: one column per spelling that differs in more.
+    let mut seen = std::collections::BTreeSet::new();
+    columns.retain(|c| seen.insert(c.to_lowercase()));
     let rows = rows.iter().map(|r| columns.iter().map(|c| r.get(c).cloned().flatten()).collect()).collect();
     Table { name: "events".into(), columns, rows }
 }
@@ -192,6 +195,7 @@ fn compare(yaml: &str, events: &[Value], engine: Engine, refused: &[(&str, &str)
         let title = c.rule.meta.title.clone();
         match (&c.query, refused.iter().find(|(t, _)| *t == title)) {
             (Ok(q), None) => {
+                assert!(!q.contains('\n'), "{title}: `--format text` prints one statement per line");
                 queries.push(q.clone());
                 titles.push(title);
             }
@@ -385,6 +389,15 @@ fn over_real_events(name: &str, rules: &[vigil_ir::Rule], dir: &std::path::Path,
         })
         .collect();
     events.sort_by_key(|e| e["@timestamp"].as_str().unwrap_or_default().to_string());
+    // SQLite's column names ignore case: a field spelled in two cases (`ProcessId`,
+    // `ProcessID`) keeps its first spelling, and the other is dropped from the event on both
+    // sides.
+    let mut canonical: BTreeMap<String, String> = BTreeMap::new();
+    for e in &mut events {
+        if let Some(map) = e.as_object_mut() {
+            map.retain(|k, _| canonical.entry(k.to_lowercase()).or_insert_with(|| k.clone()) == k);
+        }
+    }
     // The detection rules (one document per file, an id) that match the most events.
     let program = vigil_conformance::compile_report(rules, &pipeline("none")).0;
     let texts: Vec<String> = events.iter().map(Value::to_string).collect();

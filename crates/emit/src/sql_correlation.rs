@@ -27,7 +27,8 @@
 //!   `temporal` distinct referenced rules, `temporal_ordered` the longest prefix of the rule
 //!   order found in order (the first match of each rule after the previous one's).
 //!
-//! The statement returns the group-by columns (named as in `group-by`), `window_start` and
+//! The statement is one line (`convert --format text` prints one statement per line). It
+//! returns the group-by columns (named as in `group-by`), `window_start` and
 //! `window_end` (epoch milliseconds of the window's first and last event) and `value` (the
 //! measure), as the engine's alert carries them. Refused (`emit::<target>::correlation`):
 //! numeric aggregates (`value_sum`, `value_avg`, `value_median`, `value_percentile`) and
@@ -165,7 +166,7 @@ pub fn statement(c: &Correlation, inputs: &[Input], engine: Engine, options: &Op
             .concat()
             .join(", ");
         format!(
-            "\"_walk\"({head}) AS (\n  SELECT {first} FROM \"_feeds\" AS \"_x\" WHERE \"_x\".\"_i\" = 1\n  UNION ALL\n  SELECT {step} FROM \"_walk\" AS \"_w\" JOIN \"_feeds\" AS \"_x\" ON {} AND \"_x\".\"_i\" = \"_w\".\"_i\" + 1\n)\nSELECT {out} FROM \"_walk\" AS \"_x\" WHERE {}",
+            "\"_walk\"({head}) AS (SELECT {first} FROM \"_feeds\" AS \"_x\" WHERE \"_x\".\"_i\" = 1 UNION ALL SELECT {step} FROM \"_walk\" AS \"_w\" JOIN \"_feeds\" AS \"_x\" ON {} AND \"_x\".\"_i\" = \"_w\".\"_i\" + 1) SELECT {out} FROM \"_walk\" AS \"_x\" WHERE {}",
             same("\"_w\"", "\"_x\""),
             holds("\"_x\".\"_m\"")
         )
@@ -192,12 +193,12 @@ pub fn statement(c: &Correlation, inputs: &[Input], engine: Engine, options: &Op
             .concat()
             .join(", ");
         format!(
-            "\"_walk\"({head}) AS (\n  SELECT {first} FROM \"_feeds\" AS \"_x\" WHERE \"_x\".\"_i\" = 1\n  UNION ALL\n  SELECT {step} FROM \"_walk\" AS \"_w\" JOIN \"_feeds\" AS \"_x\" ON {} AND \"_x\".\"_i\" = \"_w\".\"_i\" + 1\n),\n\"_windows\" AS ({windows}),\n\"_measured\" AS (SELECT \"_x\".*, {m} AS \"_m\" FROM \"_windows\" AS \"_x\")\nSELECT {out} FROM \"_measured\" AS \"_x\" WHERE {}",
+            "\"_walk\"({head}) AS (SELECT {first} FROM \"_feeds\" AS \"_x\" WHERE \"_x\".\"_i\" = 1 UNION ALL SELECT {step} FROM \"_walk\" AS \"_w\" JOIN \"_feeds\" AS \"_x\" ON {} AND \"_x\".\"_i\" = \"_w\".\"_i\" + 1), \"_windows\" AS ({windows}), \"_measured\" AS (SELECT \"_x\".*, {m} AS \"_m\" FROM \"_windows\" AS \"_x\") SELECT {out} FROM \"_measured\" AS \"_x\" WHERE {}",
             same("\"_w\"", "\"_x\""),
             condition(&c.kind, &c.condition, n, "\"_x\".\"_m\"")
         )
     };
-    Ok(format!("WITH RECURSIVE\n\"_matches\" AS (\n  {}\n),\n\"_timed\" AS ({timed}),\n\"_feeds\" AS ({feeds}),\n{body}", matches.join("\n  UNION ALL\n  ")))
+    Ok(format!("WITH RECURSIVE \"_matches\" AS ({}), \"_timed\" AS ({timed}), \"_feeds\" AS MATERIALIZED ({feeds}), {body}", matches.join(" UNION ALL ")))
 }
 
 /// The measure of the window whose rows `window(alias)` selects from `_feeds`.
