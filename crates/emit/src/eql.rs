@@ -182,7 +182,7 @@ impl Dialect for Eql {
             Construct::FieldRef,
             format!("`{field}` is compared with the field `{other}`, and Elasticsearch's EQL cannot compare a field with another field (not even through a function)"),
         )
-        .with_hint("compare each field with constants, or run the rule where field comparisons exist (ES|QL, SQL)"))
+        .with_hint("compare each field with constants, or run the rule where field comparisons exist (ES|QL; SQL with `|cased`)"))
     }
 
     fn exists(&self, _field: &str, _present: bool, _ctx: Context) -> Result<Emitted, Refusal> {

@@ -100,7 +100,7 @@ impl Dialect for Lucene {
 
     fn field_ref(&self, _field: &str, _op: StrOp, _case: Case, _other: &str, _ctx: Context) -> Result<Emitted, Refusal> {
         Err(Refusal::new(Construct::FieldRef, "a Lucene query string compares fields with constants only, never with another field")
-            .with_hint("use the esql or eql target, which can compare two fields"))
+            .with_hint("use the esql, kql or spl target, which compare two fields (Elasticsearch EQL cannot either)"))
     }
 
     fn exists(&self, _field: &str, _present: bool, _ctx: Context) -> Result<Emitted, Refusal> {
