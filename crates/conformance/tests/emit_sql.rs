@@ -132,7 +132,7 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, se
             // Value lists (unresolved placeholders) need their tables and a resolving
             // pipeline on the native side: `tests/emit_lists.rs` proves them.
             Ok(_) if has_list(&c.rule) => report.lists += 1,
-            Ok(q) => emitted.push((c.rule.clone(), q.clone())),
+            Ok(q) => emitted.push((Rule::clone(&c.rule), q.clone())),
             Err(_) => {}
         }
     }

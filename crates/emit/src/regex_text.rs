@@ -34,6 +34,7 @@ use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Dot, Hir, HirKin
 use vigil_ir::{Piece, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Refusal};
+use crate::pattern_text::{pattern_text, push_lucene_char, push_portable_char};
 use crate::regex_memo::{remembered, remembered_pattern, Flavour};
 
 /// The parsed form of a Sigma regex, with its flags, as vigil compiles it.
@@ -99,21 +100,27 @@ pub fn pattern_hir(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> R
     Ok(Hir::concat(items))
 }
 
-/// [`pattern_hir`] printed by [`portable`], remembered per pattern (`regex_memo`).
+/// [`pattern_hir`] printed by [`portable`] (in one pass by `pattern_text` where it can be), remembered per pattern (`regex_memo`).
 pub fn portable_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<String, Refusal> {
-    remembered_pattern(Flavour::Portable, pattern, op, case_insensitive, || portable(&pattern_hir(pattern, op, case_insensitive)?))
+    remembered_pattern(Flavour::Portable, pattern, op, case_insensitive, || match pattern_text(Flavour::Portable, pattern, op, case_insensitive) {
+        Some(text) => Ok(text),
+        None => portable(&pattern_hir(pattern, op, case_insensitive)?),
+    })
 }
 
-/// [`pattern_hir`] printed by [`lucene`], remembered per pattern (`regex_memo`).
+/// [`pattern_hir`] printed by [`lucene`] (in one pass by `pattern_text` where it can be), remembered per pattern (`regex_memo`).
 pub fn lucene_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<String, Refusal> {
-    remembered_pattern(Flavour::Lucene, pattern, op, case_insensitive, || lucene(&pattern_hir(pattern, op, case_insensitive)?))
+    remembered_pattern(Flavour::Lucene, pattern, op, case_insensitive, || match pattern_text(Flavour::Lucene, pattern, op, case_insensitive) {
+        Some(text) => Ok(text),
+        None => lucene(&pattern_hir(pattern, op, case_insensitive)?),
+    })
 }
 
 /// The characters whose lower case is `c` (with `c`), as a class (or `c` alone): what a
 /// pattern character lower-cased by Sigma matches in a value Sigma lower-cases too. (A
 /// character whose lower case is two characters, U+0130, is left out: the documented
 /// approximation.)
-fn folded_class(c: char) -> Hir {
+pub(crate) fn folded_class(c: char) -> Hir {
     let sources = lower_case_sources().get(&c).map(Vec::as_slice).unwrap_or_default();
     let ranges = std::iter::once(c).chain(sources.iter().copied()).map(|x| ClassUnicodeRange::new(x, x));
     Hir::class(Class::Unicode(ClassUnicode::new(ranges)))
@@ -259,11 +266,9 @@ fn lucene_node(hir: &Hir) -> Result<String, Refusal> {
 /// are (none is an operator; Lucene has no code-point escape, and the query's own string
 /// quoting deals with controls), other ASCII escaped, anything else as it is.
 fn lucene_char(c: char) -> String {
-    if c.is_ascii_alphanumeric() || c.is_ascii_control() || !c.is_ascii() {
-        c.to_string()
-    } else {
-        format!("\\{c}")
-    }
+    let mut out = String::with_capacity(2);
+    push_lucene_char(&mut out, c);
+    out
 }
 
 /// The largest repetition count every flavour accepts (RE2's limit).
@@ -280,6 +285,13 @@ pub fn portable_regex(pattern: &RegexPattern) -> Result<String, Refusal> {
 /// form), remembered per pattern (`regex_memo`).
 pub fn lucene_regex(pattern: &RegexPattern) -> Result<String, Refusal> {
     remembered(Flavour::Lucene, pattern, |p| lucene(&regex_hir(p)?))
+}
+
+/// A CIDR test of `networks` as a portable regex search over the value's text: the tree of
+/// `cidr_text::networks_regex` (built directly by `cidr_hir`) printed by [`portable`],
+/// remembered per network list (`regex_memo`).
+pub fn portable_networks(networks: &[vigil_ir::Network]) -> Result<String, Refusal> {
+    crate::regex_memo::remembered_networks(Flavour::Portable, networks, || portable(&crate::cidr_hir::networks_hir(networks)))
 }
 
 /// A regex searching as `hir` does, in the syntax RE2, PCRE and Java share.
@@ -320,13 +332,9 @@ pub fn portable(hir: &Hir) -> Result<String, Refusal> {
 /// A character in a portable regex: ASCII letters, digits and space as they are, other
 /// printable ASCII escaped with `\`, anything else as `\x{…}`.
 fn portable_char(c: char) -> String {
-    if c.is_ascii_alphanumeric() || c == ' ' {
-        c.to_string()
-    } else if c.is_ascii_graphic() {
-        format!("\\{c}")
-    } else {
-        format!("\\x{{{:X}}}", u32::from(c))
-    }
+    let mut out = String::with_capacity(2);
+    push_portable_char(&mut out, c);
+    out
 }
 
 fn text_of(bytes: &[u8]) -> Result<&str, Refusal> {
