@@ -131,14 +131,26 @@ fn convert_targets(rules: &[Arc<Rule>], pipelines: &[Pipeline], jobs: &[(Target,
         let started = Instant::now();
         (map_all(rules, pipeline), started.elapsed().as_secs_f64())
     });
-    parallel(jobs, |&(target, p)| {
+    // Started in this order (see `starts_late`), returned in the order of `jobs`.
+    let mut order: Vec<(usize, &(Target, usize))> = jobs.iter().enumerate().collect();
+    order.sort_by_key(|(_, (target, _))| starts_late(*target));
+    let mut runs: Vec<(usize, TargetRun)> = parallel(&order, |&(index, &(target, p))| {
         let started = Instant::now();
         let (Some(pipeline), Some((mapped, mapping))) = (pipelines.get(p), mapped.get(p)) else {
-            return TargetRun { target, converted: Vec::new(), seconds: 0.0 };
+            return (index, TargetRun { target, converted: Vec::new(), seconds: 0.0 });
         };
         let converted = print_all(mapped, pipeline, target, options);
-        TargetRun { target, converted, seconds: mapping + started.elapsed().as_secs_f64() }
-    })
+        (index, TargetRun { target, converted, seconds: mapping + started.elapsed().as_secs_f64() })
+    });
+    runs.sort_by_key(|(index, _)| *index);
+    runs.into_iter().map(|(_, run)| run).collect()
+}
+
+/// Targets started after the others: `duckdb` and `spark` print the same CIDR regexes as
+/// `sql` (remembered in `vigil_emit::regex_memo`), so started beside it they would wait for
+/// the same memo cells instead of working; started late they find them printed.
+fn starts_late(target: Target) -> bool {
+    matches!(target, Target::Duckdb | Target::Spark)
 }
 
 /// Runs `vigil convert`; returns the process exit code.

@@ -120,38 +120,44 @@ fn group(value: u128, prefix: u32, g: u32) -> Hir {
     Hir::alternation(forms)
 }
 
-/// Groups `range` written out, separated by `:`, appended to `items`.
-fn groups(items: &mut Vec<Hir>, value: u128, prefix: u32, range: std::ops::Range<u32>) {
+/// Groups `range` (trees of `all`, the eight groups) written out, separated by `:`,
+/// appended to `items`.
+fn groups(items: &mut Vec<Hir>, all: &[Hir], range: std::ops::Range<u32>) {
     let start = range.start;
     for g in range {
         if g > start {
             items.push(literal(":"));
         }
-        items.push(group(value, prefix, g));
+        items.extend(all.get(g as usize).cloned());
     }
 }
 
-/// Groups 6 and 7 written as an IPv4 address, appended to `items`.
-fn ipv4_tail(items: &mut Vec<Hir>, value: u128, prefix: u32) {
+/// Groups 6 and 7 written as an IPv4 address.
+fn ipv4_tail(value: u128, prefix: u32) -> Vec<Hir> {
     let low = (value & 0xffff_ffff) as u32;
     let prefix = prefix.saturating_sub(96);
+    let mut items = Vec::with_capacity(7);
     for o in 0..4 {
         if o > 0 {
             items.push(literal("."));
         }
         items.push(octet(low, prefix, o));
     }
+    items
 }
 
 fn ipv6(value: u128, prefix: u32) -> Hir {
+    // Each group and the IPv4 tail built once, copied into every spelling that writes them.
+    let all: Vec<Hir> = (0..8).map(|g| group(value, prefix, g)).collect();
+    let tail4 = ipv4_tail(value, prefix);
     let mut forms = Vec::new();
     let mut full = Vec::new();
-    groups(&mut full, value, prefix, 0..8);
+    groups(&mut full, &all, 0..8);
     forms.push(Hir::concat(full));
     let mut with_tail = Vec::new();
-    groups(&mut with_tail, value, prefix, 0..6);
+    groups(&mut with_tail, &all, 0..6);
     with_tail.push(literal(":"));
-    ipv4_tail(&mut with_tail, value, prefix);
+    with_tail.extend(tail4.iter().cloned());
     forms.push(Hir::concat(with_tail));
     for head in 0..8u32 {
         for tail in 0..(8 - head) {
@@ -159,18 +165,18 @@ fn ipv6(value: u128, prefix: u32) -> Hir {
                 continue;
             }
             let mut form = Vec::new();
-            groups(&mut form, value, prefix, 0..head);
+            groups(&mut form, &all, 0..head);
             form.push(literal("::"));
             let before = form.clone();
-            groups(&mut form, value, prefix, (8 - tail)..8);
+            groups(&mut form, &all, (8 - tail)..8);
             forms.push(Hir::concat(form));
             if tail >= 2 {
                 let mut form = before;
-                groups(&mut form, value, prefix, (8 - tail)..6);
+                groups(&mut form, &all, (8 - tail)..6);
                 if tail > 2 {
                     form.push(literal(":"));
                 }
-                ipv4_tail(&mut form, value, prefix);
+                form.extend(tail4.iter().cloned());
                 forms.push(Hir::concat(form));
             }
         }

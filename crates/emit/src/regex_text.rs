@@ -100,20 +100,24 @@ pub fn pattern_hir(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> R
     Ok(Hir::concat(items))
 }
 
-/// [`pattern_hir`] printed by [`portable`] (in one pass by `pattern_text` where it can be), remembered per pattern (`regex_memo`).
+/// [`pattern_hir`] printed by [`portable`] (in one pass by `pattern_text` where it can be; the tree path remembered per pattern, `regex_memo`).
 pub fn portable_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<String, Refusal> {
-    remembered_pattern(Flavour::Portable, pattern, op, case_insensitive, || match pattern_text(Flavour::Portable, pattern, op, case_insensitive) {
-        Some(text) => Ok(text),
-        None => portable(&pattern_hir(pattern, op, case_insensitive)?),
-    })
+    // Printing in one pass costs less than looking the pattern up; only the tree path is
+    // remembered.
+    if let Some(text) = pattern_text(Flavour::Portable, pattern, op, case_insensitive) {
+        return Ok(text);
+    }
+    remembered_pattern(Flavour::Portable, pattern, op, case_insensitive, || portable(&pattern_hir(pattern, op, case_insensitive)?))
 }
 
-/// [`pattern_hir`] printed by [`lucene`] (in one pass by `pattern_text` where it can be), remembered per pattern (`regex_memo`).
+/// [`pattern_hir`] printed by [`lucene`] (in one pass by `pattern_text` where it can be; the tree path remembered per pattern, `regex_memo`).
 pub fn lucene_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<String, Refusal> {
-    remembered_pattern(Flavour::Lucene, pattern, op, case_insensitive, || match pattern_text(Flavour::Lucene, pattern, op, case_insensitive) {
-        Some(text) => Ok(text),
-        None => lucene(&pattern_hir(pattern, op, case_insensitive)?),
-    })
+    // Printing in one pass costs less than looking the pattern up; only the tree path is
+    // remembered.
+    if let Some(text) = pattern_text(Flavour::Lucene, pattern, op, case_insensitive) {
+        return Ok(text);
+    }
+    remembered_pattern(Flavour::Lucene, pattern, op, case_insensitive, || lucene(&pattern_hir(pattern, op, case_insensitive)?))
 }
 
 /// The characters whose lower case is `c` (with `c`), as a class (or `c` alone): what a
@@ -271,6 +275,15 @@ fn lucene_char(c: char) -> String {
     out
 }
 
+/// `sub` prints as one atom (a repetition after it applies to all of it).
+fn is_one_atom(sub: &Hir) -> bool {
+    match sub.kind() {
+        HirKind::Literal(lit) => std::str::from_utf8(&lit.0).map(|t| t.chars().count() == 1).unwrap_or(false),
+        HirKind::Class(_) | HirKind::Capture(_) | HirKind::Alternation(_) => true,
+        _ => false,
+    }
+}
+
 /// The largest repetition count every flavour accepts (RE2's limit).
 const MAX_REPEAT: u32 = 1000;
 
@@ -296,45 +309,73 @@ pub fn portable_networks(networks: &[vigil_ir::Network]) -> Result<String, Refus
 
 /// A regex searching as `hir` does, in the syntax RE2, PCRE and Java share.
 pub fn portable(hir: &Hir) -> Result<String, Refusal> {
-    Ok(match hir.kind() {
-        HirKind::Empty => "(?:)".to_string(),
-        HirKind::Literal(lit) => text_of(&lit.0)?.chars().map(portable_char).collect(),
-        HirKind::Class(Class::Unicode(class)) => {
-            let ranges: Vec<(char, char)> = class.ranges().iter().map(|r| (r.start(), r.end())).collect();
-            match ranges.as_slice() {
-                [] => return Err(Refusal::new(Construct::Regex, "an empty character class (matches nothing) has no portable spelling")),
-                [('\0', '\u{10FFFF}')] => "(?s:.)".to_string(),
-                [(a, b)] if a == b => portable_char(*a),
-                _ => {
-                    let inner: String =
-                        ranges.iter().map(|&(a, b)| if a == b { portable_char(a) } else { format!("{}-{}", portable_char(a), portable_char(b)) }).collect();
-                    format!("[{inner}]")
+    let mut out = String::new();
+    portable_into(hir, &mut out)?;
+    Ok(out)
+}
+
+/// [`portable`] written into `out` (one buffer for the whole tree: CIDR trees have tens of
+/// thousands of nodes).
+fn portable_into(hir: &Hir, out: &mut String) -> Result<(), Refusal> {
+    match hir.kind() {
+        HirKind::Empty => out.push_str("(?:)"),
+        HirKind::Literal(lit) => text_of(&lit.0)?.chars().for_each(|c| push_portable_char(out, c)),
+        HirKind::Class(Class::Unicode(class)) => match class.ranges() {
+            [] => return Err(Refusal::new(Construct::Regex, "an empty character class (matches nothing) has no portable spelling")),
+            [r] if r.start() == '\0' && r.end() == '\u{10FFFF}' => out.push_str("(?s:.)"),
+            [r] if r.start() == r.end() => push_portable_char(out, r.start()),
+            ranges => {
+                out.push('[');
+                for r in ranges {
+                    push_portable_char(out, r.start());
+                    if r.start() != r.end() {
+                        out.push('-');
+                        push_portable_char(out, r.end());
+                    }
                 }
+                out.push(']');
             }
-        }
+        },
         HirKind::Class(Class::Bytes(_)) => return Err(Refusal::new(Construct::Regex, "a byte-oriented class (`(?-u)`) has no portable spelling")),
-        HirKind::Look(Look::Start) => "^".to_string(),
-        HirKind::Look(Look::End) => "\\z".to_string(),
+        HirKind::Look(Look::Start) => out.push('^'),
+        HirKind::Look(Look::End) => out.push_str("\\z"),
         HirKind::Look(look) => return Err(anchor_refusal(*look, "RE2, PCRE and Java disagree on it")),
         HirKind::Repetition(rep) => {
             if rep.min > MAX_REPEAT || rep.max.is_some_and(|m| m > MAX_REPEAT) {
                 return Err(Refusal::new(Construct::Regex, format!("a repetition over {MAX_REPEAT} times has no portable spelling (RE2's limit)")));
             }
-            let sub = portable(&rep.sub)?;
-            format!("{}{}", group_if_needed(&rep.sub, sub, "(?:", ")"), quantifier(rep.min, rep.max))
+            let group = !is_one_atom(&rep.sub);
+            if group {
+                out.push_str("(?:");
+            }
+            portable_into(&rep.sub, out)?;
+            if group {
+                out.push(')');
+            }
+            out.push_str(&quantifier(rep.min, rep.max));
         }
-        HirKind::Capture(c) => format!("(?:{})", portable(&c.sub)?),
-        HirKind::Concat(items) => items.iter().map(portable).collect::<Result<String, _>>()?,
-        HirKind::Alternation(branches) => format!("(?:{})", branches.iter().map(portable).collect::<Result<Vec<_>, _>>()?.join("|")),
-    })
-}
-
-/// A character in a portable regex: ASCII letters, digits and space as they are, other
-/// printable ASCII escaped with `\`, anything else as `\x{…}`.
-fn portable_char(c: char) -> String {
-    let mut out = String::with_capacity(2);
-    push_portable_char(&mut out, c);
-    out
+        HirKind::Capture(c) => {
+            out.push_str("(?:");
+            portable_into(&c.sub, out)?;
+            out.push(')');
+        }
+        HirKind::Concat(items) => {
+            for item in items {
+                portable_into(item, out)?;
+            }
+        }
+        HirKind::Alternation(branches) => {
+            out.push_str("(?:");
+            for (index, branch) in branches.iter().enumerate() {
+                if index > 0 {
+                    out.push('|');
+                }
+                portable_into(branch, out)?;
+            }
+            out.push(')');
+        }
+    }
+    Ok(())
 }
 
 fn text_of(bytes: &[u8]) -> Result<&str, Refusal> {
@@ -343,12 +384,7 @@ fn text_of(bytes: &[u8]) -> Result<&str, Refusal> {
 
 /// `text` in a group when it is more than one atom (a repetition applies to one atom).
 fn group_if_needed(sub: &Hir, text: String, open: &str, close: &str) -> String {
-    let single = match sub.kind() {
-        HirKind::Literal(lit) => std::str::from_utf8(&lit.0).map(|t| t.chars().count() == 1).unwrap_or(false),
-        HirKind::Class(_) | HirKind::Capture(_) | HirKind::Alternation(_) => true,
-        _ => false,
-    };
-    if single {
+    if is_one_atom(sub) {
         text
     } else {
         format!("{open}{text}{close}")
