@@ -29,6 +29,8 @@ timed() {
     fi
 }
 cpu() { [ -f /tmp/vigil-bench-convert.time ] && tail -1 /tmp/vigil-bench-convert.time || echo "cpu n/a"; }
+# User + system seconds of the last timed run (empty without /usr/bin/time).
+cpu_seconds() { [ -f /tmp/vigil-bench-convert.time ] && tail -1 /tmp/vigil-bench-convert.time | awk '{ print $2 + $4 }' || true; }
 echo "rules: $dir ($(find "$dir" -name '*.yml' | wc -l) files); $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 
 start=$(now)
@@ -54,11 +56,18 @@ start=$(now)
 timed "$vigil" convert --target sql "$ratio_dir" >/dev/null 2>&1 || true
 end=$(now)
 sql_wall=$(echo "$end - $start" | bc)
+sql_cpu=$(cpu_seconds)
 printf 'on %s: vigil sql %.3f s wall, %s\n' "$ratio_dir" "$sql_wall" "$(cpu)"
 start=$(now)
 timed "$venv/bin/sigma" convert -t sqlite --skip-unsupported -o /tmp/vigil-bench-sigma-cli.out "$ratio_dir" >/dev/null 2>&1 || true
 end=$(now)
 sigma_wall=$(echo "$end - $start" | bc)
+sigma_cpu=$(cpu_seconds)
 printf 'sigma convert -t sqlite (sigma-cli %s): %.3f s wall, %s; %d queries\n' "$("$venv/bin/pip" show sigma-cli 2>/dev/null | awk '/^Version/ {print $2}')" "$sigma_wall" "$(cpu)" "$(grep -c . /tmp/vigil-bench-sigma-cli.out || true)"
-printf 'ratio sigma-cli / vigil sql: %.1fx\n' "$(echo "$sigma_wall / $sql_wall" | bc -l)"
+printf 'ratio sigma-cli / vigil sql: %.1fx wall' "$(echo "$sigma_wall / $sql_wall" | bc -l)"
+# CPU seconds are the fair comparison when other work shares the machine.
+if [ -n "$sql_cpu" ] && [ -n "$sigma_cpu" ]; then
+    printf ', %.1fx CPU' "$(echo "$sigma_cpu / $sql_cpu" | bc -l)"
+fi
+echo
 rm -f /tmp/vigil-bench-sigma-cli.out /tmp/vigil-bench-convert.time

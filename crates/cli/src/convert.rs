@@ -3,8 +3,9 @@
 //! one run.
 //!
 //! `--target` names one target, a comma-separated list, or `all`. The rules are read,
-//! parsed and linked once; each target then maps them through its pipeline and prints them,
-//! targets in parallel (one thread per core, at most one per target), and the results are
+//! parsed and linked once; each distinct pipeline maps them once (targets naming the same
+//! pipeline share the mapped rules; a pipeline without items shares the rules as read), then
+//! each target prints them, in parallel (one thread per core), and the results are
 //! written in the order the targets were named, so the output of each target is exactly
 //! what a run with that target alone prints.
 //!
@@ -21,11 +22,13 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::anyhow;
 use vigil_emit::rule_file::{has_rule_file, rule_file};
-use vigil_emit::{convert_all, Converted, Options, Target};
+use vigil_emit::{map_all, print_all, Converted, Options, Target};
+use vigil_ir::Rule;
 use vigil_pipeline::Pipeline;
 use vigil_sigma::LoadOptions;
 
@@ -85,28 +88,22 @@ fn file_stem(handle: &str) -> String {
     handle.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect()
 }
 
-/// One target's part of the run: its rules as converted and the time it took (mapping and
-/// printing; the shared loading is not counted).
+/// One target's part of the run: its rules as converted and the time it took (its
+/// pipeline's mapping and its printing; the shared loading is not counted).
 struct TargetRun {
     target: Target,
     converted: Vec<Converted>,
     seconds: f64,
 }
 
-/// Maps and prints `rules` for each target on up to one thread per core; the results in
-/// the order of `jobs`.
-fn convert_targets(rules: &[vigil_ir::Rule], jobs: &[(Target, Pipeline)], options: &Options) -> Vec<TargetRun> {
-    let run = |(target, pipeline): &(Target, Pipeline)| {
-        let started = Instant::now();
-        let converted = convert_all(rules, pipeline, *target, options);
-        TargetRun { target: *target, converted, seconds: started.elapsed().as_secs_f64() }
-    };
+/// `run` on each of `jobs` on up to one thread per core; the results in the order of `jobs`.
+fn parallel<J: Sync, R: Send>(jobs: &[J], run: impl Fn(&J) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
     if threads <= 1 {
         return jobs.iter().map(run).collect();
     }
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, TargetRun)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -123,7 +120,37 @@ fn convert_targets(rules: &[vigil_ir::Rule], jobs: &[(Target, Pipeline)], option
         workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
     done.sort_by_key(|(index, _)| *index);
-    done.into_iter().map(|(_, run)| run).collect()
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Maps `rules` through each distinct pipeline once (targets naming the same pipeline share
+/// its mapping), then prints them for each target; both steps on up to one thread per core.
+/// `jobs` pairs each target with the index of its pipeline in `pipelines`.
+fn convert_targets(rules: &[Arc<Rule>], pipelines: &[Pipeline], jobs: &[(Target, usize)], options: &Options) -> Vec<TargetRun> {
+    let mapped = parallel(pipelines, |pipeline| {
+        let started = Instant::now();
+        (map_all(rules, pipeline), started.elapsed().as_secs_f64())
+    });
+    // Started in this order (see `starts_late`), returned in the order of `jobs`.
+    let mut order: Vec<(usize, &(Target, usize))> = jobs.iter().enumerate().collect();
+    order.sort_by_key(|(_, (target, _))| starts_late(*target));
+    let mut runs: Vec<(usize, TargetRun)> = parallel(&order, |&(index, &(target, p))| {
+        let started = Instant::now();
+        let (Some(pipeline), Some((mapped, mapping))) = (pipelines.get(p), mapped.get(p)) else {
+            return (index, TargetRun { target, converted: Vec::new(), seconds: 0.0 });
+        };
+        let converted = print_all(mapped, pipeline, target, options);
+        (index, TargetRun { target, converted, seconds: mapping + started.elapsed().as_secs_f64() })
+    });
+    runs.sort_by_key(|(index, _)| *index);
+    runs.into_iter().map(|(_, run)| run).collect()
+}
+
+/// Targets started after the others: `duckdb` and `spark` print the same CIDR regexes as
+/// `sql` (remembered in `vigil_emit::regex_memo`), so started beside it they would wait for
+/// the same memo cells instead of working; started late they find them printed.
+fn starts_late(target: Target) -> bool {
+    matches!(target, Target::Duckdb | Target::Spark)
 }
 
 /// Runs `vigil convert`; returns the process exit code.
@@ -142,10 +169,18 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
         }
         _ => None,
     };
+    // Each distinct pipeline loaded (and later applied) once.
+    let mut pipeline_names: Vec<&str> = Vec::new();
     let mut jobs = Vec::with_capacity(targets.len());
     for &target in &targets {
-        jobs.push((target, load_pipeline(args.pipeline.as_deref().unwrap_or(target.default_pipeline()))?));
+        let name = args.pipeline.as_deref().unwrap_or(target.default_pipeline());
+        let index = pipeline_names.iter().position(|&n| n == name).unwrap_or_else(|| {
+            pipeline_names.push(name);
+            pipeline_names.len() - 1
+        });
+        jobs.push((target, index));
     }
+    let pipelines = pipeline_names.iter().map(|name| load_pipeline(name)).collect::<anyhow::Result<Vec<Pipeline>>>()?;
     let mut loaded = load_files(&args.paths, &LoadOptions::default())?;
     link(&mut loaded);
     let loading = started.elapsed().as_secs_f64();
@@ -158,7 +193,8 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
     }
     let texts: HashMap<&str, &str> = loaded.files.iter().map(|f| (&*f.path, &*f.text)).collect();
     let options = Options { table: args.table.clone().unwrap_or_else(|| "events".to_string()), source: args.table, ..Options::default() };
-    let runs = convert_targets(&loaded.rules, &jobs, &options);
+    let rules: Vec<Arc<Rule>> = std::mem::take(&mut loaded.rules).into_iter().map(Arc::new).collect();
+    let runs = convert_targets(&rules, &pipelines, &jobs, &options);
     let several = runs.len() > 1;
     let mut any_refused = false;
     let mut written_paths = std::collections::HashSet::new();
@@ -235,7 +271,7 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
         writeln!(
             err,
             "converted: {} rules to {} targets ({}) in {:.3} s, loading {loading:.3} s",
-            loaded.rules.len(),
+            rules.len(),
             runs.len(),
             targets.iter().map(|t| t.name()).collect::<Vec<_>>().join(", "),
             started.elapsed().as_secs_f64()

@@ -67,7 +67,7 @@ fn differential_with(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value
         let (rule, Ok(query)) = (&c.rule, &c.query) else { continue };
         match lower_rule(&rule.source, &rule.meta.title, query, &LowerOptions::default()) {
             Ok(back) => {
-                originals.push(rule.clone());
+                originals.push(Rule::clone(rule));
                 lowered.push(back);
                 kept.push((rule, query));
             }
@@ -307,7 +307,8 @@ fn deliberately_wrong_regexes_and_keywords_are_caught() {
     let data = sigma_testdata();
     let none = pipeline("none");
     let converted = convert_all(&load_rules(&data.rules), &none, Target::Eql, &Options::default());
-    let uses = |word: &str| -> Vec<Rule> { converted.iter().filter(|c| c.query.as_ref().is_ok_and(|q| q.contains(word))).map(|c| c.rule.clone()).collect() };
+    let uses =
+        |word: &str| -> Vec<Rule> { converted.iter().filter(|c| c.query.as_ref().is_ok_and(|q| q.contains(word))).map(|c| Rule::clone(&c.rule)).collect() };
     let events: Vec<Value> = read_events(&data.regression.join("regression_data"), "json").iter().map(sigma_row).collect();
     let mutations: [(&str, Mutation); 3] = [
         (" regex ", |q| q.replace(r#"regex ".*"#, r#"regex ""#)),

@@ -135,7 +135,7 @@ fn differential(rules: &[Rule], pipeline: &Pipeline, real_events: Vec<Value>, se
             // Correlation statements return alerts, not events: `tests/emit_correlation.rs`
             // proves them against the native correlation engine.
             Ok(_) if matches!(c.rule.body, vigil_ir::RuleBody::Correlation(_)) => report.correlations += 1,
-            Ok(q) => emitted.push((c.rule.clone(), q.clone())),
+            Ok(q) => emitted.push((Rule::clone(&c.rule), q.clone())),
             Err(_) => {}
         }
     }

@@ -60,7 +60,7 @@ fn differential(step: usize) -> (usize, usize) {
         keyword
     };
     let kept: Vec<(&Rule, &String)> =
-        converted.iter().filter_map(|c| c.query.as_ref().ok().map(|q| (&c.rule, q))).filter(|(r, _)| !has_keyword(r)).step_by(step).collect();
+        converted.iter().filter_map(|c| c.query.as_ref().ok().map(|q| (&*c.rule, q))).filter(|(r, _)| !has_keyword(r)).step_by(step).collect();
     let keyword_rules = converted.iter().filter(|c| c.query.as_ref().is_ok_and(|_| has_keyword(&c.rule))).count();
     let (rows, own) = with_generated(kept.iter().map(|(r, _)| *r), real.clone(), true);
     let texts: Vec<String> = rows.iter().map(Value::to_string).collect();

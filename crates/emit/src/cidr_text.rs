@@ -57,7 +57,7 @@ fn octet(value: u32, prefix: u32, o: u32) -> String {
 }
 
 /// The hex digit classes (padded to four digits) group `g` may hold.
-fn group_digits(value: u128, prefix: u32, g: u32) -> [(u32, u32); 4] {
+pub(crate) fn group_digits(value: u128, prefix: u32, g: u32) -> [(u32, u32); 4] {
     let word = ((value >> (112 - 16 * g)) & 0xffff) as u32;
     let fixed_in_group = prefix.saturating_sub(16 * g).min(16);
     let mut out = [(0, 15); 4];
@@ -105,7 +105,7 @@ fn group(value: u128, prefix: u32, g: u32) -> String {
 }
 
 /// Group `g` may be zero (so it may stand inside a `::`).
-fn may_be_zero(value: u128, prefix: u32, g: u32) -> bool {
+pub(crate) fn may_be_zero(value: u128, prefix: u32, g: u32) -> bool {
     group_digits(value, prefix, g).iter().all(|&(lo, _)| lo == 0)
 }
 

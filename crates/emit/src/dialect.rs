@@ -161,13 +161,17 @@ impl Emitted {
             parts = parts
                 .chunks(MAX_CHAIN)
                 .map(|run| {
-                    let texts: Vec<String> = run.iter().map(|p| p.at(precedence)).collect();
-                    Emitted::atom(format!("({})", texts.join(op)))
+                    let mut text = String::with_capacity(joined_len(run, op) + 2);
+                    text.push('(');
+                    push_joined(&mut text, run, op, precedence);
+                    text.push(')');
+                    Emitted::atom(text)
                 })
                 .collect();
         }
-        let texts: Vec<String> = parts.iter().map(|p| p.at(precedence)).collect();
-        Emitted { text: texts.join(op), precedence }
+        let mut text = String::with_capacity(joined_len(&parts, op));
+        push_joined(&mut text, &parts, op, precedence);
+        Emitted { text, precedence }
     }
 
     /// The text, in parentheses when it binds more loosely than `needed`.
@@ -176,6 +180,28 @@ impl Emitted {
             format!("({})", self.text)
         } else {
             self.text.clone()
+        }
+    }
+}
+
+/// The length of `parts` joined by `op`, parentheses included at most.
+fn joined_len(parts: &[Emitted], op: &str) -> usize {
+    parts.iter().map(|p| p.text.len() + 2).sum::<usize>() + op.len() * parts.len()
+}
+
+/// `parts` joined by `op` into `out`, each in parentheses when it binds more loosely than
+/// `precedence` (what [`Emitted::at`] gives, without a copy per part).
+fn push_joined(out: &mut String, parts: &[Emitted], op: &str, precedence: Precedence) {
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            out.push_str(op);
+        }
+        if part.precedence < precedence {
+            out.push('(');
+            out.push_str(&part.text);
+            out.push(')');
+        } else {
+            out.push_str(&part.text);
         }
     }
 }

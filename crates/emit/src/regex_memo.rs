@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use vigil_ir::{RegexPattern, StrOp, StrPattern};
+use vigil_ir::{Network, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::Refusal;
 
@@ -69,6 +69,17 @@ pub fn remembered_pattern(
 ) -> Result<String, Refusal> {
     static MEMO: OnceLock<Mutex<Memo<PatternKey>>> = OnceLock::new();
     match cell(MEMO.get_or_init(Mutex::default), (flavour, pattern.clone(), op, case_insensitive)) {
+        Some(cell) => cell.get_or_init(print).clone(),
+        None => print(),
+    }
+}
+
+/// `print()` for a CIDR test of `networks` (`cidr_hir`), or what it gave the last time:
+/// keyed by the networks, so the large regex is neither built nor hashed again.
+pub fn remembered_networks(flavour: Flavour, networks: &[Network], print: impl FnOnce() -> Result<String, Refusal>) -> Result<String, Refusal> {
+    type NetworksKey = (Flavour, Vec<Network>);
+    static MEMO: OnceLock<Mutex<Memo<NetworksKey>>> = OnceLock::new();
+    match cell(MEMO.get_or_init(Mutex::default), (flavour, networks.to_vec())) {
         Some(cell) => cell.get_or_init(print).clone(),
         None => print(),
     }

@@ -34,6 +34,7 @@ use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Dot, Hir, HirKin
 use vigil_ir::{Piece, RegexPattern, StrOp, StrPattern};
 
 use crate::dialect::{Construct, Refusal};
+use crate::pattern_text::{pattern_text, push_lucene_char, push_portable_char};
 use crate::regex_memo::{remembered, remembered_pattern, Flavour};
 
 /// The parsed form of a Sigma regex, with its flags, as vigil compiles it.
@@ -99,13 +100,23 @@ pub fn pattern_hir(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> R
     Ok(Hir::concat(items))
 }
 
-/// [`pattern_hir`] printed by [`portable`], remembered per pattern (`regex_memo`).
+/// [`pattern_hir`] printed by [`portable`] (in one pass by `pattern_text` where it can be; the tree path remembered per pattern, `regex_memo`).
 pub fn portable_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<String, Refusal> {
+    // Printing in one pass costs less than looking the pattern up; only the tree path is
+    // remembered.
+    if let Some(text) = pattern_text(Flavour::Portable, pattern, op, case_insensitive) {
+        return Ok(text);
+    }
     remembered_pattern(Flavour::Portable, pattern, op, case_insensitive, || portable(&pattern_hir(pattern, op, case_insensitive)?))
 }
 
-/// [`pattern_hir`] printed by [`lucene`], remembered per pattern (`regex_memo`).
+/// [`pattern_hir`] printed by [`lucene`] (in one pass by `pattern_text` where it can be; the tree path remembered per pattern, `regex_memo`).
 pub fn lucene_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -> Result<String, Refusal> {
+    // Printing in one pass costs less than looking the pattern up; only the tree path is
+    // remembered.
+    if let Some(text) = pattern_text(Flavour::Lucene, pattern, op, case_insensitive) {
+        return Ok(text);
+    }
     remembered_pattern(Flavour::Lucene, pattern, op, case_insensitive, || lucene(&pattern_hir(pattern, op, case_insensitive)?))
 }
 
@@ -113,7 +124,7 @@ pub fn lucene_pattern(pattern: &StrPattern, op: StrOp, case_insensitive: bool) -
 /// pattern character lower-cased by Sigma matches in a value Sigma lower-cases too. (A
 /// character whose lower case is two characters, U+0130, is left out: the documented
 /// approximation.)
-fn folded_class(c: char) -> Hir {
+pub(crate) fn folded_class(c: char) -> Hir {
     let sources = lower_case_sources().get(&c).map(Vec::as_slice).unwrap_or_default();
     let ranges = std::iter::once(c).chain(sources.iter().copied()).map(|x| ClassUnicodeRange::new(x, x));
     Hir::class(Class::Unicode(ClassUnicode::new(ranges)))
@@ -259,10 +270,17 @@ fn lucene_node(hir: &Hir) -> Result<String, Refusal> {
 /// are (none is an operator; Lucene has no code-point escape, and the query's own string
 /// quoting deals with controls), other ASCII escaped, anything else as it is.
 fn lucene_char(c: char) -> String {
-    if c.is_ascii_alphanumeric() || c.is_ascii_control() || !c.is_ascii() {
-        c.to_string()
-    } else {
-        format!("\\{c}")
+    let mut out = String::with_capacity(2);
+    push_lucene_char(&mut out, c);
+    out
+}
+
+/// `sub` prints as one atom (a repetition after it applies to all of it).
+fn is_one_atom(sub: &Hir) -> bool {
+    match sub.kind() {
+        HirKind::Literal(lit) => std::str::from_utf8(&lit.0).map(|t| t.chars().count() == 1).unwrap_or(false),
+        HirKind::Class(_) | HirKind::Capture(_) | HirKind::Alternation(_) => true,
+        _ => false,
     }
 }
 
@@ -282,51 +300,82 @@ pub fn lucene_regex(pattern: &RegexPattern) -> Result<String, Refusal> {
     remembered(Flavour::Lucene, pattern, |p| lucene(&regex_hir(p)?))
 }
 
+/// A CIDR test of `networks` as a portable regex search over the value's text: the tree of
+/// `cidr_text::networks_regex` (built directly by `cidr_hir`) printed by [`portable`],
+/// remembered per network list (`regex_memo`).
+pub fn portable_networks(networks: &[vigil_ir::Network]) -> Result<String, Refusal> {
+    crate::regex_memo::remembered_networks(Flavour::Portable, networks, || portable(&crate::cidr_hir::networks_hir(networks)))
+}
+
 /// A regex searching as `hir` does, in the syntax RE2, PCRE and Java share.
 pub fn portable(hir: &Hir) -> Result<String, Refusal> {
-    Ok(match hir.kind() {
-        HirKind::Empty => "(?:)".to_string(),
-        HirKind::Literal(lit) => text_of(&lit.0)?.chars().map(portable_char).collect(),
-        HirKind::Class(Class::Unicode(class)) => {
-            let ranges: Vec<(char, char)> = class.ranges().iter().map(|r| (r.start(), r.end())).collect();
-            match ranges.as_slice() {
-                [] => return Err(Refusal::new(Construct::Regex, "an empty character class (matches nothing) has no portable spelling")),
-                [('\0', '\u{10FFFF}')] => "(?s:.)".to_string(),
-                [(a, b)] if a == b => portable_char(*a),
-                _ => {
-                    let inner: String =
-                        ranges.iter().map(|&(a, b)| if a == b { portable_char(a) } else { format!("{}-{}", portable_char(a), portable_char(b)) }).collect();
-                    format!("[{inner}]")
+    let mut out = String::new();
+    portable_into(hir, &mut out)?;
+    Ok(out)
+}
+
+/// [`portable`] written into `out` (one buffer for the whole tree: CIDR trees have tens of
+/// thousands of nodes).
+fn portable_into(hir: &Hir, out: &mut String) -> Result<(), Refusal> {
+    match hir.kind() {
+        HirKind::Empty => out.push_str("(?:)"),
+        HirKind::Literal(lit) => text_of(&lit.0)?.chars().for_each(|c| push_portable_char(out, c)),
+        HirKind::Class(Class::Unicode(class)) => match class.ranges() {
+            [] => return Err(Refusal::new(Construct::Regex, "an empty character class (matches nothing) has no portable spelling")),
+            [r] if r.start() == '\0' && r.end() == '\u{10FFFF}' => out.push_str("(?s:.)"),
+            [r] if r.start() == r.end() => push_portable_char(out, r.start()),
+            ranges => {
+                out.push('[');
+                for r in ranges {
+                    push_portable_char(out, r.start());
+                    if r.start() != r.end() {
+                        out.push('-');
+                        push_portable_char(out, r.end());
+                    }
                 }
+                out.push(']');
             }
-        }
+        },
         HirKind::Class(Class::Bytes(_)) => return Err(Refusal::new(Construct::Regex, "a byte-oriented class (`(?-u)`) has no portable spelling")),
-        HirKind::Look(Look::Start) => "^".to_string(),
-        HirKind::Look(Look::End) => "\\z".to_string(),
+        HirKind::Look(Look::Start) => out.push('^'),
+        HirKind::Look(Look::End) => out.push_str("\\z"),
         HirKind::Look(look) => return Err(anchor_refusal(*look, "RE2, PCRE and Java disagree on it")),
         HirKind::Repetition(rep) => {
             if rep.min > MAX_REPEAT || rep.max.is_some_and(|m| m > MAX_REPEAT) {
                 return Err(Refusal::new(Construct::Regex, format!("a repetition over {MAX_REPEAT} times has no portable spelling (RE2's limit)")));
             }
-            let sub = portable(&rep.sub)?;
-            format!("{}{}", group_if_needed(&rep.sub, sub, "(?:", ")"), quantifier(rep.min, rep.max))
+            let group = !is_one_atom(&rep.sub);
+            if group {
+                out.push_str("(?:");
+            }
+            portable_into(&rep.sub, out)?;
+            if group {
+                out.push(')');
+            }
+            out.push_str(&quantifier(rep.min, rep.max));
         }
-        HirKind::Capture(c) => format!("(?:{})", portable(&c.sub)?),
-        HirKind::Concat(items) => items.iter().map(portable).collect::<Result<String, _>>()?,
-        HirKind::Alternation(branches) => format!("(?:{})", branches.iter().map(portable).collect::<Result<Vec<_>, _>>()?.join("|")),
-    })
-}
-
-/// A character in a portable regex: ASCII letters, digits and space as they are, other
-/// printable ASCII escaped with `\`, anything else as `\x{…}`.
-fn portable_char(c: char) -> String {
-    if c.is_ascii_alphanumeric() || c == ' ' {
-        c.to_string()
-    } else if c.is_ascii_graphic() {
-        format!("\\{c}")
-    } else {
-        format!("\\x{{{:X}}}", u32::from(c))
+        HirKind::Capture(c) => {
+            out.push_str("(?:");
+            portable_into(&c.sub, out)?;
+            out.push(')');
+        }
+        HirKind::Concat(items) => {
+            for item in items {
+                portable_into(item, out)?;
+            }
+        }
+        HirKind::Alternation(branches) => {
+            out.push_str("(?:");
+            for (index, branch) in branches.iter().enumerate() {
+                if index > 0 {
+                    out.push('|');
+                }
+                portable_into(branch, out)?;
+            }
+            out.push(')');
+        }
     }
+    Ok(())
 }
 
 fn text_of(bytes: &[u8]) -> Result<&str, Refusal> {
@@ -335,12 +384,7 @@ fn text_of(bytes: &[u8]) -> Result<&str, Refusal> {
 
 /// `text` in a group when it is more than one atom (a repetition applies to one atom).
 fn group_if_needed(sub: &Hir, text: String, open: &str, close: &str) -> String {
-    let single = match sub.kind() {
-        HirKind::Literal(lit) => std::str::from_utf8(&lit.0).map(|t| t.chars().count() == 1).unwrap_or(false),
-        HirKind::Class(_) | HirKind::Capture(_) | HirKind::Alternation(_) => true,
-        _ => false,
-    };
-    if single {
+    if is_one_atom(sub) {
         text
     } else {
         format!("{open}{text}{close}")

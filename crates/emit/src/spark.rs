@@ -154,8 +154,9 @@ impl Dialect for Spark {
         if networks.is_empty() {
             return Ok(Emitted::atom(self.constant(false)));
         }
-        let source = crate::cidr_text::networks_regex(networks);
-        self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx)
+        let column = identifier(field);
+        let test = format!("{column} RLIKE {}", literal(&crate::regex_text::portable_networks(networks)?));
+        Ok(guard(&column, Emitted::atom(test), ctx))
     }
 
     fn placeholder(&self, field: &str, op: StrOp, case: Case, list: &ListPattern, _ctx: Context) -> Result<Emitted, Refusal> {

@@ -65,6 +65,16 @@ pub static SQLITE: Sql = Sql { engine: Engine::Sqlite };
 /// DuckDB (`--target duckdb`).
 pub static DUCKDB: Sql = Sql { engine: Engine::Duckdb };
 
+impl Sql {
+    /// `column` searched by the printed portable regex `text`.
+    fn regex_test(&self, column: &str, text: &str) -> String {
+        match self.engine {
+            Engine::Sqlite => format!("{column} REGEXP {}", literal(text)),
+            Engine::Duckdb => format!("regexp_matches({column}, {})", literal(text)),
+        }
+    }
+}
+
 struct SqliteCodes;
 impl SqliteCodes {
     crate::refusal_codes!("sql");
@@ -157,10 +167,7 @@ impl Dialect for Sql {
         let mut parts = Vec::with_capacity(patterns.len());
         for pattern in patterns {
             let text = crate::regex_text::portable_regex(pattern)?;
-            parts.push(Emitted::atom(match self.engine {
-                Engine::Sqlite => format!("{column} REGEXP {}", literal(&text)),
-                Engine::Duckdb => format!("regexp_matches({column}, {})", literal(&text)),
-            }));
+            parts.push(Emitted::atom(self.regex_test(&column, &text)));
         }
         Ok(guard(&column, Emitted::any(self, parts), ctx))
     }
@@ -169,8 +176,9 @@ impl Dialect for Sql {
         if networks.is_empty() {
             return Ok(Emitted::atom(self.constant(false)));
         }
-        let source = crate::cidr_text::networks_regex(networks);
-        self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx)
+        let text = crate::regex_text::portable_networks(networks)?;
+        let column = identifier(field);
+        Ok(guard(&column, Emitted::atom(self.regex_test(&column, &text)), ctx))
     }
 
     fn placeholder(&self, field: &str, op: StrOp, case: Case, list: &ListPattern, _ctx: Context) -> Result<Emitted, Refusal> {

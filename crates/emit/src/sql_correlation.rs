@@ -35,6 +35,8 @@
 //! correlations over another correlation's alerts. The engine's memory bounds (groups, events
 //! per window) are not spelled: past them the engine evicts and counts, SQL does not.
 
+use std::sync::Arc;
+
 use vigil_ir::{Correlation, CorrelationKind, CountCondition, Diagnostic, Rule, RuleBody};
 use vigil_pipeline::Pipeline;
 
@@ -63,7 +65,7 @@ pub struct Input {
 /// correlation and the rules it references are mapped through `pipeline` together (so
 /// group-by and value fields are mapped by each referenced rule's log source), each
 /// referenced rule's condition is printed by `sql`, and they are read as [`statement`] says.
-pub fn convert(rule: &Rule, rules: &[Rule], pipeline: &Pipeline, sql: &Sql, options: &Options) -> Result<String, Diagnostic> {
+pub fn convert(rule: &Rule, rules: &[Arc<Rule>], pipeline: &Pipeline, sql: &Sql, options: &Options) -> Result<String, Diagnostic> {
     let RuleBody::Correlation(c) = &rule.body else {
         return Err(crate::printer::diagnostic(rule, sql, rule.span, Refusal::new(Construct::Correlation, "not a correlation rule")));
     };
@@ -83,7 +85,7 @@ pub fn convert(rule: &Rule, rules: &[Rule], pipeline: &Pipeline, sql: &Sql, opti
                 .with_hint("vigil hunt runs chained correlations; convert the inner correlation on its own"),
             ));
         }
-        set.push(base.clone());
+        set.push(Rule::clone(base));
         ranks.push(rank);
     }
     let mapped = vigil_pipeline::apply_all(&set, pipeline);

@@ -107,8 +107,8 @@ impl Dialect for Sumo {
             // compareCIDRPrefix is IPv4 only: a list with an IPv6 network is one regex over
             // every spelling of the networks' addresses (`cidr_text`), exact to native
             // evaluation (white space around the address, IPv4-mapped IPv6 included).
-            let source = crate::cidr_text::networks_regex(networks);
-            return self.regex(field, &[RegexPattern { source, case_insensitive: false, multi_line: false, dot_matches_new_line: false }], ctx);
+            let test = format!("matches({name}, {})", slashed(&crate::regex_text::portable_networks(networks)?));
+            return Ok(guard(&name, Emitted::atom(test), ctx));
         }
         let parts: Vec<Emitted> = networks.iter().map(|n| Emitted::atom(format!("compareCIDRPrefix(\"{}\", {name}, toInt({}))", n.addr, n.prefix))).collect();
         if !ctx.negated {
