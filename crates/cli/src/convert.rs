@@ -233,7 +233,11 @@ pub fn run(args: ConvertArgs, out: &mut impl Write, err: &mut impl Write) -> any
                 }
                 ConvertFormat::Rule => {
                     if let (Ok(q), Some(dir)) = (&c.query, &out_dir) {
-                        if let Some((text, extension)) = rule_file(target, &c.rule, q, &options) {
+                        let file = rule_file(target, &c.rule, q, &options);
+                        if let Some(Err(why)) = &file {
+                            writeln!(err, "{}: no {} rule file: {why}", c.rule.source, target.name())?;
+                        }
+                        if let Some(Ok((text, extension))) = file {
                             // Two rules with one handle (duplicate ids) get two files, never one
                             // overwritten: the later one is `<handle>-2`, `-3`, …
                             let stem = file_stem(meta.handle());

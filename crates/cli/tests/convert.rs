@@ -162,3 +162,18 @@ fn rule_format_writes_an_elastic_rule_per_rule() {
     let no_dir = vigil().args(["convert", "--target", "eql", "--format", "rule"]).arg(&dir).output().unwrap();
     assert_eq!(no_dir.status.code(), Some(2));
 }
+
+#[test]
+fn rule_format_names_a_rule_the_format_cannot_hold() {
+    // PLAIN has no date, which an Elastic rule file requires: no file, and the reason said.
+    let dir = rules_dir("rule-format-undated", &[("a.yml", PLAIN)]);
+    let out_dir = dir.join("out");
+    let out = vigil().args(["convert", "--target", "eql", "--format", "rule", "--out-dir"]).arg(&out_dir).arg(dir.join("a.yml")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a.yml: no eql rule file: an Elastic rule file needs a creation date"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty() && !out_dir.join("11111111-1111-1111-1111-111111111111.toml").exists());
+}

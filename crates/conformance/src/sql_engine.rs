@@ -79,13 +79,14 @@ if spec["engine"] == "sqlite":
     marks = ", ".join("?" * (len(cols) + 1))
     db.execute("CREATE TABLE %s (__row INTEGER, %s)" % (table, ", ".join(q(c) + " TEXT" for c in cols)))
     insert = "INSERT INTO %s VALUES (%s)" % (table, marks)
-    db.executemany(insert, ([i] + rows[i] for i in range(shared)))
+    dense = lambda i: [i] + [rows[i].get(c) for c in cols]
+    db.executemany(insert, (dense(i) for i in range(shared)))
     for name, values in spec["lists"].items():
         db.execute("CREATE TABLE %s (value TEXT)" % q(name))
         db.executemany("INSERT INTO %s VALUES (?)" % q(name), ([v] for v in values))
     for query, include in zip(spec["queries"], spec["include"]):
         db.execute("DELETE FROM %s WHERE __row >= ?" % table, (shared,))
-        db.executemany(insert, ([i] + rows[i] for i in include))
+        db.executemany(insert, (dense(i) for i in include))
         try:
             out.append({"rows": sorted(r[0] for r in db.execute(query))})
         except Exception as e:
@@ -98,18 +99,19 @@ elif spec["engine"] == "spark":
     # would exceed the JVM's 64 KB method limit and fall back anyway after a failed compile,
     # so expressions are interpreted from the start.
     spark = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2") \
-        .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.codegen.factoryMode", "NO_CODEGEN").getOrCreate()
+        .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.codegen.factoryMode", "NO_CODEGEN") \
+        .config("spark.sql.inMemoryColumnarStorage.batchSize", "2000").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     version = spark.version
     fd, path = tempfile.mkstemp(suffix=".ndjson")
     with os.fdopen(fd, "w") as f:
         for i, row in enumerate(rows):
-            record = {c: v for c, v in zip(cols, row) if v is not None}
-            record["__row"] = i
-            f.write(json.dumps(record) + "\n")
+            f.write(json.dumps(dict(row, __row=i)) + "\n")
     schema = StructType([StructField("__row", LongType())] + [StructField(c, StringType()) for c in cols])
-    spark.read.schema(schema).json(path).cache().createOrReplaceTempView(spec["name"])
-    spark_lit = lambda s: "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    # Cached in blocks of 2,000 rows kept in row order (ranges of `__row` per core), so a
+    # scan restricted to a few row spans reads a few blocks.
+    spark.read.schema(schema).json(path).repartitionByRange(2, "__row").sortWithinPartitions("__row").cache().createOrReplaceTempView(spec["name"])
+    spark_lit = lambda s: "'" + s.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\u0024{") + "'"
     for name, values in spec["lists"].items():
         spark.sql("CREATE OR REPLACE TEMPORARY VIEW `%s` AS SELECT CAST(value AS STRING) AS value FROM VALUES %s AS t(value)"
                   % (name.replace("`", "``"), ", ".join("(%s)" % spark_lit(v) for v in values)))
@@ -129,7 +131,9 @@ elif spec["engine"] == "spark":
     spark_table = "`%s`" % spec["name"].replace("`", "``")
     prefix = "SELECT * FROM %s WHERE " % spark_table
     seen = [set(inc) for inc in spec["include"]]
-    batch = 100
+    batch = int(os.environ.get("VIGIL_SPARK_BATCH", "100"))
+    import time
+    timing = {"plan": 0.0, "run": 0.0}
     for start in range(0, len(pairs), batch):
         part = list(range(start, min(start + batch, len(pairs))))
         conds = [k for k in part if pairs[k][0].startswith(prefix)]
@@ -138,8 +142,20 @@ elif spec["engine"] == "spark":
         try:
             if conds:
                 terms = ", ".join("IF((%s) AND (%s), '%d', NULL)" % (visible(pairs[k][1]), pairs[k][0][len(prefix):], k) for k in conds)
-                scan = "SELECT __row, concat_ws(',', %s) AS __m FROM %s" % (terms, spark_table)
-                for r in spark.sql("SELECT * FROM (%s) WHERE __m <> ''" % scan).collect():
+                # Only the rows some condition of the batch sees: the shared ones and the
+                # span of the batch's own (generated in rule order, so one short span). The
+                # cached table keeps each column's bounds per block, so the other blocks are
+                # skipped instead of every condition testing every row.
+                own = [i for k in conds for i in pairs[k][1]]
+                rows_seen = "__row < %d" % shared + (" OR __row BETWEEN %d AND %d" % (min(own), max(own)) if own else "")
+                scan = "SELECT __row, concat_ws(',', %s) AS __m FROM (SELECT * FROM %s WHERE %s)" % (terms, spark_table, rows_seen)
+                t0 = time.time()
+                frame = spark.sql("SELECT * FROM (%s) WHERE __m <> ''" % scan)
+                t1 = time.time()
+                found = frame.collect()
+                timing["plan"] += t1 - t0
+                timing["run"] += time.time() - t1
+                for r in found:
                     for k in map(int, r[1].split(",")):
                         if r[0] < shared or r[0] in seen[k]:
                             out[k]["rows"].append(r[0])
@@ -156,7 +172,7 @@ elif spec["engine"] == "spark":
         for k in part:
             if "rows" in out[k]:
                 out[k]["rows"].sort()
-        print("spark: %d of %d queries" % (part[-1] + 1, len(pairs)), file=sys.stderr, flush=True)
+        print("spark: %d of %d queries (parsing and analysing %.1f s, optimising and running %.1f s)" % (part[-1] + 1, len(pairs), timing["plan"], timing["run"]), file=sys.stderr, flush=True)
     os.unlink(path)
 else:
     import os, tempfile, duckdb
@@ -167,9 +183,7 @@ else:
     try:
         with os.fdopen(fd, "w") as f:
             for i, row in enumerate(rows):
-                record = {c: v for c, v in zip(cols, row) if v is not None}
-                record["__row"] = i
-                f.write(json.dumps(record) + "\n")
+                f.write(json.dumps(dict(row, __row=i)) + "\n")
         lit = lambda s: "'" + s.replace("'", "''") + "'"
         types = ", ".join("%s: 'VARCHAR'" % lit(c) for c in cols)
         db.execute("CREATE TABLE %s AS SELECT * FROM read_json(%s, format = 'newline_delimited', columns = {'__row': 'BIGINT'%s})"
@@ -216,7 +230,14 @@ pub fn run_with_lists(engine: Engine, table: &Table, lists: &BTreeMap<String, Ve
         Engine::Duckdb => "duckdb",
         Engine::Spark => "spark",
     };
-    let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries, "include": include, "shared": shared, "lists": lists });
+    // Rows go over the pipe sparse (the columns that hold a value): a corpus table has
+    // thousands of columns and most of each row is NULL.
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = table
+        .rows
+        .iter()
+        .map(|row| table.columns.iter().zip(row).filter_map(|(c, v)| Some((c.clone(), serde_json::Value::from(v.as_deref()?)))).collect())
+        .collect();
+    let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": rows, "queries": queries, "include": include, "shared": shared, "lists": lists });
     let python = python();
     let mut child = Command::new(&python)
         .args(["-c", DRIVER])

@@ -288,6 +288,22 @@ fn spark_agrees_with_native_evaluation() {
     on_sigmahq_testdata(SPARK);
 }
 
+/// The spark target's refusal table on the whole SigmaHQ corpus, without an engine (the
+/// check below compares it too, after the long Spark run): `VIGIL_SHARED=… cargo test -p
+/// vigil-conformance --test emit_sql -- --ignored spark_refusals_on` (`VIGIL_BLESS=1`
+/// rewrites it).
+#[test]
+#[ignore]
+fn spark_refusals_on_the_whole_sigmahq_corpus() {
+    let all = sigma_data();
+    let data = all.iter().find(|d| d.name != "testdata/sigmahq").expect("the shared directory with the SigmaHQ corpus (set VIGIL_SHARED)");
+    let converted = convert_all(&load_rules(&data.rules), &pipeline("none"), Target::Spark, &Options::default());
+    let mut report = Report::default();
+    report.count(&converted);
+    assert!(report.emitted >= 3700, "{report:?}");
+    expect_file("emit-spark-refusals-corpus.tsv", &SPARK.refusal_table("the SigmaHQ corpus", &converted, true));
+}
+
 /// Spark SQL on the whole SigmaHQ corpus of the shared directory: `scripts/spark_check.sh`
 /// runs it when `$VIGIL_SHARED` (or ../shared) is there.
 #[test]

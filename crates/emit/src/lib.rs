@@ -24,6 +24,7 @@ pub mod printer;
 pub mod regex_memo;
 pub mod regex_text;
 pub mod rule_file;
+pub mod rule_id;
 pub mod savedsearch;
 pub mod sentinel_rule;
 pub mod sigma;

@@ -4,7 +4,8 @@
 //!
 //! Capability table:
 //! - identifiers back-quoted; string literals with `\` and `'` escaped (Spark reads
-//!   backslash escapes in literals);
+//!   backslash escapes in literals), and `${` as `\u0024{` (Spark substitutes variables
+//!   such as `${env:x:-j}` in the statement's text, inside literals too);
 //! - case-insensitive string comparison: `lower(f) LIKE 'p'`, the pattern lower-cased as
 //!   Sigma does. Spark's `lower` is Java's full Unicode lower case (`İ` → `i̇`, KELVIN SIGN
 //!   → `k`), as Rust's is, so non-ASCII letters need no special case; Greek sigma (final
@@ -45,9 +46,12 @@ const NUMBER: &str = r"\A[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\z
 /// The largest finite double.
 const MAX_FINITE: &str = "1.7976931348623157e308";
 
-/// A Spark SQL string literal.
+/// A Spark SQL string literal. `${` is written `\u0024{`: Spark substitutes `${name}`,
+/// `${env:name}` and `${name:-default}` anywhere in a statement's text before parsing it
+/// (`spark.sql.variable.substitute`, on by default), also inside literals, which would change
+/// a value like Log4Shell's `${jndi:…}`; the parser reads the escape back as `$`.
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'").replace("${", "\\u0024{"))
 }
 
 /// A back-quoted Spark identifier.
@@ -213,6 +217,7 @@ mod tests {
     #[test]
     fn literals_and_identifiers_escape_what_spark_reads() {
         assert_eq!(literal(r"a\b'c"), r"'a\\b\'c'");
+        assert_eq!(literal(r"${jndi:x} \${a} $x {y}"), r"'\u0024{jndi:x} \\\u0024{a} $x {y}'");
         assert_eq!(identifier("a`b.c"), "`a``b.c`");
         assert_eq!(number_literal(4688.0), "4688D");
         assert_eq!(number_literal(-0.5), "-5E-1D");
