@@ -104,6 +104,11 @@ impl Extraction {
     }
 }
 
+thread_local! {
+    /// Each thread's raw-prefilter scratch and record spans (see [`process`]).
+    static RAW_SCRATCH: std::cell::RefCell<(RawScratch, Vec<(usize, usize)>)> = std::cell::RefCell::default();
+}
+
 /// Evaluates one chunk. Each record is routed by its own source label, unless `source` (the
 /// user's `--logsource`) is given.
 pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extraction, mut chunk: Chunk) -> ChunkResult {
@@ -134,8 +139,10 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
         // auditd, Zeek and crt.sh chunks hold their events rendered as JSON records.
         // NDJSON records no rule can match are not parsed (`raw_prefilter` of the engine).
         Format::Json if program.raw_prefilter.is_some() => {
-            let mut raw = RawScratch::default();
-            let spans: Vec<(usize, usize)> = chunk.records.iter().map(|span| (span.start, span.end)).collect();
+            // The scratch (with its copy of the chunk) is reused by the thread, chunk to chunk.
+            let (mut raw, mut spans) = RAW_SCRATCH.with(|r| r.take());
+            spans.clear();
+            spans.extend(chunk.records.iter().map(|span| (span.start, span.end)));
             if let Some(prefilter) = &program.raw_prefilter {
                 prefilter.select(&chunk.data, &spans, &mut raw);
             }
@@ -149,6 +156,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
                     result.unparsed += 1;
                 }
             }
+            RAW_SCRATCH.with(|r| r.replace((raw, spans)));
             result.chunk = chunk;
         }
         Format::Json | Format::Zeek | Format::CrtSh | Format::Auditd | Format::Cef => {

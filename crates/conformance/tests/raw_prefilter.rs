@@ -151,3 +151,52 @@ fn records_that_might_spell_a_needle_otherwise_are_parsed() {
     let (skipped, kept) = check(&program, "escapes", &bytes, &spans);
     assert_eq!((skipped, kept), (2, 5));
 }
+
+/// The validator (`engine/src/raw_json.rs`) against the parser: every one-byte change,
+/// deletion and cut of some plain records, none holding a needle, so only the validator
+/// stands between a bad record and a silent skip. `check` fails when a record the parser
+/// rejects is skipped; the counts show both verdicts were exercised, in the probe and in the
+/// anchored part of the chunk.
+#[test]
+fn every_small_damage_to_a_record_is_parsed_and_reported() {
+    let rule =
+        lower_rule(&Arc::from("q.eql"), "q", r#"any where process.name : "*power*" and process.command_line : "*http*""#, &LowerOptions::default()).unwrap();
+    let (program, _) = Program::compile(vec![rule], &[]);
+    let bases = [
+        r#"{"@timestamp":1714557600037,"event":{"category":"process","type":"start"},"ok":true,"no":false,"x":null}"#,
+        r#"{ "a" : [ 1 , -2.5e+3 , 0.0 , { } , [ ] , "s\"\\\/\b\f\n\r\t" ] , "b" : { "c" : [ [ 7 ] ] } }"#,
+        r#"{"process":{"name":"notepad.exe","command_line":"notepad.exe C:\\Windows\\x.txt","pid":-12E-3}}"#,
+    ];
+    let damage: &[u8] = b"{}[]\":, \t0-.eEtn\\/a\x01\x7f";
+    let mut records = Vec::new();
+    for base in bases {
+        let bytes = base.as_bytes();
+        for at in 0..bytes.len() {
+            for &b in damage {
+                let mut r = bytes.to_vec();
+                r[at] = b;
+                records.push(r);
+            }
+            let mut deleted = bytes.to_vec();
+            deleted.remove(at);
+            records.push(deleted);
+            records.push(bytes[..at].to_vec());
+        }
+    }
+    let (mut data, mut spans) = (Vec::new(), Vec::new());
+    for r in &records {
+        // One record per line: a damaged record may not hold a line break.
+        let r: Vec<u8> = r.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }).collect();
+        let start = data.len();
+        data.extend_from_slice(&r);
+        spans.push((start, data.len()));
+        data.push(b'\n');
+    }
+    assert!(records.len() > 256 * 4, "{} records", records.len());
+    let mut view = program.new_view();
+    let bad = spans.iter().filter(|&&(s, e)| vigil_events::extract(&data[s..e], &program.fields, &mut view).is_err()).count();
+    let (skipped, kept_matching) = check(&program, "damaged", &data, &spans);
+    eprintln!("{} records: {bad} bad (all parsed), {skipped} skipped", records.len());
+    assert_eq!(kept_matching, 0);
+    assert!(bad > records.len() / 2 && skipped > records.len() / 10, "{bad} bad, {skipped} skipped of {}", records.len());
+}

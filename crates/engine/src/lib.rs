@@ -35,6 +35,7 @@ pub mod number;
 pub mod predicate;
 pub mod prefilter;
 pub mod program;
+pub mod raw_json;
 pub mod raw_prefilter;
 pub mod required;
 pub mod route;

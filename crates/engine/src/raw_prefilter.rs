@@ -9,17 +9,21 @@
 //! all. Needles are searched ASCII-case-insensitively, each in its JSON-escaped form and as
 //! written (a composite value's text is raw JSON).
 //!
-//! Per chunk, the first records are scanned for every needle (overlapping Aho-Corasick),
-//! which shows how often each group hits; for the rest, each rule's rarest group is its
-//! anchor: one fast leftmost search per anchor group over the chunk finds the candidate
-//! records, and only those get the full scan.
+//! Per chunk, the records are ASCII-lower-cased once into a scratch copy (the needles are
+//! lower case, so every search is a plain one with SIMD prefilters). The first records are
+//! scanned for every needle (overlapping Aho-Corasick), which shows how often each group
+//! hits; for the rest, each rule's two rarest groups are its anchors: each anchor group is
+//! searched once over the whole chunk (needle by needle with `memchr::memmem`, or one
+//! leftmost automaton when it has many needles), marking the records it touches, and a record
+//! is kept when it holds every anchor of some rule. Requiring only some of a rule's groups
+//! keeps a few records that the full set would skip, never fewer.
 //!
 //! It is exactly sound, never only probably: a record goes to the full parse whenever its
 //! bytes might spell a value differently from the needle's escaped form:
 //! - a record with a non-ASCII byte (Unicode lower-casing can turn a non-ASCII letter into an
 //!   ASCII one, as the Kelvin sign into `k`), or with a `\u` or `\/` escape;
-//! - a record that is not one well-formed JSON object (checked by a validator that builds
-//!   nothing), so bad records are still parsed, reported and counted;
+//! - a record that is not one well-formed JSON object (checked by [`crate::raw_json`], a
+//!   validator that builds nothing), so bad records are still parsed, reported and counted;
 //! - needles with non-ASCII letters are left out of the scan (only a non-ASCII record, which
 //!   is parsed anyway, can hold them); a group with a needle that might not be in the raw text
 //!   at all (a control character, or only digits, `.` and `-`, which a number's canonical
@@ -67,8 +71,23 @@ pub struct RawPrefilter {
 #[derive(Debug)]
 struct Group {
     rules: Vec<(u32, u8)>,
-    automaton: Option<AhoCorasick>,
+    search: Option<Search>,
 }
+
+/// How one group is searched for over a whole chunk.
+#[derive(Debug)]
+enum Search {
+    /// Few needles: each on its own (SIMD substring search).
+    Needles(Vec<memchr::memmem::Finder<'static>>),
+    /// Many: one leftmost automaton.
+    Automaton(AhoCorasick),
+}
+
+/// Groups with at most this many needles are searched needle by needle.
+const FINDER_NEEDLES: usize = 4;
+
+/// The groups of one rule that the anchor search requires (the rarest in the probe).
+const RULE_ANCHORS: usize = 2;
 
 /// Reusable per-thread state for [`RawPrefilter::select`].
 #[derive(Debug, Default)]
@@ -80,9 +99,18 @@ pub struct RawScratch {
     group_hit: Vec<bool>,
     groups_touched: Vec<u32>,
     group_count: Vec<u32>,
-    candidate: Vec<bool>,
+    /// Per record: the anchor groups it holds (bit `i`: the `i`-th anchor group).
+    candidate: Vec<u8>,
+    /// The chunk's records, ASCII-lower-cased.
+    lower: Vec<u8>,
     /// Per record of the last chunk: true when it must be parsed.
     pub keep: Vec<bool>,
+}
+
+/// A chunk's records ASCII-lower-cased: `bytes` starts at offset `base` of the chunk.
+struct Lowered<'a> {
+    bytes: &'a [u8],
+    base: usize,
 }
 
 /// What a needle becomes in the raw scan.
@@ -110,7 +138,9 @@ fn raw_needle(needle: &str) -> RawNeedle {
             _ => escaped.push(b),
         }
     }
-    let plain = needle.as_bytes().to_vec();
+    // Searched in ASCII-lower-cased text.
+    escaped.make_ascii_lowercase();
+    let plain = needle.to_ascii_lowercase().into_bytes();
     RawNeedle::Bytes(if plain == escaped { vec![plain] } else { vec![escaped, plain] })
 }
 
@@ -136,6 +166,43 @@ fn need_of(expr: &Expr) -> Need {
             Test::Regex { patterns } => crate::prefilter::regex_witnesses(0, patterns).map_or(Need::Any, Need::Group),
             _ => Need::Any,
         },
+    }
+}
+
+/// Sets `bit` in `held` for every record from `first` on that a match of `find` touches;
+/// `find(at)` is the next match at or after offset `at` of the lowered text (offsets in it),
+/// and the search starts at `from`. Matches come in order; once a record holds a match, the
+/// rest of it needs no search.
+fn mark_records(
+    text: &Lowered<'_>,
+    spans: &[(usize, usize)],
+    first: usize,
+    from: usize,
+    bit: u8,
+    held: &mut [u8],
+    mut find: impl FnMut(usize) -> Option<(usize, usize)>,
+) {
+    let (mut at, mut record) = (from, first);
+    while at < text.bytes.len() {
+        let Some((m_start, m_end)) = find(at) else { break };
+        let (start, end) = (text.base + m_start, text.base + m_end);
+        while spans.get(record).is_some_and(|&(_, e)| e <= start) {
+            record += 1;
+        }
+        // Every record the match touches (a needle never spans records in NDJSON).
+        let mut next = m_start + 1;
+        let mut touched = record;
+        while let Some(&(s, e)) = spans.get(touched) {
+            if s >= end {
+                break;
+            }
+            if let Some(h) = held.get_mut(touched) {
+                *h |= bit;
+            }
+            next = next.max(e - text.base);
+            touched += 1;
+        }
+        at = next;
     }
 }
 
@@ -168,7 +235,7 @@ fn automaton(patterns: &[Vec<u8>], kind: MatchKind) -> Option<AhoCorasick> {
         return None;
     }
     let dfa = if patterns.len() <= 300 { AhoCorasickKind::DFA } else { AhoCorasickKind::ContiguousNFA };
-    AhoCorasick::builder().ascii_case_insensitive(true).match_kind(kind).kind(Some(dfa)).build(patterns).ok()
+    AhoCorasick::builder().match_kind(kind).kind(Some(dfa)).build(patterns).ok()
 }
 
 impl RawPrefilter {
@@ -204,7 +271,7 @@ impl RawPrefilter {
                 let bit = mine.len() as u8;
                 let g = *group_ids.entry(needles.clone()).or_insert_with(|| {
                     group_needles.push(needles);
-                    groups.push(Group { rules: Vec::new(), automaton: None });
+                    groups.push(Group { rules: Vec::new(), search: None });
                     groups.len() as u32 - 1
                 });
                 mine.push(g);
@@ -232,7 +299,11 @@ impl RawPrefilter {
                 }
             }
             if let Some(group) = groups.get_mut(g) {
-                group.automaton = automaton(needles, MatchKind::LeftmostFirst);
+                group.search = if needles.len() <= FINDER_NEEDLES {
+                    Some(Search::Needles(needles.iter().map(|n| memchr::memmem::Finder::new(n).into_owned()).collect()))
+                } else {
+                    automaton(needles, MatchKind::LeftmostFirst).map(Search::Automaton)
+                };
             }
         }
         Some(RawPrefilter { automaton: automaton(&patterns, MatchKind::Standard), pattern_groups, groups, rule_groups, full })
@@ -252,61 +323,93 @@ impl RawPrefilter {
         scratch.group_hit.resize(self.groups.len().max(scratch.group_hit.len()), false);
         scratch.group_count.clear();
         scratch.group_count.resize(self.groups.len(), 0);
+        let (Some(&(lo, _)), Some(&(_, hi))) = (spans.first(), spans.last()) else { return };
+        // The records' bytes, ASCII-lower-cased once: the needles are lower case, so every
+        // search below is a plain (SIMD-prefiltered) one.
+        let mut lower = std::mem::take(&mut scratch.lower);
+        lower.clear();
+        lower.extend(data.get(lo..hi).unwrap_or(&[]).iter().map(u8::to_ascii_lowercase));
+        let text = Lowered { bytes: &lower, base: lo };
         self.mark_unplain(data, spans, scratch);
+        self.select_lowered(&text, spans, scratch);
+        self.keep_malformed(data, spans, scratch);
+        scratch.lower = lower;
+    }
+
+    fn select_lowered(&self, text: &Lowered<'_>, spans: &[(usize, usize)], scratch: &mut RawScratch) {
         let probe = spans.len().min(PROBE_RECORDS);
         for i in 0..probe {
-            self.scan_record(data, spans, i, true, scratch);
+            self.scan_record(text, spans, i, true, scratch);
         }
         if probe == spans.len() {
-            self.keep_malformed(data, spans, scratch);
             return;
         }
-        // Each rule's rarest group in the probe is its anchor.
+        // Each rule's rarest groups in the probe are its anchors: a record that lacks one
+        // of them cannot match the rule. (Requiring only some of a rule's groups keeps more
+        // records than needed, never fewer.)
         let mut anchors: Vec<u32> = Vec::new();
+        let mut masks: Vec<u8> = Vec::with_capacity(self.rule_groups.len());
+        let count = |g: &u32| scratch.group_count.get(*g as usize).copied().unwrap_or(0) as usize;
         for mine in &self.rule_groups {
-            let Some(&g) = mine.iter().min_by_key(|&&g| scratch.group_count.get(g as usize).copied().unwrap_or(0)) else { continue };
-            if scratch.group_count.get(g as usize).is_some_and(|&c| c as usize * 2 > probe) {
+            let mut rarest: Vec<u32> = mine.clone();
+            rarest.sort_by_key(count);
+            if rarest.first().is_none_or(|g| count(g) * 2 > probe) {
                 // This rule passes most records: parse them all.
                 scratch.keep.iter_mut().skip(probe).for_each(|k| *k = true);
-                self.keep_malformed(data, spans, scratch);
                 return;
             }
-            if !anchors.contains(&g) {
-                anchors.push(g);
+            let mut mask = 0u8;
+            for g in rarest.into_iter().take(RULE_ANCHORS).filter(|g| count(g) * 2 <= probe) {
+                let bit = anchors.iter().position(|&a| a == g).unwrap_or_else(|| {
+                    anchors.push(g);
+                    anchors.len() - 1
+                });
+                mask |= 1u8.checked_shl(bit as u32).unwrap_or(0);
             }
+            masks.push(mask);
         }
-        if anchors.len() > MAX_ANCHORS {
+        if anchors.len() > MAX_ANCHORS || masks.contains(&0) {
             for i in probe..spans.len() {
-                self.scan_record(data, spans, i, false, scratch);
+                self.scan_record(text, spans, i, false, scratch);
             }
-            self.keep_malformed(data, spans, scratch);
             return;
         }
         scratch.candidate.clear();
-        scratch.candidate.resize(spans.len(), false);
-        let (Some(&(lo, _)), Some(&(_, hi))) = (spans.get(probe), spans.last()) else { return };
-        let region = data.get(lo..hi).unwrap_or(&[]);
-        for g in anchors {
-            let Some(automaton) = self.groups.get(g as usize).and_then(|g| g.automaton.as_ref()) else { continue };
-            for m in automaton.find_iter(region) {
-                // Every record the match touches (a needle never spans records in NDJSON).
-                let first = spans.partition_point(|&(_, end)| end <= lo + m.start());
-                let last = spans.partition_point(|&(start, _)| start < lo + m.end());
-                scratch.candidate.iter_mut().take(last).skip(first.max(probe)).for_each(|c| *c = true);
+        scratch.candidate.resize(spans.len(), 0);
+        let Some(&(from, _)) = spans.get(probe) else { return };
+        let from = from - text.base;
+        for (bit, &g) in anchors.iter().enumerate() {
+            match self.groups.get(g as usize).and_then(|g| g.search.as_ref()) {
+                Some(Search::Needles(finders)) => {
+                    for finder in finders {
+                        mark_records(text, spans, probe, from, 1 << bit, &mut scratch.candidate, |at| {
+                            let hay = text.bytes.get(at..).unwrap_or(&[]);
+                            finder.find(hay).map(|p| (at + p, at + p + finder.needle().len()))
+                        });
+                    }
+                }
+                Some(Search::Automaton(automaton)) => {
+                    mark_records(text, spans, probe, from, 1 << bit, &mut scratch.candidate, |at| {
+                        automaton.find(aho_corasick::Input::new(text.bytes).range(at..)).map(|m| (m.start(), m.end()))
+                    });
+                }
+                None => {}
             }
         }
         for i in probe..spans.len() {
-            if scratch.candidate.get(i) == Some(&true) {
-                self.scan_record(data, spans, i, false, scratch);
+            let held = scratch.candidate.get(i).copied().unwrap_or(0);
+            if held != 0 && masks.iter().any(|&m| m & !held == 0) {
+                if let Some(k) = scratch.keep.get_mut(i) {
+                    *k = true;
+                }
             }
         }
-        self.keep_malformed(data, spans, scratch);
     }
 
     /// Keeps the records to be skipped that are not well-formed: the parser reports them.
     fn keep_malformed(&self, data: &[u8], spans: &[(usize, usize)], scratch: &mut RawScratch) {
         for (keep, &(start, end)) in scratch.keep.iter_mut().zip(spans) {
-            if !*keep && !data.get(start..end).is_some_and(well_formed) {
+            if !*keep && !data.get(start..end).is_some_and(crate::raw_json::well_formed) {
                 *keep = true;
             }
         }
@@ -346,11 +449,11 @@ impl RawPrefilter {
 
     /// Scans record `i` for every needle; keeps it when some rule has all its groups;
     /// with `count`, counts the groups it hits.
-    fn scan_record(&self, data: &[u8], spans: &[(usize, usize)], i: usize, count: bool, scratch: &mut RawScratch) {
+    fn scan_record(&self, text: &Lowered<'_>, spans: &[(usize, usize)], i: usize, count: bool, scratch: &mut RawScratch) {
         if scratch.keep.get(i) == Some(&true) && !count {
             return;
         }
-        let Some(record) = spans.get(i).and_then(|&(start, end)| data.get(start..end)) else { return };
+        let Some(record) = spans.get(i).and_then(|&(start, end)| text.bytes.get(start - text.base..end - text.base)) else { return };
         let Some(automaton) = &self.automaton else { return };
         let mut pass = false;
         let mut state = aho_corasick::automaton::OverlappingState::start();
@@ -400,168 +503,5 @@ impl RawPrefilter {
             }
         }
         scratch.groups_touched.clear();
-    }
-}
-
-/// True when `record` is one well-formed JSON object no deeper than the parser's limit,
-/// checked without building anything; conservative: a `\u` escape (which the caller parses
-/// anyway) counts as not well-formed. A record it rejects is parsed, so the parser reports it.
-fn well_formed(record: &[u8]) -> bool {
-    let mut c = Cursor { b: record, i: 0 };
-    c.ws();
-    if c.peek() != Some(b'{') || !c.value(0) {
-        return false;
-    }
-    c.ws();
-    c.i == record.len()
-}
-
-/// The JSON nesting the parser accepts (`vigil_events::json::MAX_DEPTH`).
-const MAX_DEPTH: usize = 128;
-
-struct Cursor<'a> {
-    b: &'a [u8],
-    i: usize,
-}
-
-impl Cursor<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        self.ws();
-        if self.peek() == Some(byte) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> bool {
-        self.ws();
-        match self.peek() {
-            Some(b'{') => {
-                if depth >= MAX_DEPTH {
-                    return false;
-                }
-                self.i += 1;
-                if self.eat(b'}') {
-                    return true;
-                }
-                loop {
-                    self.ws();
-                    if !(self.string() && self.eat(b':') && self.value(depth + 1)) {
-                        return false;
-                    }
-                    if self.eat(b'}') {
-                        return true;
-                    }
-                    if !self.eat(b',') {
-                        return false;
-                    }
-                }
-            }
-            Some(b'[') => {
-                if depth >= MAX_DEPTH {
-                    return false;
-                }
-                self.i += 1;
-                if self.eat(b']') {
-                    return true;
-                }
-                loop {
-                    if !self.value(depth + 1) {
-                        return false;
-                    }
-                    if self.eat(b']') {
-                        return true;
-                    }
-                    if !self.eat(b',') {
-                        return false;
-                    }
-                }
-            }
-            Some(b'"') => self.string(),
-            Some(b't') => self.literal(b"true"),
-            Some(b'f') => self.literal(b"false"),
-            Some(b'n') => self.literal(b"null"),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => false,
-        }
-    }
-
-    fn literal(&mut self, word: &[u8]) -> bool {
-        if self.b.get(self.i..self.i + word.len()) == Some(word) {
-            self.i += word.len();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn string(&mut self) -> bool {
-        if self.peek() != Some(b'"') {
-            return false;
-        }
-        self.i += 1;
-        loop {
-            match self.peek() {
-                Some(b'"') => {
-                    self.i += 1;
-                    return true;
-                }
-                Some(b'\\') => {
-                    if !matches!(self.b.get(self.i + 1), Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't')) {
-                        return false;
-                    }
-                    self.i += 2;
-                }
-                Some(0..=0x1f) | None => return false,
-                Some(_) => self.i += 1,
-            }
-        }
-    }
-
-    fn digits(&mut self) -> bool {
-        let start = self.i;
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.i += 1;
-        }
-        self.i > start
-    }
-
-    fn number(&mut self) -> bool {
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        if self.peek() == Some(b'0') {
-            self.i += 1;
-        } else if !self.digits() {
-            return false;
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if !self.digits() {
-                return false;
-            }
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.i += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.i += 1;
-            }
-            if !self.digits() {
-                return false;
-            }
-        }
-        true
     }
 }
