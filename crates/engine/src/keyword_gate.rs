@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn each_reader_is_classed_by_what_can_rule_it_out() {
         let reads = [true, true, true, true, true, false];
-        let field = |n: &str| (0, Place::Exact, Box::<str>::from(n));
+        let field = |n: &str| (KEYWORD_SLOT + 1, Place::Exact, Box::<str>::from(n));
         let requirements = vec![
             None,
             requirement(&[(Place::Anywhere, "caf\u{e9}")]),
