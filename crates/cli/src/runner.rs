@@ -93,6 +93,10 @@ impl Plan<'_> {
 pub struct Extraction {
     json: Labeller,
     evtx: Labeller,
+    /// `evtx` without keyword values, when the program searches keywords: EVTX records are
+    /// extracted with it first, and again with `evtx` only when their text may hold a
+    /// keyword needle (`Program::needs_keywords`).
+    evtx_lean: Option<Labeller>,
     ecs: Option<EcsNames>,
 }
 
@@ -100,7 +104,8 @@ impl Extraction {
     pub fn new(program: &Program) -> Extraction {
         let ecs = EcsNames::new(&program.fields);
         let evtx = Labeller::new(ecs.as_ref().map_or(&program.fields, |e| e.trie()));
-        Extraction { json: Labeller::new(&program.fields), evtx, ecs }
+        let evtx_lean = evtx.trie().wants_keywords().then(|| evtx.without_keywords());
+        Extraction { json: Labeller::new(&program.fields), evtx, evtx_lean, ecs }
     }
 }
 
@@ -116,6 +121,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
         program,
         source,
         labeller: &extraction.json,
+        lean: None,
         ecs: None,
         view: EventView::new(extraction.evtx.trie().slot_count().max(extraction.json.trie().slot_count())),
         scratch: Scratch::default(),
@@ -168,6 +174,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
         Format::Evtx => {
             // EVTX records are also served under ECS names when the program reads some.
             eval.labeller = &extraction.evtx;
+            eval.lean = extraction.evtx_lean.as_ref();
             eval.ecs = extraction.ecs.as_ref();
             // Only the records that matched are kept, as JSON, for the alerts.
             let mut kept = Chunk { source: chunk.source.clone(), ..Chunk::default() };
@@ -197,6 +204,8 @@ struct Eval<'p> {
     /// The trie records are extracted with (the program's fields, the label fields, and for
     /// EVTX the fields ECS names come from), and the records' labels.
     labeller: &'p Labeller,
+    /// `labeller` without keyword values, tried first (EVTX records of a keyword program).
+    lean: Option<&'p Labeller>,
     ecs: Option<&'p EcsNames>,
     view: EventView,
     scratch: Scratch,
@@ -204,23 +213,44 @@ struct Eval<'p> {
 }
 
 impl Eval<'_> {
+    /// Extracts `record` with `labeller`'s trie into the view; false (reported) when it is not
+    /// a readable JSON object. The ECS names are filled in too.
+    fn extract(&mut self, record: &[u8], labeller: &Labeller, line: u64, result: &mut ChunkResult) -> bool {
+        self.view.clear();
+        match vigil_events::extract(record, labeller.trie(), &mut self.view) {
+            Ok(()) => {
+                if let Some(ecs) = self.ecs {
+                    ecs.fill(&mut self.view);
+                }
+                true
+            }
+            Err(e) => {
+                result.bad.push(BadRecord { source: result.source.clone(), line: line + e.line.saturating_sub(1) as u64, message: e.to_string() });
+                false
+            }
+        }
+    }
+
     /// Evaluates one JSON record; `index` is where the hits will find it, `line` its
     /// line (JSON) or record number (EVTX).
     fn record(&mut self, record: &[u8], index: u32, line: u64, result: &mut ChunkResult) {
         let program = self.program;
-        self.view.clear();
-        if let Err(e) = vigil_events::extract(record, self.labeller.trie(), &mut self.view) {
-            result.bad.push(BadRecord { source: result.source.clone(), line: line + e.line.saturating_sub(1) as u64, message: e.to_string() });
+        // A keyword program's EVTX records are extracted without their strings first, and
+        // again with them only when a keyword rule may want them (`matches_without_keywords`).
+        let lean = self.lean.filter(|_| self.source.is_none());
+        if !self.extract(record, lean.unwrap_or(self.labeller), line, result) {
             return;
         }
-        if let Some(ecs) = self.ecs {
-            ecs.fill(&mut self.view);
+        self.matched.clear();
+        let label = if self.source.is_none() { self.labeller.label(&self.view) } else { None };
+        if !(lean.is_some() && program.matches_without_keywords(&self.view, record, label.as_ref(), &mut self.scratch, &mut self.matched)) {
+            if lean.is_some() && !self.extract(record, self.labeller, line, result) {
+                return;
+            }
+            program.matches_labelled(&self.view, self.source, label.as_ref(), &mut self.scratch, &mut self.matched);
         }
         result.events += 1;
         result.seen.mark(self.view.touched());
-        self.matched.clear();
-        let label = if self.source.is_none() { self.labeller.label(&self.view) } else { None };
-        program.matches_labelled(&self.view, self.source, label.as_ref(), &mut self.scratch, &mut self.matched);
         for &r in &self.matched {
             let emits = program.rules.get(r as usize).is_some_and(|c| c.emits);
             let mut feeds = Vec::new();

@@ -17,6 +17,8 @@
 //! - [`program`]: compilation and stateless evaluation;
 //! - [`route`]: what a record's source label admits (rules, and parts of the index worth
 //!   scanning), decided once per label;
+//! - [`keyword_gate`]: whether a record's strings must be collected for keyword rules,
+//!   decided from its raw text;
 //! - [`explain`]: what made a rule match an event (the values its true predicates read);
 //! - [`correlate`]: the stateful layer (Sigma correlations), bounded in memory;
 //! - [`sequence`]: EQL sequences (hidden stage rules feeding per-key state machines).
@@ -29,6 +31,7 @@ pub mod correlate;
 pub mod date_format;
 pub mod explain;
 pub mod glob;
+pub mod keyword_gate;
 pub use vigil_view::fields;
 pub mod matcher;
 pub mod number;

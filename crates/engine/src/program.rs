@@ -7,6 +7,7 @@ use vigil_ir::{Case, Diagnostic, Expr, Field, HandleIndex, LogSource, NumOp, Rul
 
 use crate::correlate::{compile_correlations, CorrelationPlan};
 use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
+use crate::keyword_gate::{KeywordGate, KeywordNeed};
 use crate::matcher::StrSet;
 use crate::predicate::{Check, CompiledPredicate};
 use crate::prefilter::{regex_witnesses, string_witnesses, Candidates, Prefilter};
@@ -54,6 +55,8 @@ pub struct Program {
     routes: Routes,
     /// Which JSON records need not be parsed (see `raw_prefilter`); `None` when every one must.
     pub raw_prefilter: Option<crate::raw_prefilter::RawPrefilter>,
+    /// Which records need their strings collected for keyword rules (see `keyword_gate`).
+    keyword_gate: KeywordGate,
 }
 
 /// What compiling produced besides the program.
@@ -68,6 +71,8 @@ pub struct Scratch {
     candidates: Candidates,
     /// The routes this thread used, most recent first (a few labels per file).
     routes: Vec<(SourceLabel, Arc<Route>)>,
+    /// A record's text lower-cased, for the keyword gate.
+    lowered: Vec<u8>,
 }
 
 struct Builder {
@@ -78,6 +83,8 @@ struct Builder {
     failure: Option<(vigil_ir::Span, String)>,
     /// Each distinct regular expression is compiled once (a `Regex` clone shares it).
     regexes: HashMap<vigil_ir::RegexPattern, Result<regex::Regex, String>>,
+    /// Set when the rule being compiled reads the keyword slot.
+    reads_keywords: bool,
 }
 
 /// The most memory one compiled regular expression may take; bounds hostile rules.
@@ -88,6 +95,7 @@ impl Builder {
         match field {
             Field::Keyword => {
                 self.fields.enable_keywords();
+                self.reads_keywords = true;
                 KEYWORD_SLOT
             }
             Field::Named(name) => self.fields.slot(name),
@@ -223,16 +231,27 @@ impl Program {
     /// when empty). Rules that cannot run (nested deeper than the IR bound, a regex that
     /// does not compile, or correlations over such rules) are reported, not dropped silently.
     pub fn compile(rules: Vec<Rule>, timestamp_fields: &[String]) -> (Program, CompileReport) {
-        let mut b = Builder { fields: FieldTrie::default(), predicates: Vec::new(), computes: Vec::new(), failure: None, regexes: HashMap::new() };
+        let mut b = Builder {
+            fields: FieldTrie::default(),
+            predicates: Vec::new(),
+            computes: Vec::new(),
+            failure: None,
+            regexes: HashMap::new(),
+            reads_keywords: false,
+        };
         let mut refused = Vec::new();
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
         let mut correlations = Vec::new();
         let mut sequences = SequencePlan::default();
+        // Per compiled rule: it reads the keyword slot.
+        let mut readers = Vec::new();
         for rule in rules {
+            b.reads_keywords = false;
             if let RuleBody::Sequence(seq) = &rule.body {
                 let seq = seq.clone();
                 b.sequence(rule, seq, &mut compiled, &mut witnesses, &mut sequences, &mut refused);
+                readers.resize(compiled.len(), b.reads_keywords);
                 continue;
             }
             let RuleBody::Detection(expr) = &rule.body else {
@@ -250,6 +269,7 @@ impl Program {
             }
             witnesses.push(witness);
             compiled.push(CompiledRule { rule: Arc::new(rule), root, emits: true });
+            readers.resize(compiled.len(), b.reads_keywords);
         }
         let timestamp_slots = if timestamp_fields.is_empty() {
             Self::DEFAULT_TIMESTAMP_FIELDS.iter().map(|f| b.fields.slot(f)).collect()
@@ -262,6 +282,7 @@ impl Program {
         let stats = Stats::new(&witnesses);
         let requirements: Vec<_> = witnesses.iter().map(|need| stats.requirement(need)).collect();
         let prefilter = Prefilter::build(&requirements);
+        let keyword_gate = KeywordGate::build(&readers, &requirements, &prefilter.always);
         let raw_prefilter = crate::raw_prefilter::RawPrefilter::build(&compiled);
         let program = Program {
             fields: b.fields,
@@ -274,6 +295,7 @@ impl Program {
             timestamp_slots,
             routes: Routes::default(),
             raw_prefilter,
+            keyword_gate,
         };
         (program, CompileReport { refused })
     }
@@ -317,10 +339,45 @@ impl Program {
             _ => None,
         };
         self.prefilter.candidates(view, route.as_ref().map(|r| r.parts.as_slice()), &mut scratch.candidates);
+        self.evaluate_candidates(view, source, route.as_deref(), scratch, out);
+    }
+
+    /// Like [`Program::matches_labelled`] with no `--logsource`, for a view extracted
+    /// without keyword values from the JSON text `raw`: false (and `out` untouched) when the
+    /// record needs them after all (some keyword rule its label admits may be a candidate;
+    /// see `keyword_gate`), and then it must be extracted with them and evaluated again.
+    pub fn matches_without_keywords(&self, view: &EventView, raw: &[u8], label: Option<&SourceLabel>, scratch: &mut Scratch, out: &mut Vec<u32>) -> bool {
+        if !self.fields.wants_keywords() {
+            self.matches_labelled(view, None, label, scratch, out);
+            return true;
+        }
+        let Some(label) = label else { return false };
+        let route = self.route(label, &mut scratch.routes);
+        let indexed = match &route.keywords {
+            KeywordNeed::No => false,
+            KeywordNeed::Always => return false,
+            KeywordNeed::Check(scan) => {
+                if scan.as_ref().is_some_and(|ac| crate::keyword_gate::found(ac, raw, &mut scratch.lowered)) {
+                    return false;
+                }
+                true
+            }
+        };
+        self.prefilter.candidates(view, Some(&route.parts), &mut scratch.candidates);
+        let admitted = |r: u32| route.admitted.get(r as usize).copied().unwrap_or(true);
+        if indexed && scratch.candidates.list.iter().any(|&r| admitted(r) && self.keyword_gate.indexed_reader(r)) {
+            return false;
+        }
+        self.evaluate_candidates(view, None, Some(&route), scratch, out);
+        true
+    }
+
+    /// Evaluates the candidates the index left in `scratch` (the log-source check first).
+    fn evaluate_candidates(&self, view: &EventView, source: Option<&LogSource>, route: Option<&Route>, scratch: &mut Scratch, out: &mut Vec<u32>) {
         scratch.candidates.list.sort_unstable();
         for &r in &scratch.candidates.list {
             if let Some(rule) = self.rules.get(r as usize) {
-                let admitted = match (source, &route) {
+                let admitted = match (source, route) {
                     (Some(s), _) => s.compatible(&rule.rule.logsource),
                     (None, Some(route)) => route.admitted.get(r as usize).copied().unwrap_or(true),
                     (None, None) => true,
@@ -352,7 +409,9 @@ impl Program {
                     label.admits(ls.product.as_deref(), ls.service.as_deref(), ls.category.as_deref())
                 })
                 .collect();
-            Route::new(admitted, &self.prefilter.parts)
+            let mut route = Route::new(admitted, &self.prefilter.parts);
+            route.keywords = self.keyword_gate.need(|r| route.admitted.get(r).copied().unwrap_or(true));
+            route
         });
         recent.insert(0, (*label, route.clone()));
         route

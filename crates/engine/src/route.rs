@@ -21,13 +21,16 @@ pub struct Route {
     pub admitted: Vec<bool>,
     /// Per candidate-index part: some rule of it is admitted (see `Prefilter::parts`).
     pub parts: Vec<bool>,
+    /// Whether its records need their strings collected for keyword search (see
+    /// `keyword_gate`).
+    pub keywords: crate::keyword_gate::KeywordNeed,
 }
 
 impl Route {
     /// The route of a label, given which rules it admits and the rules of each index part.
     pub fn new(admitted: Vec<bool>, part_rules: &[Vec<u32>]) -> Route {
         let parts = part_rules.iter().map(|rules| rules.iter().any(|&r| admitted.get(r as usize).copied().unwrap_or(true))).collect();
-        Route { admitted, parts }
+        Route { admitted, parts, keywords: crate::keyword_gate::KeywordNeed::Always }
     }
 }
 

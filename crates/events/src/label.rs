@@ -99,6 +99,14 @@ impl Labeller {
         &self.trie
     }
 
+    /// The same labeller whose trie collects no keyword values (same slots), for records that
+    /// do not need them (`Program::needs_keywords` of the engine).
+    pub fn without_keywords(&self) -> Labeller {
+        let mut lean = self.clone();
+        lean.trie.disable_keywords();
+        lean
+    }
+
     /// The label of a record extracted with [`Labeller::trie`]; `None` when its fields say
     /// nothing of where it comes from.
     pub fn label(&self, view: &EventView) -> Option<SourceLabel> {

@@ -84,6 +84,12 @@ impl FieldTrie {
         self.keywords = true;
     }
 
+    /// Stops asking readers for keyword values (the same trie for records known not to
+    /// need them; slots are unchanged).
+    pub fn disable_keywords(&mut self) {
+        self.keywords = false;
+    }
+
     /// True when every string value of the event is wanted (keyword search).
     pub fn wants_keywords(&self) -> bool {
         self.keywords
