@@ -355,6 +355,18 @@ pub fn without_arrays(v: &mut Value, dropped: &mut usize) {
     }
 }
 
+/// Each event as one row ([`flatten`]).
+pub fn flat_rows(events: &[Value]) -> Vec<BTreeMap<String, Option<String>>> {
+    events
+        .iter()
+        .map(|e| {
+            let mut row = BTreeMap::new();
+            flatten(e, "", &mut row);
+            row
+        })
+        .collect()
+}
+
 /// The event as one row: nested keys joined with dots, values as text, null as NULL.
 pub fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, Option<String>>) {
     match v {

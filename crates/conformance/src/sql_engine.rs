@@ -43,21 +43,10 @@ pub struct Table {
     pub rows: Vec<Vec<Option<String>>>,
 }
 
-/// The driver. SQLite: loads the first `shared` rows (a hidden first column `__row` numbers
-/// the rows), then for each query adds the rows only it is to see, runs it and prints the
-/// `__row` of every returned row, or the error. DuckDB: loads every row once (from a JSON
-/// lines file, since row-by-row inserts are slow there) and runs each query as a
-/// sub-select kept to the rows it is to see.
-const DRIVER: &str = r#"
-import json, sys
-spec = json.load(sys.stdin)
-q = lambda n: '"' + n.replace('"', '""') + '"'
-rows = spec["rows"]
-cols = spec["columns"]
-table = q(spec["name"])
-shared = spec["shared"]
-out = []
-if spec["engine"] == "sqlite":
+/// The SQLite connection both drivers use: in memory, with a `REGEXP` over Python's `re`
+/// (the Rust regex syntax the emitters print, `\z` and `\x{…}` respelled for `re`).
+pub const SQLITE_PRELUDE: &str = r#"
+def sqlite_connect():
     import functools, re, sqlite3
     def python_regex(p):
         def token(m):
@@ -75,7 +64,25 @@ if spec["engine"] == "sqlite":
         return None if v is None or p is None else compiled(p).search(v) is not None
     db = sqlite3.connect(":memory:")
     db.create_function("regexp", 2, regexp, deterministic=True)
-    version = sqlite3.sqlite_version
+    return db, sqlite3.sqlite_version
+"#;
+
+/// The driver (after [`SQLITE_PRELUDE`]). SQLite: loads the first `shared` rows (a hidden first column `__row` numbers
+/// the rows), then for each query adds the rows only it is to see, runs it and prints the
+/// `__row` of every returned row, or the error. DuckDB: loads every row once (from a JSON
+/// lines file, since row-by-row inserts are slow there) and runs each query as a
+/// sub-select kept to the rows it is to see.
+const DRIVER: &str = r#"
+import json, sys
+spec = json.load(sys.stdin)
+q = lambda n: '"' + n.replace('"', '""') + '"'
+rows = spec["rows"]
+cols = spec["columns"]
+table = q(spec["name"])
+shared = spec["shared"]
+out = []
+if spec["engine"] == "sqlite":
+    db, version = sqlite_connect()
     marks = ", ".join("?" * (len(cols) + 1))
     db.execute("CREATE TABLE %s (__row INTEGER, %s)" % (table, ", ".join(q(c) + " TEXT" for c in cols)))
     insert = "INSERT INTO %s VALUES (%s)" % (table, marks)
@@ -240,7 +247,7 @@ pub fn run_with_lists(engine: Engine, table: &Table, lists: &BTreeMap<String, Ve
     let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": rows, "queries": queries, "include": include, "shared": shared, "lists": lists });
     let python = python();
     let mut child = Command::new(&python)
-        .args(["-c", DRIVER])
+        .args(["-c", &format!("{SQLITE_PRELUDE}{DRIVER}")])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(if engine == Engine::Spark { Stdio::inherit() } else { Stdio::piped() })

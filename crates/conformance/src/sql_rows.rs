@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::sql_engine::{python, Engine, Table};
+use crate::sql_engine::{python, Engine, Table, SQLITE_PRELUDE};
 
 const DRIVER: &str = r#"
 import json, sys
@@ -17,25 +17,7 @@ cols = spec["columns"]
 table = q(spec["name"])
 out = []
 if spec["engine"] == "sqlite":
-    # REGEXP over Python's `re`, as `sql_engine`'s driver registers it (see there).
-    import functools, re, sqlite3
-    def python_regex(p):
-        def token(m):
-            t = m.group(1)
-            if t == "z":
-                return r"\Z"
-            if t.startswith("x{"):
-                return "\\U%08x" % int(t[2:-1], 16)
-            return "\\" + t
-        return re.sub(r"\\(x\{[0-9A-F]+\}|.)", token, p, flags=re.S)
-    @functools.lru_cache(maxsize=None)
-    def compiled(p):
-        return re.compile(python_regex(p))
-    def regexp(p, v):
-        return None if v is None or p is None else compiled(p).search(v) is not None
-    db = sqlite3.connect(":memory:")
-    db.create_function("regexp", 2, regexp, deterministic=True)
-    version = sqlite3.sqlite_version
+    db, version = sqlite_connect()
 else:
     import duckdb
     db = duckdb.connect()
@@ -70,7 +52,7 @@ pub fn run(engine: Engine, table: &Table, queries: &[String]) -> Rows {
     let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries });
     let python = python();
     let mut child = Command::new(&python)
-        .args(["-c", DRIVER])
+        .args(["-c", &format!("{SQLITE_PRELUDE}{DRIVER}")])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

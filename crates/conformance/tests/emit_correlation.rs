@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use vigil_conformance::emit_harness::flatten;
+use vigil_conformance::emit_harness::flat_rows;
 use vigil_conformance::sql_engine::{Engine, Table};
 use vigil_conformance::{correlate_through, pipeline, root, sql_rows};
 use vigil_emit::{convert_all, Options, Target};
@@ -146,14 +146,7 @@ fn events(seed: u64, n: usize, fields: &[(&str, &[&str])]) -> Vec<Value> {
 /// The events as a table with a column for every field they carry and every field `rules`
 /// read (a column the statement names must exist).
 fn table(events: &[Value], rules: &[vigil_ir::Rule]) -> Table {
-    let rows: Vec<BTreeMap<String, Option<String>>> = events
-        .iter()
-        .map(|e| {
-            let mut row = BTreeMap::new();
-            flatten(e, "", &mut row);
-            row
-        })
-        .collect();
+    let rows = flat_rows(events);
     let mut columns: Vec<String> = rows.iter().flat_map(|r| r.keys().cloned()).collect();
     for rule in rules {
         match &rule.body {

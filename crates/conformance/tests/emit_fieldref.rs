@@ -6,10 +6,8 @@
 //! native evaluation matches, also under `not`. Case-insensitive field references are
 //! refused by name.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Value};
-use vigil_conformance::emit_harness::flatten;
+use vigil_conformance::emit_harness::flat_rows;
 use vigil_conformance::sql_engine::{self, Engine, Table};
 use vigil_conformance::{compile, matches, pipeline, rules};
 use vigil_emit::{convert_all, Options, Target};
@@ -89,14 +87,7 @@ fn cased_fieldref_agrees_in_sqlite_and_duckdb() {
     let program = compile(&rules, &pipeline("none"));
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let hits = matches(&program, &refs);
-    let rows: Vec<BTreeMap<String, Option<String>>> = events
-        .iter()
-        .map(|e| {
-            let mut row = BTreeMap::new();
-            flatten(e, "", &mut row);
-            row
-        })
-        .collect();
+    let rows = flat_rows(&events);
     let columns = vec!["a".to_string(), "b".to_string(), "x".to_string()];
     let table = Table {
         name: "events".into(),
