@@ -28,6 +28,11 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: conversion and hunting allocate many small,
+/// short-lived strings on every thread (see the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The exit codes, documented in `--help` and the man page.
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 findings (check: a rule was rejected; hunt --fail-on-detection: an alert was raised); 2 a usage or I/O error (an I/O error wins over findings).";
 

@@ -80,11 +80,19 @@ impl Dialect for Esql {
         let mut parts = Vec::new();
         for pattern in patterns {
             let fold = case == Case::Insensitive && has_case(&pattern.literal_text());
-            let pattern = if fold { lower(pattern) } else { pattern.clone() };
-            let subject = if fold { format!("TO_LOWER({name})") } else { name.clone() };
+            let lowered;
+            let pattern = if fold {
+                lowered = lower(pattern);
+                &lowered
+            } else {
+                pattern
+            };
             match pattern.as_literal() {
                 Some(text) if op == StrOp::Equals => whole.push((fold, quoted(&text)?)),
-                _ => parts.push(Emitted::atom(format!("{subject} LIKE {}", quoted(&like_pattern(&pattern, prefix_any, suffix_any))?))),
+                _ => {
+                    let like = quoted(&like_pattern(pattern, prefix_any, suffix_any))?;
+                    parts.push(Emitted::atom(if fold { format!("TO_LOWER({name}) LIKE {like}") } else { format!("{name} LIKE {like}") }));
+                }
             }
         }
         for fold in [false, true] {

@@ -51,7 +51,20 @@ const MAX_FINITE: &str = "1.7976931348623157e308";
 /// (`spark.sql.variable.substitute`, on by default), also inside literals, which would change
 /// a value like Log4Shell's `${jndi:…}`; the parser reads the escape back as `$`.
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'").replace("${", "\\u0024{"))
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            // `${` would start a variable substitution.
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\u0024"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// A back-quoted Spark identifier.

@@ -124,7 +124,7 @@ impl Dialect for Sql {
         let (prefix_any, suffix_any) = crate::text::placement(op);
         let mut parts = Vec::with_capacity(patterns.len());
         for pattern in patterns {
-            check_text(&pattern.literal_text())?;
+            check_pattern(pattern)?;
             parts.push(Emitted::atom(match case {
                 Case::Sensitive => match pattern.as_literal() {
                     Some(text) if op == StrOp::Equals => format!("{column} = {}", literal(&text)),
@@ -300,6 +300,14 @@ fn check_text(text: &str) -> Result<(), Refusal> {
         return Err(Refusal::new(Construct::Text, "a value holds a NUL character, which a SQL string literal cannot"));
     }
     Ok(())
+}
+
+/// [`check_text`] on each literal piece of `pattern` (without joining them into a string).
+fn check_pattern(pattern: &StrPattern) -> Result<(), Refusal> {
+    pattern.pieces().iter().try_for_each(|p| match p {
+        Piece::Lit(t) => check_text(t),
+        _ => Ok(()),
+    })
 }
 
 /// Under a `not`, a comparison must be false on NULL, not unknown.

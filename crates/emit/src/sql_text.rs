@@ -26,12 +26,27 @@ pub const VALUE_FOLDS: &[(char, &str)] = &[('\u{0130}', "i\u{0307}"), ('\u{212A}
 
 /// A SQL string literal.
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    quote_doubling(text, '\'')
 }
 
 /// A quoted SQL identifier (a field name may hold dots, spaces or keywords).
 pub fn identifier(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    quote_doubling(name, '"')
+}
+
+/// `text` between two `quote`s, each `quote` inside doubled: one buffer, written once
+/// (literals and identifiers are printed for every predicate of every rule).
+fn quote_doubling(text: &str, quote: char) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for part in text.split_inclusive(quote) {
+        out.push_str(part);
+        if part.ends_with(quote) {
+            out.push(quote);
+        }
+    }
+    out.push(quote);
+    out
 }
 
 /// Characters that are the lower case of some other character (found once from the Unicode
@@ -270,6 +285,16 @@ pub fn glob_pattern(engine: Engine, pattern: &StrPattern, prefix_any: bool, suff
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_and_identifiers_double_their_quote() {
+        for text in ["", "plain", "it's", "''", "a\"b", "\"", "'x'\"y\"'", "é'ü"] {
+            assert_eq!(literal(text), format!("'{}'", text.replace('\'', "''")), "{text}");
+            assert_eq!(identifier(text), format!("\"{}\"", text.replace('"', "\"\"")), "{text}");
+        }
+        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(identifier("a\"b"), "\"a\"\"b\"");
+    }
 
     #[test]
     fn value_folds_are_exactly_the_characters_like_would_miss() {

@@ -147,10 +147,20 @@ fn map_expr(pipeline: &Pipeline, expr: Expr, fits: &Applicability) -> Expr {
                 // carries: a value test holds when it holds on any candidate, an absence test
                 // (`null`, `exists: false`) only when every candidate is absent.
                 let names = pipeline.map_name(name, fits);
-                let preds = names.into_iter().map(|n| Expr::Pred(Predicate { field: Field::Named(n), test: test.clone(), span: p.span })).collect();
-                match test {
-                    Test::Null | Test::Exists(false) => Expr::and(preds),
-                    _ => Expr::or(preds),
+                let absence = matches!(test, Test::Null | Test::Exists(false));
+                // The test is copied for every name but the last, which takes it (most
+                // fields map to one name: no copy at all).
+                let count = names.len();
+                let mut test = Some(test);
+                let mut preds = Vec::with_capacity(count);
+                for (index, n) in names.into_iter().enumerate() {
+                    let test = if index + 1 == count { test.take() } else { test.clone() };
+                    preds.extend(test.map(|test| Expr::Pred(Predicate { field: Field::Named(n), test, span: p.span })));
+                }
+                if absence {
+                    Expr::and(preds)
+                } else {
+                    Expr::or(preds)
                 }
             }
         }
