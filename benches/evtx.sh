@@ -128,6 +128,9 @@ run() {
 
 TOOLS=(vigil-all vigil-parse)
 [[ "$RSIGMA" != none && -x "$RSIGMA" ]] && TOOLS+=(rsigma)
+# A WORK kept from an earlier run must not lend its runs to this one's median.
+rm -f "$WORK"/*.runs
+
 for ((round = 1; round <= ROUNDS; round++)); do
   for tool in "${TOOLS[@]}"; do
     case $tool in
