@@ -245,30 +245,7 @@ pub fn run_with_lists(engine: Engine, table: &Table, lists: &BTreeMap<String, Ve
         .map(|row| table.columns.iter().zip(row).filter_map(|(c, v)| Some((c.clone(), serde_json::Value::from(v.as_deref()?)))).collect())
         .collect();
     let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": rows, "queries": queries, "include": include, "shared": shared, "lists": lists });
-    let python = python();
-    let mut child = Command::new(&python)
-        .args(["-c", &format!("{SQLITE_PRELUDE}{DRIVER}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(if engine == Engine::Spark { Stdio::inherit() } else { Stdio::piped() })
-        .spawn()
-        .unwrap_or_else(|e| panic!("{python} does not run ({e}); the SQL differential tests need Python 3 (run scripts/test.sh)"));
-    let input = serde_json::to_vec(&spec).unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().unwrap();
-    let _ = writer.join().unwrap();
-    assert!(
-        output.status.success(),
-        "the {} driver failed under {python} (DuckDB needs the `duckdb` package: run scripts/test.sh, which installs it and sets VIGIL_PYTHON): {}",
-        engine.name(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // The answer is the last line: an engine may print progress to stdout before it.
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let answer: serde_json::Value =
-        serde_json::from_str(last).unwrap_or_else(|e| panic!("the {} driver's answer does not parse ({e}): {stdout:.2000}", engine.name()));
+    let answer = run_driver(engine, DRIVER, &spec);
     let results = answer["results"]
         .as_array()
         .unwrap()
@@ -279,4 +256,33 @@ pub fn run_with_lists(engine: Engine, table: &Table, lists: &BTreeMap<String, Ve
         })
         .collect();
     Answers { version: answer["version"].as_str().unwrap_or("?").to_string(), results }
+}
+
+/// Runs Python `driver` (after [`SQLITE_PRELUDE`]) under `$VIGIL_PYTHON` with `spec` as JSON
+/// on its stdin, and returns its answer: the last non-empty line of its stdout, as JSON (an
+/// engine may print progress before it). Panics (fails the test) when Python or the engine
+/// cannot be run, or the answer does not parse.
+pub fn run_driver(engine: Engine, driver: &str, spec: &serde_json::Value) -> serde_json::Value {
+    let python = python();
+    let mut child = Command::new(&python)
+        .args(["-c", &format!("{SQLITE_PRELUDE}{driver}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(if engine == Engine::Spark { Stdio::inherit() } else { Stdio::piped() })
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} does not run ({e}); the SQL differential tests need Python 3 (run scripts/test.sh)"));
+    let input = serde_json::to_vec(spec).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    let _ = writer.join().unwrap();
+    assert!(
+        output.status.success(),
+        "the {} driver failed under {python} (DuckDB needs the `duckdb` package: run scripts/test.sh, which installs it and sets VIGIL_PYTHON): {}",
+        engine.name(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("the {} driver's answer does not parse ({e}): {stdout:.2000}", engine.name()))
 }

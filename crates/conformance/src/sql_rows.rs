@@ -4,10 +4,7 @@
 //! the input order), each statement is run, and every returned row comes back as text
 //! (NULL as `None`). A missing engine is a test failure, never a skipped test.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use crate::sql_engine::{python, Engine, Table, SQLITE_PRELUDE};
+use crate::sql_engine::{run_driver, Engine, Table};
 
 const DRIVER: &str = r#"
 import json, sys
@@ -50,29 +47,7 @@ pub fn run(engine: Engine, table: &Table, queries: &[String]) -> Rows {
         Engine::Spark => panic!("sql_rows runs SQLite and DuckDB only"),
     };
     let spec = serde_json::json!({ "engine": kind, "name": table.name, "columns": table.columns, "rows": table.rows, "queries": queries });
-    let python = python();
-    let mut child = Command::new(&python)
-        .args(["-c", &format!("{SQLITE_PRELUDE}{DRIVER}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{python} does not run ({e}); the SQL differential tests need Python 3 (run scripts/test.sh)"));
-    let input = serde_json::to_vec(&spec).unwrap_or_default();
-    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin for {python}"));
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{python}: {e}"));
-    let _ = writer.join();
-    assert!(
-        output.status.success(),
-        "the {} driver failed under {python} (DuckDB needs the `duckdb` package: run scripts/test.sh, which installs it and sets VIGIL_PYTHON): {}",
-        engine.name(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let answer: serde_json::Value =
-        serde_json::from_str(last).unwrap_or_else(|e| panic!("the {} driver's answer does not parse ({e}): {stdout:.2000}", engine.name()));
+    let answer = run_driver(engine, DRIVER, &spec);
     let cell = |v: &serde_json::Value| v.as_str().map(String::from);
     let results = answer["results"]
         .as_array()

@@ -96,20 +96,9 @@ impl Rng {
 
 const BASE_MS: i64 = 1_700_000_000_000;
 
-/// RFC 3339 UTC text of epoch milliseconds (Howard Hinnant's civil-from-days).
+/// RFC 3339 UTC text of epoch milliseconds, three fraction digits.
 fn stamp(ms: i64) -> String {
-    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s, f) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{f:03}Z")
+    format!("{:.3}", jiff::Timestamp::from_millisecond(ms).unwrap())
 }
 
 /// Events in time order. Gaps are drawn from the window edges of the rules (5 s, 7 s, 10 s:
