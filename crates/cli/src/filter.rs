@@ -31,17 +31,6 @@ pub fn parse_status(text: &str) -> Result<Status, String> {
     Status::parse(&text.to_ascii_lowercase()).ok_or_else(|| format!("unknown status `{text}` (use stable, test, experimental, deprecated, unsupported)"))
 }
 
-/// The Sigma spelling of a status.
-pub fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Stable => "stable",
-        Status::Test => "test",
-        Status::Experimental => "experimental",
-        Status::Deprecated => "deprecated",
-        Status::Unsupported => "unsupported",
-    }
-}
-
 /// The filter flags, shared by `hunt`, `check` and `list rules`.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct RuleFilter {

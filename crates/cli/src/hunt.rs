@@ -14,7 +14,6 @@ use std::time::Instant;
 use anyhow::bail;
 use vigil_engine::{CorrelationAlert, Correlator, EventRef, Ordinal, SeqEvent, SeqFeed, SequenceAlert, Sequencer};
 use vigil_events::Input;
-use vigil_ir::CorrelationKind;
 use vigil_sigma::LoadOptions;
 
 use crate::color::Paint;
@@ -72,21 +71,6 @@ fn parse_logsource(text: &str) -> anyhow::Result<vigil_ir::LogSource> {
 
 /// The most skipped records printed one by one; the rest are only counted.
 const MAX_PRINTED_BAD: usize = 20;
-
-fn kind_name(kind: &CorrelationKind) -> &'static str {
-    match kind {
-        CorrelationKind::EventCount => "event_count",
-        CorrelationKind::ValueCount { .. } => "value_count",
-        CorrelationKind::Temporal => "temporal",
-        CorrelationKind::TemporalOrdered => "temporal_ordered",
-        CorrelationKind::Value { aggregate, .. } => match aggregate {
-            vigil_ir::Aggregate::Sum => "value_sum",
-            vigil_ir::Aggregate::Avg => "value_avg",
-            vigil_ir::Aggregate::Median => "value_median",
-            vigil_ir::Aggregate::Percentile(_) => "value_percentile",
-        },
-    }
-}
 
 /// Alerts per rule, by handle: title, level, count.
 type PerRule = BTreeMap<String, (String, Option<vigil_ir::Level>, u64)>;
@@ -280,7 +264,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
             }
             *alerts += 1;
             count_alert(per_rule, &spec.rule.meta);
-            writer.correlation(&spec.rule, kind_name(&spec.correlation.kind), &alert)?;
+            writer.correlation(&spec.rule, spec.correlation.kind.name(), &alert)?;
         }
         Ok(())
     };

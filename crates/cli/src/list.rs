@@ -65,7 +65,7 @@ pub fn run(what: What, out: &mut impl Write) -> anyhow::Result<i32> {
             let selection = filter.apply(std::mem::take(&mut loaded.rules));
             for rule in selection.rules.iter().filter(|r| !selection.inputs_only.contains(&crate::filter::DocumentKey::of(r))) {
                 let meta = &rule.meta;
-                let status = meta.status.map(crate::filter::status_name).unwrap_or("-");
+                let status = meta.status.map(vigil_ir::Status::name).unwrap_or("-");
                 writeln!(out, "{}\t{}\t{status}\t{}", meta.handle(), meta.level.map(|l| l.as_str()).unwrap_or("-"), meta.title)?;
             }
             let unreadable = loaded.files.iter().filter(|f| f.errors.iter().any(|d| d.code.starts_with("io::"))).count();

@@ -212,20 +212,7 @@ pub fn field_name(field: &str) -> String {
 /// but those raw; its `\u{…}` escape is left out because the Python package misreads a
 /// string holding two of them).
 pub fn string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::text::backslash_quoted(text, |_| false)
 }
 
 /// The wildcard pattern (`*`, `?`, everything else literal) for `pattern`, or `None` when

@@ -15,7 +15,7 @@
 use std::fmt::Write;
 
 use vigil_ir::{
-    Case, Diagnostic, Expr, Field, NumOp, Predicate, Rule, RuleBody, RuleMeta, Search, Span, Status, StrOp, Test, ValueKind, WrittenDetection, WrittenItem,
+    Case, Diagnostic, Expr, Field, NumOp, Predicate, Rule, RuleBody, RuleMeta, Search, Span, StrOp, Test, ValueKind, WrittenDetection, WrittenItem,
 };
 use vigil_pipeline::model::Transformation;
 use vigil_pipeline::Pipeline;
@@ -86,14 +86,7 @@ fn header(out: &mut String, m: &RuleMeta) {
         }
     }
     if let Some(s) = m.status {
-        let name = match s {
-            Status::Stable => "stable",
-            Status::Test => "test",
-            Status::Experimental => "experimental",
-            Status::Deprecated => "deprecated",
-            Status::Unsupported => "unsupported",
-        };
-        let _ = writeln!(out, "status: {name}");
+        let _ = writeln!(out, "status: {}", s.name());
     }
     if let Some(d) = &m.description {
         let _ = writeln!(out, "description: {}", string(d));

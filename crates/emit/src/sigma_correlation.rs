@@ -42,18 +42,7 @@ pub fn correlation(out: &mut String, rule: &Rule, c: &Correlation, pipeline: Opt
             .with_hint("convert correlations with the `none` pipeline"));
         }
     }
-    let kind = match &c.kind {
-        CorrelationKind::EventCount => "event_count",
-        CorrelationKind::ValueCount { .. } => "value_count",
-        CorrelationKind::Temporal => "temporal",
-        CorrelationKind::TemporalOrdered => "temporal_ordered",
-        CorrelationKind::Value { aggregate, .. } => match aggregate {
-            vigil_ir::Aggregate::Sum => "value_sum",
-            vigil_ir::Aggregate::Avg => "value_avg",
-            vigil_ir::Aggregate::Median => "value_median",
-            vigil_ir::Aggregate::Percentile(_) => "value_percentile",
-        },
-    };
+    let kind = c.kind.name();
     out.push_str("correlation:\n");
     let _ = writeln!(out, "{IND}type: {kind}");
     let _ = writeln!(out, "{IND}rules:");

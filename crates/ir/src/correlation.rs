@@ -17,6 +17,24 @@ pub enum CorrelationKind {
     Value { aggregate: Aggregate, field: String },
 }
 
+impl CorrelationKind {
+    /// The Sigma correlation `type` (`event_count`, `value_percentile`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            CorrelationKind::EventCount => "event_count",
+            CorrelationKind::ValueCount { .. } => "value_count",
+            CorrelationKind::Temporal => "temporal",
+            CorrelationKind::TemporalOrdered => "temporal_ordered",
+            CorrelationKind::Value { aggregate, .. } => match aggregate {
+                Aggregate::Sum => "value_sum",
+                Aggregate::Avg => "value_avg",
+                Aggregate::Median => "value_median",
+                Aggregate::Percentile(_) => "value_percentile",
+            },
+        }
+    }
+}
+
 /// Numeric aggregates of `value_*` correlations.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Aggregate {

@@ -9,31 +9,10 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use crate::correlation::{Aggregate, Correlation, CorrelationKind, CountCondition};
-use crate::expr::{Expr, Field, NumOp, Predicate, Test, TimePart};
+use crate::expr::{Expr, Field, NumOp, Predicate, Test};
 use crate::pattern::Case;
-use crate::rule::{Rule, RuleBody, Status};
+use crate::rule::{Rule, RuleBody};
 use crate::sequence::{Pipe, Sequence, SequenceKind, Stage};
-
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Stable => "stable",
-        Status::Test => "test",
-        Status::Experimental => "experimental",
-        Status::Deprecated => "deprecated",
-        Status::Unsupported => "unsupported",
-    }
-}
-
-fn time_part_name(part: TimePart) -> &'static str {
-    match part {
-        TimePart::Minute => "minute",
-        TimePart::Hour => "hour",
-        TimePart::Day => "day",
-        TimePart::Week => "week",
-        TimePart::Month => "month",
-        TimePart::Year => "year",
-    }
-}
 
 fn num_op_name(op: NumOp) -> &'static str {
     match op {
@@ -102,7 +81,7 @@ impl Display for Predicate {
             Test::Exists(present) => write!(f, "exists {present}"),
             Test::Null => f.write_str("null"),
             Test::Time { part, values } => {
-                write!(f, "{} ", time_part_name(*part))?;
+                write!(f, "{} ", part.name())?;
                 list(f, values, |f, v| write!(f, "{v}"))
             }
         }
@@ -230,7 +209,7 @@ impl Display for Rule {
             }
         }
         if let Some(s) = m.status {
-            writeln!(f, "status {}", status_name(s))?;
+            writeln!(f, "status {}", s.name())?;
         }
         if let Some(l) = m.level {
             writeln!(f, "level {}", l.as_str())?;

@@ -46,6 +46,20 @@ pub enum TimePart {
     Year,
 }
 
+impl TimePart {
+    /// The Sigma modifier's name (`minute`, `hour`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            TimePart::Minute => "minute",
+            TimePart::Hour => "hour",
+            TimePart::Day => "day",
+            TimePart::Week => "week",
+            TimePart::Month => "month",
+            TimePart::Year => "year",
+        }
+    }
+}
+
 /// A test applied to the value(s) of one field. Tests with a list of alternatives hold when
 /// any alternative holds; an event field that is an array holds when any element does.
 #[derive(Clone, Debug, PartialEq)]

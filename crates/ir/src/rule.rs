@@ -26,6 +26,17 @@ impl Status {
             _ => return None,
         })
     }
+
+    /// The Sigma spelling (what [`Status::parse`] reads).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Stable => "stable",
+            Status::Test => "test",
+            Status::Experimental => "experimental",
+            Status::Deprecated => "deprecated",
+            Status::Unsupported => "unsupported",
+        }
+    }
 }
 
 /// Severity of what a rule finds (Sigma `level`), ordered from least to most severe.

@@ -225,14 +225,7 @@ impl Typed {
             },
             Typed::Exists => "exists",
             Typed::FieldRef => "fieldref",
-            Typed::Time(part) => match part {
-                TimePart::Minute => "minute",
-                TimePart::Hour => "hour",
-                TimePart::Day => "day",
-                TimePart::Week => "week",
-                TimePart::Month => "month",
-                TimePart::Year => "year",
-            },
+            Typed::Time(part) => part.name(),
         }
     }
 }
