@@ -1,7 +1,7 @@
 //! Running a compiled program over event sources: read, evaluate in parallel, merge in order.
 //!
-//! A reader thread splits sources into chunks (JSON: about 1 MB of records; EVTX: one 64 KiB
-//! chunk of the file); worker threads parse (EVTX), extract and evaluate events;
+//! A reader thread splits sources into chunks (JSON: about 1 MB of records; EVTX: 16 of the
+//! file's 64 KiB chunks); worker threads parse (EVTX), extract and evaluate events;
 //! results are merged back in input order, so output and correlation state are the same
 //! whatever the thread count. With one thread everything runs inline on the caller's thread.
 //! The sink may stop the run (its output went away): reading stops at the next chunk.
@@ -127,7 +127,7 @@ pub fn process(program: &Program, source: Option<&LogSource>, extraction: &Extra
         scratch: Scratch::default(),
         matched: Vec::new(),
     };
-    let bytes = chunk.data.len();
+    let bytes = chunk.bytes();
     let mut result = ChunkResult {
         source: chunk.source.clone(),
         program: 0,
@@ -288,30 +288,42 @@ const IN_FLIGHT_BYTES: usize = 64 << 20;
 /// The bytes in flight between the reader and the merge.
 #[derive(Default)]
 struct Budget {
-    used: Mutex<usize>,
+    spent: Mutex<Spent>,
     freed: Condvar,
     /// Set when the sink stopped the run: nothing waits any more.
     stopped: AtomicBool,
 }
 
+#[derive(Default)]
+struct Spent {
+    used: usize,
+    /// The reader waits for bytes to be given back (only then is it woken: a wake-up is a
+    /// system call).
+    waiting: bool,
+}
+
 impl Budget {
     fn take(&self, bytes: usize) {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        while *used > 0 && *used + bytes > IN_FLIGHT_BYTES && !self.stopped.load(Ordering::Relaxed) {
-            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        while spent.used > 0 && spent.used + bytes > IN_FLIGHT_BYTES && !self.stopped.load(Ordering::Relaxed) {
+            spent.waiting = true;
+            spent = self.freed.wait(spent).unwrap_or_else(|e| e.into_inner());
         }
-        *used += bytes;
+        spent.waiting = false;
+        spent.used += bytes;
     }
 
     fn give(&self, bytes: usize) {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        *used = used.saturating_sub(bytes);
-        self.freed.notify_all();
+        let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        spent.used = spent.used.saturating_sub(bytes);
+        if spent.waiting {
+            self.freed.notify_all();
+        }
     }
 
     fn stop(&self) {
         self.stopped.store(true, Ordering::Relaxed);
-        let _guard = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = self.spent.lock().unwrap_or_else(|e| e.into_inner());
         self.freed.notify_all();
     }
 }
@@ -373,7 +385,7 @@ pub fn run(
             for (i, input) in inputs.iter().enumerate().take_while(|_| !budget.stopped.load(Ordering::Relaxed)) {
                 let which = plan.program_of(i);
                 let r = read_source_as(input, format, Limits::default(), &mut |chunk| {
-                    budget.take(chunk.data.len());
+                    budget.take(chunk.bytes());
                     let ok = !budget.stopped.load(Ordering::Relaxed) && chunk_tx.send((seq, which, chunk)).is_ok();
                     seq += 1;
                     ok

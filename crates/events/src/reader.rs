@@ -55,14 +55,20 @@ pub struct Chunk {
     pub records: Vec<RecordSpan>,
     /// Problems found while splitting (e.g. an unterminated record): reported, counted.
     pub errors: Vec<BadRecord>,
-    /// How `data` is to be read: JSON records at `records`, or one EVTX chunk (whose records
-    /// the worker finds, [`crate::evtx::records`]).
+    /// How the chunk is to be read: JSON records at `records`, or EVTX chunks in `evtx`
+    /// (whose records the worker finds, [`crate::evtx::records`]).
     pub format: Format,
-    /// The EVTX chunk's number in its file.
-    pub number: u64,
+    /// EVTX input: chunks of the file, in file order, each with its number in the file and
+    /// its 64 KiB (see [`crate::evtx::split_evtx`]).
+    pub evtx: Vec<(u64, Vec<u8>)>,
 }
 
 impl Chunk {
+    /// The bytes the chunk holds as read (JSON text or EVTX chunks).
+    pub fn bytes(&self) -> usize {
+        self.data.len() + self.evtx.iter().map(|(_, data)| data.len()).sum::<usize>()
+    }
+
     pub fn record(&self, span: &RecordSpan) -> &[u8] {
         self.data.get(span.start..span.end).unwrap_or(&[])
     }

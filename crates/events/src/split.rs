@@ -543,7 +543,7 @@ impl Splitter<'_> {
             source: self.name.clone(),
             data,
             format: crate::Format::Json,
-            number: 0,
+            evtx: Vec::new(),
             records: std::mem::take(&mut self.records),
             errors: std::mem::take(&mut self.errors),
         };

@@ -146,3 +146,66 @@ fn random_damage_never_panics() {
     // Some records survive the damage, and some damage is found.
     assert!(read_total > 0 && bad_total > 0, "{read_total} read, {bad_total} reported");
 }
+
+#[test]
+fn chunks_go_in_batches_and_keep_their_numbers() {
+    let (four, two) = (four(), two());
+    let (four_ids, _, _) = read(four.clone());
+    let (two_ids, _, _) = read(two.clone());
+    // 40 chunks: good ones, all-zero ones, and damaged ones on both sides of batch edges,
+    // then a chunk cut short after 10 bytes (its header's record number is cut too).
+    let mut broken = chunk_of(&two).to_vec();
+    broken[..8].copy_from_slice(b"NotChnk\0");
+    let zero = vec![0u8; CHUNK_BYTES];
+    let kind = |i: usize| match i {
+        3 | 16 | 17 | 30 => "zero",
+        15 | 21 | 33 => "broken",
+        _ if i.is_multiple_of(3) => "two",
+        _ => "four",
+    };
+    let mut file = four[..HEADER].to_vec();
+    let (mut want_good, mut want_bad, mut want_numbers) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..40 {
+        let bytes = match kind(i) {
+            "zero" => &zero[..],
+            "broken" => &broken[..],
+            "two" => chunk_of(&two),
+            _ => chunk_of(&four),
+        };
+        file.extend_from_slice(bytes);
+        match kind(i) {
+            "zero" => continue,
+            "broken" => want_bad.push((two_ids[0], format!("EVTX chunk {i} unreadable"))),
+            "two" => want_good.extend_from_slice(&two_ids),
+            _ => want_good.extend_from_slice(&four_ids),
+        }
+        want_numbers.push(i as u64);
+    }
+    file.extend_from_slice(&chunk_of(&four)[..10]);
+    let cut_first = u16::from_le_bytes([chunk_of(&four)[8], chunk_of(&four)[9]]) as u64;
+    want_bad.push((cut_first, "EVTX chunk 40 cut short (10 of 65536 bytes)".to_string()));
+
+    let data: &'static [u8] = Box::leak(file.into_boxed_slice());
+    let (mut good, mut bad, mut numbers, mut sizes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let r = read_source(&Input::Embedded { name: "batched.evtx".into(), data }, &mut |mut chunk| {
+        numbers.extend(chunk.evtx.iter().map(|(n, _)| *n));
+        sizes.push(chunk.evtx.len());
+        assert_eq!(chunk.bytes(), chunk.evtx.len() * CHUNK_BYTES);
+        bad.extend(chunk.errors.iter().map(|b| (b.line, b.message.clone())));
+        vigil_events::evtx::records(&mut chunk, &mut |record| match record {
+            Ok(r) => good.push(r.number),
+            Err(b) => bad.push((b.line, b.message)),
+        });
+        true
+    });
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(good, want_good);
+    assert_eq!(numbers, want_numbers);
+    // 36 used chunks: two full batches, one of 4, then the cut-short chunk on its own.
+    assert_eq!(sizes, vec![vigil_events::evtx::BATCH, vigil_events::evtx::BATCH, 4, 0]);
+    assert_eq!(bad.len(), want_bad.len(), "{bad:?}");
+    for ((line, message), (want_line, want)) in bad.iter().zip(&want_bad) {
+        assert_eq!(line, want_line, "{message}");
+        assert!(message.contains(want.as_str()), "{message} does not say {want}");
+    }
+}
