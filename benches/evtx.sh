@@ -105,11 +105,13 @@ bytes=$(stat -c %s "$WORK/all.evtx")
 DATA=$WORK/all.evtx
 cat "$DATA" >/dev/null # warm the page cache
 
-# run NAME COMMAND...: appends "wall rss events alerts cpu" to $WORK/NAME.runs (cpu: user +
-# system seconds, less disturbed than wall time by other load on the machine).
+# run NAME COMMAND...: appends "wall rss events alerts cpu sys switches" to $WORK/NAME.runs
+# (cpu: user + system seconds, less disturbed than wall time by other load on the machine;
+# sys: the system seconds alone; switches: voluntary + involuntary context switches, which
+# show what handing work between threads costs).
 run() {
   local name=$1; shift
-  local start end wall rss events alerts cpu
+  local start end wall rss events alerts cpu sys switches
   start=$(date +%s.%N)
   if ! /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"; then
     echo "$name failed: $(tail -3 "$WORK/$name.err")" >&2
@@ -122,7 +124,9 @@ run() {
   [[ -n "$events" ]] || events=$((one * copies))
   alerts=$(wc -l <"$WORK/$name.out")
   cpu=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/$name.time")
-  echo "$wall $rss $events $alerts $cpu" >>"$WORK/$name.runs"
+  sys=$(awk -F': ' '/System time/ { printf "%.2f", $2 }' "$WORK/$name.time")
+  switches=$(awk -F': ' '/context switches/ { n += $2 } END { print n + 0 }' "$WORK/$name.time")
+  echo "$wall $rss $events $alerts $cpu $sys $switches" >>"$WORK/$name.runs"
   rm -f "$WORK/$name.out"
 }
 
@@ -141,7 +145,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
 done
 
-# median NAME: "wall rss events alerts cpu" of the run with the median wall time.
+# median NAME: "wall rss events alerts cpu sys switches" of the run with the median wall time.
 median() {
   [[ -s "$WORK/$1.runs" ]] || return 0
   sort -n "$WORK/$1.runs" | awk '{ rows[NR] = $0 } END { print rows[int((NR + 1) / 2)] }'
@@ -151,7 +155,7 @@ echo "# EVTX benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "data:  $DATA: $copies copies of the chunks of $SAMPLES ($one events each), $(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1e6 }') MB"
 echo "rules: $RULES ($(find "$RULES" -name '*.yml' | wc -l) files)"
 echo "host:  $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); vigil $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown), threads ${THREADS:-all}; $ROUNDS round(s), median wall"
-printf '%-12s %10s %8s %12s %8s %12s %10s\n' tool events "wall s" "events/s" "cpu s" "peak RSS MB" alerts
+printf '%-12s %10s %8s %12s %8s %8s %10s %12s %10s\n' tool events "wall s" "events/s" "cpu s" "sys s" "switches" "peak RSS MB" alerts
 declare -A WALL RATE CPU
 for tool in vigil-all vigil-parse rsigma; do
   row=$(median "$tool")
@@ -159,11 +163,11 @@ for tool in vigil-all vigil-parse rsigma; do
     [[ $tool == rsigma ]] && printf '%-12s not run (%s is not installed, or it failed)\n' rsigma "$RSIGMA"
     continue
   fi
-  read -r wall rss events alerts cpu <<<"$row"
+  read -r wall rss events alerts cpu sys switches <<<"$row"
   WALL[$tool]=$wall
   CPU[$tool]=$cpu
   RATE[$tool]=$(awk -v e="$events" -v w="$wall" 'BEGIN { printf "%.0f", e / w }')
-  printf '%-12s %10s %8.2f %12s %8s %12s %10s\n' "$tool" "$events" "$wall" "${RATE[$tool]}" "$cpu" "$rss" "$alerts"
+  printf '%-12s %10s %8.2f %12s %8s %8s %10s %12s %10s\n' "$tool" "$events" "$wall" "${RATE[$tool]}" "$cpu" "$sys" "$switches" "$rss" "$alerts"
 done
 if [[ -n "${WALL[vigil-all]:-}" && -n "${WALL[vigil-parse]:-}" ]]; then
   awk -v a="${WALL[vigil-all]}" -v p="${WALL[vigil-parse]}" -v ac="${CPU[vigil-all]}" -v pc="${CPU[vigil-parse]}" \
