@@ -38,9 +38,12 @@ impl Program {
             Node::Const(_) => {}
             Node::Pred(i) => {
                 let Some(predicate) = self.predicates.get(*i as usize) else { return };
-                if negated || !predicate.eval(view) {
+                if negated {
                     return;
                 }
+                // One pass: the predicate is true exactly when some value holds (`Exists(true)`
+                // on any value; the tests that hold on absence count no value either way), so
+                // evaluating it first would only test every value twice.
                 for value in view.values(predicate.slot).filter(|v| holds_on(predicate, view, v)) {
                     let found = MatchedValue { slot: predicate.slot, text: value.text.to_string() };
                     if !out.contains(&found) {

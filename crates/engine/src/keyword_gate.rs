@@ -29,6 +29,8 @@
 //!   cannot be in a needle, and a record with any other escape (`\/`, `\uXXXX`) is always
 //!   extracted.
 
+use std::sync::Mutex;
+
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::fields::KEYWORD_SLOT;
@@ -60,6 +62,10 @@ enum Class {
 #[derive(Debug, Default)]
 pub struct KeywordGate {
     classes: Vec<Class>,
+    /// The automata built so far, by the gated rules they scan for: labels are many (one per
+    /// channel and event ID) but admit few distinct sets of gated rules, and building one
+    /// costs far more than routing the rest of a label (a clone shares the automaton).
+    built: Mutex<Vec<(Vec<u32>, AhoCorasick)>>,
 }
 
 /// A needle as the JSON text writes it, or `None` when the raw text cannot prove its absence.
@@ -102,13 +108,14 @@ impl KeywordGate {
                 }
             })
             .collect();
-        KeywordGate { classes }
+        KeywordGate { classes, built: Mutex::default() }
     }
 
     /// What records of a label admitting `admitted` (per rule) need.
     pub fn need(&self, admitted: impl Fn(usize) -> bool) -> KeywordNeed {
         let mut any = false;
         let mut needles: Vec<&str> = Vec::new();
+        let mut gated = Vec::new();
         for (rule, class) in self.classes.iter().enumerate() {
             if *class == Class::NotReader || !admitted(rule) {
                 continue;
@@ -116,7 +123,10 @@ impl KeywordGate {
             any = true;
             match class {
                 Class::Always => return KeywordNeed::Always,
-                Class::Gated(raw) => needles.extend(raw.iter().map(String::as_str)),
+                Class::Gated(raw) => {
+                    needles.extend(raw.iter().map(String::as_str));
+                    gated.push(rule as u32);
+                }
                 Class::NotReader | Class::Indexed => {}
             }
         }
@@ -126,6 +136,12 @@ impl KeywordGate {
         if needles.is_empty() {
             return KeywordNeed::Check(None);
         }
+        // A poisoned lock only means another thread panicked while holding it; the list is
+        // always whole (entries are pushed complete).
+        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, ac)) = built.iter().find(|(rules, _)| *rules == gated) {
+            return KeywordNeed::Check(Some(ac.clone()));
+        }
         needles.sort_unstable();
         needles.dedup();
         // Needles are lower case and looked for in the lower-cased text, leftmost-first: that
@@ -133,7 +149,10 @@ impl KeywordGate {
         // ASCII case-insensitive search.
         let builder = AhoCorasick::builder().kind(Some(AhoCorasickKind::DFA)).match_kind(MatchKind::LeftmostFirst).build(&needles);
         match builder {
-            Ok(ac) => KeywordNeed::Check(Some(ac)),
+            Ok(ac) => {
+                built.push((gated, ac.clone()));
+                KeywordNeed::Check(Some(ac))
+            }
             // Without the automaton nothing can be ruled out.
             Err(_) => KeywordNeed::Always,
         }
@@ -215,6 +234,20 @@ mod tests {
         // An escape the raw text cannot be read through: collected, needle or not.
         assert!(found(&ac, &mut Vec::new(), br#"{"a":"\u0073ekurlsa::"}"#));
         assert!(matches!(gate.need(|_| false), KeywordNeed::No));
+    }
+
+    #[test]
+    fn labels_admitting_the_same_gated_rules_share_one_automaton() {
+        let requirements = [requirement(&[(Place::Anywhere, "kiwi")]), requirement(&[(Place::Anywhere, "sekurlsa::")])];
+        let gate = KeywordGate::build(&[true, true], &requirements, &[]);
+        let mut buf = Vec::new();
+        for admitted in [[true, false], [true, true], [true, false], [true, true]] {
+            let KeywordNeed::Check(Some(ac)) = gate.need(|r| admitted.get(r).copied().unwrap_or(false)) else { panic!("gated rules not scanned") };
+            // Each automaton is the one of its own admitted rules.
+            assert!(found(&ac, br#"{"a":"KIWI"}"#, &mut buf));
+            assert_eq!(found(&ac, br#"{"a":"sekurlsa::x"}"#, &mut buf), admitted[1]);
+        }
+        assert_eq!(gate.built.lock().map(|b| b.len()).unwrap_or(0), 2);
     }
 
     #[test]
