@@ -134,7 +134,9 @@ impl Builder {
             Expr::Pred(p) => {
                 let slot = self.slot_of(&p.field);
                 let (check, witness) = match &p.test {
-                    Test::Str { op, case, patterns } => (Check::Str(StrSet::with_automatons(*op, *case, patterns, &mut self.automatons)), string_witnesses(slot, *op, *case, patterns)),
+                    Test::Str { op, case, patterns } => {
+                        (Check::Str(StrSet::with_automatons(*op, *case, patterns, &mut self.automatons)), string_witnesses(slot, *op, *case, patterns))
+                    }
                     Test::Regex { patterns } => {
                         let mut compiled = Vec::with_capacity(patterns.len());
                         for r in patterns {
