@@ -25,6 +25,7 @@
 //!
 //! The engine never panics on event data and touches no files.
 
+pub mod automatons;
 pub mod compute;
 pub mod compute_func;
 pub mod correlate;

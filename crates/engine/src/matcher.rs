@@ -8,6 +8,7 @@ use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
 use rustc_hash::FxHashSet;
 
+use crate::automatons::{Automatons, Needles};
 use crate::glob::Glob;
 use vigil_ir::{Case, Piece, StrOp, StrPattern};
 
@@ -144,6 +145,26 @@ fn fold(text: &str, case_insensitive: bool) -> String {
 impl StrSet {
     /// Compiles `patterns` placed by `op` under `case`.
     pub fn new(op: StrOp, case: Case, patterns: &[StrPattern]) -> StrSet {
+        StrSet::with_automatons(op, case, patterns, &mut Automatons::default())
+    }
+
+    /// The needles of the substring automaton [`StrSet::new`] would build for these
+    /// patterns, in its order; `None` when it builds none.
+    pub fn automaton_needles(op: StrOp, case: Case, patterns: &[StrPattern]) -> Option<Needles> {
+        let ci = case == Case::Insensitive;
+        let needles: Needles = patterns
+            .iter()
+            .filter_map(|pattern| match anchored_pieces(pattern, op).as_slice() {
+                [Piece::AnyRun, Piece::Lit(t), Piece::AnyRun] => Some(fold(t, ci).into_bytes().into_boxed_slice()),
+                _ => None,
+            })
+            .collect();
+        (needles.len() > AUTOMATON_THRESHOLD).then_some(needles)
+    }
+
+    /// [`StrSet::new`], taking its substring automaton from `automatons` (built there once per
+    /// distinct needle list).
+    pub fn with_automatons(op: StrOp, case: Case, patterns: &[StrPattern], automatons: &mut Automatons) -> StrSet {
         let ci = case == Case::Insensitive;
         let mut set = StrSet { case_insensitive: ci, ..StrSet::default() };
         let (mut prefixes, mut suffixes) = (Vec::new(), Vec::new());
@@ -172,8 +193,8 @@ impl StrSet {
             set.ends = Some(Box::new([Ends::new(true, prefixes), Ends::new(false, suffixes)]));
         }
         if set.substrings.len() > AUTOMATON_THRESHOLD {
-            let needles: Vec<&[u8]> = set.substrings.iter().map(|f| f.needle()).collect();
-            if let Ok(ac) = AhoCorasick::new(needles) {
+            let needles: Needles = set.substrings.iter().map(|f| Box::<[u8]>::from(f.needle())).collect();
+            if let Some(ac) = automatons.get(needles) {
                 set.automaton = Some(ac);
                 set.substrings.clear();
             }
@@ -255,6 +276,17 @@ mod tests {
         assert!(s.automaton.is_some());
         assert!(m(&s, "xx NEEDLE17 yy"));
         assert!(!m(&s, "needle"));
+        // The needles announced for prebuilding are the ones the set builds from.
+        let patterns: Vec<StrPattern> = refs.iter().map(|p| StrPattern::parse_wildcards(p)).collect();
+        let announced = StrSet::automaton_needles(StrOp::Contains, Case::Insensitive, &patterns).unwrap_or_else(|| panic!("announced"));
+        assert_eq!(announced.len(), 20);
+        let mut automatons = Automatons::default();
+        automatons.prebuild(vec![announced], 1);
+        let shared = StrSet::with_automatons(StrOp::Contains, Case::Insensitive, &patterns, &mut automatons);
+        assert_eq!(automatons.len(), 1, "the prebuilt automaton is reused");
+        assert!(m(&shared, "xx NEEDLE17 yy") && !m(&shared, "needle"));
+        let few: Vec<StrPattern> = refs.iter().take(6).map(|p| StrPattern::parse_wildcards(p)).collect();
+        assert!(StrSet::automaton_needles(StrOp::Contains, Case::Insensitive, &few).is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use vigil_ir::{Case, Diagnostic, Expr, Field, HandleIndex, LogSource, NumOp, Rule, RuleBody, StrOp, StrPattern, Test};
 
+use crate::automatons::Automatons;
 use crate::correlate::{compile_correlations, CorrelationPlan};
 use crate::fields::{FieldTrie, Slot, KEYWORD_SLOT};
 use crate::keyword_gate::{KeywordGate, KeywordNeed};
@@ -85,6 +86,8 @@ struct Builder {
     regexes: HashMap<vigil_ir::RegexPattern, Result<regex::Regex, String>>,
     /// Set when the rule being compiled reads the keyword slot.
     reads_keywords: bool,
+    /// Substring automatons, one per distinct needle list (prebuilt on several threads).
+    automatons: Automatons,
 }
 
 /// The most memory one compiled regular expression may take; bounds hostile rules.
@@ -131,7 +134,9 @@ impl Builder {
             Expr::Pred(p) => {
                 let slot = self.slot_of(&p.field);
                 let (check, witness) = match &p.test {
-                    Test::Str { op, case, patterns } => (Check::Str(StrSet::new(*op, *case, patterns)), string_witnesses(slot, *op, *case, patterns)),
+                    Test::Str { op, case, patterns } => {
+                        (Check::Str(StrSet::with_automatons(*op, *case, patterns, &mut self.automatons)), string_witnesses(slot, *op, *case, patterns))
+                    }
                     Test::Regex { patterns } => {
                         let mut compiled = Vec::with_capacity(patterns.len());
                         for r in patterns {
@@ -238,7 +243,10 @@ impl Program {
             failure: None,
             regexes: HashMap::new(),
             reads_keywords: false,
+            automatons: Automatons::default(),
         };
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        b.automatons.prebuild(crate::automatons::needle_lists(&rules), threads);
         let mut refused = Vec::new();
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
