@@ -200,3 +200,80 @@ fn every_small_damage_to_a_record_is_parsed_and_reported() {
     assert_eq!(kept_matching, 0);
     assert!(bad > records.len() / 2 && skipped > records.len() / 10, "{bad} bad, {skipped} skipped of {}", records.len());
 }
+
+/// Records made by damaging and splicing plain ones (one-byte changes, deletions, cuts, and
+/// seeded random splices and byte runs), for the validator's two paths.
+fn validator_inputs() -> Vec<Vec<u8>> {
+    let bases = [
+        r#"{"@timestamp":1714557600037,"event":{"category":"process","type":"start"},"ok":true,"no":false,"x":null}"#,
+        r#"{ "a" : [ 1 , -2.5e+3 , 0.0 , { } , [ ] , "s\"\\\/\b\f\n\r\t" ] , "b" : { "c" : [ [ 7 ] ] } }"#,
+        r#"{"process":{"name":"notepad.exe","command_line":"notepad.exe C:\\Windows\\x.txt","pid":-12E-3}}"#,
+        r#"{"host":{"name":"host1","os":{"type":"windows"}},"process":{"entity_id":"e000000001","name":"chrome.exe","command_line":"chrome.exe http://198.51.100.7/a.hta with a string longer than sixty-four bytes"},"n":[1,2,3]}"#,
+    ];
+    let damage: &[u8] = b"{}[]\":, \t0-.eEtn\\/a\x01\x7f\x80\xff";
+    let mut records = Vec::new();
+    for base in bases {
+        let bytes = base.as_bytes();
+        records.push(bytes.to_vec());
+        for at in 0..bytes.len() {
+            for &b in damage {
+                let mut r = bytes.to_vec();
+                r[at] = b;
+                records.push(r);
+            }
+            let mut deleted = bytes.to_vec();
+            deleted.remove(at);
+            records.push(deleted);
+            records.push(bytes[..at].to_vec());
+        }
+    }
+    // Seeded xorshift: splices of two bases at random offsets, and runs of JSON-ish bytes.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet: &[u8] = b"{}[]\":,  \"\"ab01-.eE\\tnulfrs";
+    for _ in 0..20_000 {
+        let a = bases[next() as usize % bases.len()].as_bytes();
+        let b = bases[next() as usize % bases.len()].as_bytes();
+        let (i, j) = (next() as usize % a.len(), next() as usize % b.len());
+        records.push([&a[..i], &b[j..]].concat());
+        let len = next() as usize % 40;
+        let mut run = b"{\"k\":".to_vec();
+        run.extend((0..len).map(|_| alphabet[next() as usize % alphabet.len()]));
+        records.push(run);
+    }
+    records
+}
+
+/// The validator's fast path (`engine/src/raw_json_fast.rs`, SIMD quote masks) gives the
+/// reference walk's answer on every damaged, spliced and random record, and the reference
+/// accepts only records the parser accepts; both paths are exercised.
+#[test]
+fn the_validators_fast_path_agrees_with_the_reference() {
+    let rule = lower_rule(&Arc::from("q.eql"), "q", r#"any where process.name : "*power*""#, &LowerOptions::default()).unwrap();
+    let (program, _) = Program::compile(vec![rule], &[]);
+    let mut view = program.new_view();
+    let (mut fast, mut fast_yes, mut accepted) = (0, 0, 0);
+    let records = validator_inputs();
+    for r in &records {
+        let reference = vigil_engine::raw_json::well_formed_scalar(r);
+        assert_eq!(vigil_engine::raw_json::well_formed(r), reference, "{}", String::from_utf8_lossy(r));
+        if let Some(answer) = vigil_engine::raw_json_fast::well_formed(r) {
+            assert_eq!(answer, reference, "fast path: {}", String::from_utf8_lossy(r));
+            fast += 1;
+            fast_yes += usize::from(answer);
+        }
+        if reference {
+            view.clear();
+            assert!(vigil_events::extract(r, &program.fields, &mut view).is_ok(), "accepted, parser rejects: {}", String::from_utf8_lossy(r));
+            accepted += 1;
+        }
+    }
+    eprintln!("{} records: {accepted} well-formed, fast path answered {fast} ({fast_yes} yes)", records.len());
+    assert!(fast > records.len() / 2 && fast_yes > 100 && fast_yes < fast, "{fast} fast, {fast_yes} yes");
+    assert!(accepted > 100 && accepted < records.len() / 2, "{accepted} accepted");
+}
