@@ -202,7 +202,7 @@ fn every_small_damage_to_a_record_is_parsed_and_reported() {
 }
 
 /// Records made by damaging and splicing plain ones (one-byte changes, deletions, cuts, and
-/// seeded random splices and byte runs), for the validator's two paths.
+/// seeded random splices and byte runs), for the validator.
 fn validator_inputs() -> Vec<Vec<u8>> {
     let bases = [
         r#"{"@timestamp":1714557600037,"event":{"category":"process","type":"start"},"ok":true,"no":false,"x":null}"#,
@@ -249,31 +249,31 @@ fn validator_inputs() -> Vec<Vec<u8>> {
     records
 }
 
-/// The validator's fast path (`engine/src/raw_json_fast.rs`, SIMD quote masks) gives the
-/// reference walk's answer on every damaged, spliced and random record, and the reference
-/// accepts only records the parser accepts; both paths are exercised.
+/// The validator (`engine/src/raw_json.rs`) accepts only records the parser accepts, on
+/// damaged, spliced and seeded random records (a property check beside the exhaustive
+/// one-byte damage above), and refuses a record the parser accepts only when it is not plain
+/// (non-ASCII bytes or a `\u` escape: those are parsed anyway); both verdicts occur often.
 #[test]
-fn the_validators_fast_path_agrees_with_the_reference() {
+fn the_validator_accepts_only_what_the_parser_accepts_on_random_records() {
     let rule = lower_rule(&Arc::from("q.eql"), "q", r#"any where process.name : "*power*""#, &LowerOptions::default()).unwrap();
     let (program, _) = Program::compile(vec![rule], &[]);
     let mut view = program.new_view();
-    let (mut fast, mut fast_yes, mut accepted) = (0, 0, 0);
+    let (mut accepted, mut parsed) = (0, 0);
     let records = validator_inputs();
     for r in &records {
-        let reference = vigil_engine::raw_json::well_formed_scalar(r);
-        assert_eq!(vigil_engine::raw_json::well_formed(r), reference, "{}", String::from_utf8_lossy(r));
-        if let Some(answer) = vigil_engine::raw_json_fast::well_formed(r) {
-            assert_eq!(answer, reference, "fast path: {}", String::from_utf8_lossy(r));
-            fast += 1;
-            fast_yes += usize::from(answer);
-        }
-        if reference {
-            view.clear();
-            assert!(vigil_events::extract(r, &program.fields, &mut view).is_ok(), "accepted, parser rejects: {}", String::from_utf8_lossy(r));
+        view.clear();
+        let parses = vigil_events::extract(r, &program.fields, &mut view).is_ok();
+        parsed += usize::from(parses);
+        let valid = vigil_engine::raw_json::well_formed(r);
+        if valid {
+            assert!(parses, "accepted, the parser rejects: {}", String::from_utf8_lossy(r));
             accepted += 1;
         }
+        // Only non-ASCII text and `\u` escapes may be refused although they parse.
+        if parses && r.is_ascii() && !r.windows(2).any(|w| w == b"\\u") {
+            assert!(valid, "plain record refused: {}", String::from_utf8_lossy(r));
+        }
     }
-    eprintln!("{} records: {accepted} well-formed, fast path answered {fast} ({fast_yes} yes)", records.len());
-    assert!(fast > records.len() / 2 && fast_yes > 100 && fast_yes < fast, "{fast} fast, {fast_yes} yes");
-    assert!(accepted > 100 && accepted < records.len() / 2, "{accepted} accepted");
+    eprintln!("{} records: {parsed} parse, {accepted} accepted by the validator", records.len());
+    assert!(accepted > 1000 && accepted < records.len() / 2, "{accepted} accepted of {}", records.len());
 }

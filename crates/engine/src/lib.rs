@@ -39,7 +39,6 @@ pub mod predicate;
 pub mod prefilter;
 pub mod program;
 pub mod raw_json;
-pub mod raw_json_fast;
 pub mod raw_prefilter;
 pub mod required;
 pub mod route;

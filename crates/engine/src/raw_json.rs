@@ -111,31 +111,13 @@ fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
     Some(i)
 }
 
-/// How the walk finds where a string ends: [`Scalar`] reads its bytes, [`crate::raw_json_fast`]
-/// looks up the next quote in a bit mask made beforehand.
-pub(crate) trait Strings {
-    /// The offset just past the string that opens at `i` (a `"`), or `None` when it is not a
-    /// plain well-formed string (see [`string_end`]).
-    fn end(&self, b: &[u8], i: usize) -> Option<usize>;
-}
-
-/// The reference: every string read byte by byte (eight at a time).
-pub(crate) struct Scalar;
-
-impl Strings for Scalar {
-    #[inline]
-    fn end(&self, b: &[u8], i: usize) -> Option<usize> {
-        string_end(b, i)
-    }
-}
-
 /// The offset just past `"key"` and `:` (with white space) at `i`, at a value.
 #[inline]
-fn key_colon(b: &[u8], i: usize, strings: &impl Strings) -> Option<usize> {
+fn key_colon(b: &[u8], i: usize) -> Option<usize> {
     if b.get(i) != Some(&b'"') {
         return None;
     }
-    let i = strings.end(b, i)?;
+    let i = string_end(b, i)?;
     if b.get(i) == Some(&b':') {
         return Some(ws(b, i + 1));
     }
@@ -145,23 +127,11 @@ fn key_colon(b: &[u8], i: usize, strings: &impl Strings) -> Option<usize> {
 
 /// True when `record` is one well-formed JSON object, plainly written (see the module
 /// documentation); white space around it is allowed.
-/// Records that are plain ASCII without escapes or control bytes (nearly all) are checked by
-/// the fast path ([`crate::raw_json_fast`]), the rest by the reference walk; both give the
-/// same answer (tested on damaged and random records).
 pub fn well_formed(record: &[u8]) -> bool {
-    match crate::raw_json_fast::well_formed(record) {
-        Some(answer) => answer,
-        None => well_formed_scalar(record),
-    }
+    well_formed_at(record).is_some()
 }
 
-/// [`well_formed`] by the reference walk alone (strings read byte by byte).
-pub fn well_formed_scalar(record: &[u8]) -> bool {
-    walk(record, &Scalar).is_some()
-}
-
-/// The grammar walk, shared by both paths: `Some` when `b` is one well-formed object.
-pub(crate) fn walk(b: &[u8], strings: &impl Strings) -> Option<()> {
+fn well_formed_at(b: &[u8]) -> Option<()> {
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
@@ -187,7 +157,7 @@ pub(crate) fn walk(b: &[u8], strings: &impl Strings) -> Option<()> {
                 let close = if object { b'}' } else { b']' };
                 if b.get(i) != Some(&close) {
                     if object {
-                        i = key_colon(b, i, strings)?;
+                        i = key_colon(b, i)?;
                     }
                     continue;
                 }
@@ -198,7 +168,7 @@ pub(crate) fn walk(b: &[u8], strings: &impl Strings) -> Option<()> {
                     outer >>= 1;
                 }
             }
-            b'"' => i = strings.end(b, i)?,
+            b'"' => i = string_end(b, i)?,
             b't' => i = literal(b, i, b"true")?,
             b'f' => i = literal(b, i, b"false")?,
             b'n' => i = literal(b, i, b"null")?,
@@ -215,7 +185,7 @@ pub(crate) fn walk(b: &[u8], strings: &impl Strings) -> Option<()> {
                 (Some(b','), _) => {
                     i = ws(b, i + 1);
                     if object {
-                        i = key_colon(b, i, strings)?;
+                        i = key_colon(b, i)?;
                     }
                     break;
                 }

@@ -328,8 +328,7 @@ impl RawPrefilter {
         // search below is a plain (SIMD-prefiltered) one.
         let mut lower = std::mem::take(&mut scratch.lower);
         lower.clear();
-        lower.extend_from_slice(data.get(lo..hi).unwrap_or(&[]));
-        lower.make_ascii_lowercase();
+        lower.extend(data.get(lo..hi).unwrap_or(&[]).iter().map(u8::to_ascii_lowercase));
         let text = Lowered { bytes: &lower, base: lo };
         self.mark_unplain(data, spans, scratch);
         self.select_lowered(&text, spans, scratch);
