@@ -200,3 +200,80 @@ fn every_small_damage_to_a_record_is_parsed_and_reported() {
     assert_eq!(kept_matching, 0);
     assert!(bad > records.len() / 2 && skipped > records.len() / 10, "{bad} bad, {skipped} skipped of {}", records.len());
 }
+
+/// Records made by damaging and splicing plain ones (one-byte changes, deletions, cuts, and
+/// seeded random splices and byte runs), for the validator.
+fn validator_inputs() -> Vec<Vec<u8>> {
+    let bases = [
+        r#"{"@timestamp":1714557600037,"event":{"category":"process","type":"start"},"ok":true,"no":false,"x":null}"#,
+        r#"{ "a" : [ 1 , -2.5e+3 , 0.0 , { } , [ ] , "s\"\\\/\b\f\n\r\t" ] , "b" : { "c" : [ [ 7 ] ] } }"#,
+        r#"{"process":{"name":"notepad.exe","command_line":"notepad.exe C:\\Windows\\x.txt","pid":-12E-3}}"#,
+        r#"{"host":{"name":"host1","os":{"type":"windows"}},"process":{"entity_id":"e000000001","name":"chrome.exe","command_line":"chrome.exe http://198.51.100.7/a.hta with a string longer than sixty-four bytes"},"n":[1,2,3]}"#,
+    ];
+    let damage: &[u8] = b"{}[]\":, \t0-.eEtn\\/a\x01\x7f\x80\xff";
+    let mut records = Vec::new();
+    for base in bases {
+        let bytes = base.as_bytes();
+        records.push(bytes.to_vec());
+        for at in 0..bytes.len() {
+            for &b in damage {
+                let mut r = bytes.to_vec();
+                r[at] = b;
+                records.push(r);
+            }
+            let mut deleted = bytes.to_vec();
+            deleted.remove(at);
+            records.push(deleted);
+            records.push(bytes[..at].to_vec());
+        }
+    }
+    // Seeded xorshift: splices of two bases at random offsets, and runs of JSON-ish bytes.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet: &[u8] = b"{}[]\":,  \"\"ab01-.eE\\tnulfrs";
+    for _ in 0..20_000 {
+        let a = bases[next() as usize % bases.len()].as_bytes();
+        let b = bases[next() as usize % bases.len()].as_bytes();
+        let (i, j) = (next() as usize % a.len(), next() as usize % b.len());
+        records.push([&a[..i], &b[j..]].concat());
+        let len = next() as usize % 40;
+        let mut run = b"{\"k\":".to_vec();
+        run.extend((0..len).map(|_| alphabet[next() as usize % alphabet.len()]));
+        records.push(run);
+    }
+    records
+}
+
+/// The validator (`engine/src/raw_json.rs`) accepts only records the parser accepts, on
+/// damaged, spliced and seeded random records (a property check beside the exhaustive
+/// one-byte damage above), and refuses a record the parser accepts only when it is not plain
+/// (non-ASCII bytes or a `\u` escape: those are parsed anyway); both verdicts occur often.
+#[test]
+fn the_validator_accepts_only_what_the_parser_accepts_on_random_records() {
+    let rule = lower_rule(&Arc::from("q.eql"), "q", r#"any where process.name : "*power*""#, &LowerOptions::default()).unwrap();
+    let (program, _) = Program::compile(vec![rule], &[]);
+    let mut view = program.new_view();
+    let (mut accepted, mut parsed) = (0, 0);
+    let records = validator_inputs();
+    for r in &records {
+        view.clear();
+        let parses = vigil_events::extract(r, &program.fields, &mut view).is_ok();
+        parsed += usize::from(parses);
+        let valid = vigil_engine::raw_json::well_formed(r);
+        if valid {
+            assert!(parses, "accepted, the parser rejects: {}", String::from_utf8_lossy(r));
+            accepted += 1;
+        }
+        // Only non-ASCII text and `\u` escapes may be refused although they parse.
+        if parses && r.is_ascii() && !r.windows(2).any(|w| w == b"\\u") {
+            assert!(valid, "plain record refused: {}", String::from_utf8_lossy(r));
+        }
+    }
+    eprintln!("{} records: {parsed} parse, {accepted} accepted by the validator", records.len());
+    assert!(accepted > 1000 && accepted < records.len() / 2, "{accepted} accepted of {}", records.len());
+}
