@@ -85,6 +85,22 @@ fn non_object(byte: u8) -> Option<&'static str> {
     }
 }
 
+/// How many 8-byte words of a string are searched word by word before the SIMD search.
+const SHORT_WORDS: usize = 4;
+
+/// One bit (the high bit of the byte) set in the result for each byte of `word` (read
+/// little-endian) that is `"`, `\\` or below 0x20, exact up to the first such byte (bytes after
+/// it may be marked falsely, from the borrow; only the lowest mark is used).
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control
+}
+
 fn error_at(record: &[u8], offset: usize, message: &str) -> JsonError {
     let before = record.get(..offset.min(record.len())).unwrap_or(record);
     let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
@@ -233,6 +249,20 @@ impl<'a> Scanner<'a, '_, '_> {
     /// Moves to the next `"` or `\\` (SIMD search), checking that the bytes passed over hold
     /// no control character. Returns false at the end of the record.
     fn skip_to_quote_or_escape(&mut self) -> Result<bool, &'static str> {
+        // Most strings are short: look at them eight bytes at a time first, for the first of
+        // `"`, `\\` or a control character, which is where the search below would stop.
+        for _ in 0..SHORT_WORDS {
+            let Some(word) = self.b.get(self.i..self.i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) else { break };
+            let found = special_bytes(u64::from_le_bytes(word));
+            if found != 0 {
+                self.i += (found.trailing_zeros() / 8) as usize;
+                return match self.peek() {
+                    Some(0..=0x1f) => Err("control character inside a string"),
+                    _ => Ok(true),
+                };
+            }
+            self.i += 8;
+        }
         let rest = self.b.get(self.i..).unwrap_or(&[]);
         let run = memchr::memchr2(b'"', b'\\', rest);
         let passed = rest.get(..run.unwrap_or(rest.len())).unwrap_or(&[]);
@@ -531,6 +561,31 @@ mod tests {
         let (t, v, r) = run(r#"{"a":"x","b":1,"a":"y","a":["z"]}"#, &["a"]);
         r.unwrap();
         assert_eq!(texts(&t, &v, "a"), ["x", "y", "z"]);
+    }
+
+    #[test]
+    fn strings_of_every_length_stop_at_the_first_quote_escape_or_control_character() {
+        // Around and across the word-at-a-time search: every length, every kind of stop byte,
+        // with multi-byte characters beside it.
+        for len in 0..50 {
+            for filler in ["xY", "é", "\u{7f}"] {
+                let body: String = filler.repeat(len);
+                let (t, v, r) = run(&format!("{{\"a\":\"{body}\",\"b\":\"{body}\\n{body}\"}}"), &["a", "b"]);
+                r.unwrap();
+                assert_eq!(texts(&t, &v, "a"), std::slice::from_ref(&body));
+                assert_eq!(texts(&t, &v, "b"), [format!("{body}\n{body}")]);
+                assert_eq!(v.first(t.lookup("a").unwrap()).unwrap().lower, body.to_lowercase());
+                for control in ['\u{0}', '\u{1f}', '\t', '\n'] {
+                    for field in ["a", "skipped"] {
+                        let prefix = format!("{{\"{field}\":\"{body}");
+                        let e = run(&format!("{prefix}{control}\"}}"), &["a"]).2.unwrap_err();
+                        assert_eq!((e.line, e.column, e.message.as_str()), (1, prefix.len() + 1, "control character inside a string"));
+                    }
+                }
+                let e = run(&format!("{{\"a\":\"{body}"), &["a"]).2.unwrap_err();
+                assert_eq!(e.message, "unterminated string");
+            }
+        }
     }
 
     #[test]
