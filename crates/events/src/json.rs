@@ -149,21 +149,16 @@ impl<'a> Scanner<'a, '_, '_> {
             Some(b'{') => self.object(mode),
             Some(b'[') => self.array(mode),
             Some(b'"') => {
-                let wanted = match mode {
-                    Mode::Node(n) => self.trie.slot_at(n).is_some() || self.keywords,
-                    Mode::Keywords => true,
-                    Mode::Skip => false,
+                let slot = match mode {
+                    Mode::Node(n) => self.trie.slot_at(n),
+                    _ => None,
                 };
-                if !wanted {
+                if slot.is_none() && (mode == Mode::Skip || !self.keywords) {
                     return self.skip_string();
                 }
                 let (start, end, escaped) = self.string()?;
                 let text = if escaped { std::mem::take(&mut self.buf) } else { String::new() };
                 let s: &str = if escaped { &text } else { self.s.get(start..end).unwrap_or("") };
-                let slot = match mode {
-                    Mode::Node(n) => self.trie.slot_at(n),
-                    _ => None,
-                };
                 match (slot, self.keywords) {
                     (Some(slot), true) => self.view.push_with_keyword(slot, s),
                     (Some(slot), false) => self.view.push(slot, Kind::Str, s),
@@ -434,9 +429,9 @@ impl<'a> Scanner<'a, '_, '_> {
                 if self.peek() != Some(b'"') {
                     return Err("expected a string key in object");
                 }
-                let (start, end, escaped) = self.string()?;
                 let child = match mode {
                     Mode::Node(n) => {
+                        let (start, end, escaped) = self.string()?;
                         let key = if escaped { self.buf.as_str() } else { self.s.get(start..end).unwrap_or("") };
                         if leaf.is_some() && key == "#text" {
                             had_text = true;
@@ -449,7 +444,11 @@ impl<'a> Scanner<'a, '_, '_> {
                             }
                         }
                     }
-                    other => other,
+                    // Below a key no field leads through, keys are only checked.
+                    other => {
+                        self.skip_string()?;
+                        other
+                    }
                 };
                 self.ws();
                 self.expect(b':', "expected `:` after object key")?;
@@ -585,6 +584,38 @@ mod tests {
                 let e = run(&format!("{{\"a\":\"{body}"), &["a"]).2.unwrap_err();
                 assert_eq!(e.message, "unterminated string");
             }
+        }
+    }
+
+    #[test]
+    fn a_bad_record_gives_the_same_error_whatever_the_fields_read() {
+        // Keys and values under no field are only checked, not decoded: the error must be the
+        // one a full decode gives, at the same place.
+        for bad in [
+            "{\"s\":{\"\\x\":1}}",
+            "{\"s\":{\"a\u{1}\":1}}",
+            "{\"s\":{\"a\\u12\":1}}",
+            "{\"s\":{\"a\\ud800\":1}}",
+            "{\"s\":{\"a\\n\u{1}\":1}}",
+            "{\"s\":{\"abcdefghijklmnopqrstuvwxyz0123456789\\",
+            "{\"s\":{\"a\":\"b\\\"\u{1f}\"}}",
+            "{\"s\":{\"a\":\"0123456789abcdefghijklmnopqrstuvwxyz\u{0}\"}}",
+            "{\"s\":[{\"a\"}]}",
+        ] {
+            let errors: Vec<JsonError> = [&["s.a"][..], &["s"], &["t"], &[]]
+                .into_iter()
+                .flat_map(|fields| {
+                    let mut trie = FieldTrie::default();
+                    for f in fields {
+                        trie.slot(f);
+                    }
+                    let plain = extract(bad.as_bytes(), &trie, &mut EventView::new(trie.slot_count())).expect_err(bad);
+                    trie.enable_keywords();
+                    let keywords = extract(bad.as_bytes(), &trie, &mut EventView::new(trie.slot_count())).expect_err(bad);
+                    [plain, keywords]
+                })
+                .collect();
+            assert!(errors.iter().all(|e| *e == errors[0]), "{bad}: {errors:?}");
         }
     }
 
