@@ -85,6 +85,22 @@ fn non_object(byte: u8) -> Option<&'static str> {
     }
 }
 
+/// How many 8-byte words of a string are searched word by word before the SIMD search.
+const SHORT_WORDS: usize = 4;
+
+/// One bit (the high bit of the byte) set in the result for each byte of `word` (read
+/// little-endian) that is `"`, `\\` or below 0x20, exact up to the first such byte (bytes after
+/// it may be marked falsely, from the borrow; only the lowest mark is used).
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control
+}
+
 fn error_at(record: &[u8], offset: usize, message: &str) -> JsonError {
     let before = record.get(..offset.min(record.len())).unwrap_or(record);
     let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
@@ -133,21 +149,16 @@ impl<'a> Scanner<'a, '_, '_> {
             Some(b'{') => self.object(mode),
             Some(b'[') => self.array(mode),
             Some(b'"') => {
-                let wanted = match mode {
-                    Mode::Node(n) => self.trie.slot_at(n).is_some() || self.keywords,
-                    Mode::Keywords => true,
-                    Mode::Skip => false,
+                let slot = match mode {
+                    Mode::Node(n) => self.trie.slot_at(n),
+                    _ => None,
                 };
-                if !wanted {
+                if slot.is_none() && (mode == Mode::Skip || !self.keywords) {
                     return self.skip_string();
                 }
                 let (start, end, escaped) = self.string()?;
                 let text = if escaped { std::mem::take(&mut self.buf) } else { String::new() };
                 let s: &str = if escaped { &text } else { self.s.get(start..end).unwrap_or("") };
-                let slot = match mode {
-                    Mode::Node(n) => self.trie.slot_at(n),
-                    _ => None,
-                };
                 match (slot, self.keywords) {
                     (Some(slot), true) => self.view.push_with_keyword(slot, s),
                     (Some(slot), false) => self.view.push(slot, Kind::Str, s),
@@ -233,6 +244,20 @@ impl<'a> Scanner<'a, '_, '_> {
     /// Moves to the next `"` or `\\` (SIMD search), checking that the bytes passed over hold
     /// no control character. Returns false at the end of the record.
     fn skip_to_quote_or_escape(&mut self) -> Result<bool, &'static str> {
+        // Most strings are short: look at them eight bytes at a time first, for the first of
+        // `"`, `\\` or a control character, which is where the search below would stop.
+        for _ in 0..SHORT_WORDS {
+            let Some(word) = self.b.get(self.i..self.i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) else { break };
+            let found = special_bytes(u64::from_le_bytes(word));
+            if found != 0 {
+                self.i += (found.trailing_zeros() / 8) as usize;
+                return match self.peek() {
+                    Some(0..=0x1f) => Err("control character inside a string"),
+                    _ => Ok(true),
+                };
+            }
+            self.i += 8;
+        }
         let rest = self.b.get(self.i..).unwrap_or(&[]);
         let run = memchr::memchr2(b'"', b'\\', rest);
         let passed = rest.get(..run.unwrap_or(rest.len())).unwrap_or(&[]);
@@ -404,9 +429,9 @@ impl<'a> Scanner<'a, '_, '_> {
                 if self.peek() != Some(b'"') {
                     return Err("expected a string key in object");
                 }
-                let (start, end, escaped) = self.string()?;
                 let child = match mode {
                     Mode::Node(n) => {
+                        let (start, end, escaped) = self.string()?;
                         let key = if escaped { self.buf.as_str() } else { self.s.get(start..end).unwrap_or("") };
                         if leaf.is_some() && key == "#text" {
                             had_text = true;
@@ -419,7 +444,11 @@ impl<'a> Scanner<'a, '_, '_> {
                             }
                         }
                     }
-                    other => other,
+                    // Below a key no field leads through, keys are only checked.
+                    other => {
+                        self.skip_string()?;
+                        other
+                    }
                 };
                 self.ws();
                 self.expect(b':', "expected `:` after object key")?;
@@ -444,102 +473,5 @@ impl<'a> Scanner<'a, '_, '_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(json: &str, fields: &[&str]) -> (FieldTrie, EventView, Result<(), JsonError>) {
-        let mut trie = FieldTrie::default();
-        for f in fields {
-            trie.slot(f);
-        }
-        let mut view = EventView::new(trie.slot_count());
-        let r = extract(json.as_bytes(), &trie, &mut view);
-        (trie, view, r)
-    }
-
-    fn texts(trie: &FieldTrie, view: &EventView, field: &str) -> Vec<String> {
-        view.values(trie.lookup(field).unwrap()).map(|v| v.text.to_string()).collect()
-    }
-
-    #[test]
-    fn nested_dotted_and_array_paths() {
-        let (t, v, r) = run(
-            r#"{"process":{"name":"A.exe","args":["x","y"]},"file.path":"C:\\t","n":42,"skip":{"deep":[1,2,{"x":1}]}}"#,
-            &["process.name", "process.args", "file.path", "n"],
-        );
-        r.unwrap();
-        assert_eq!(texts(&t, &v, "process.name"), ["A.exe"]);
-        assert_eq!(texts(&t, &v, "process.args"), ["x", "y"]);
-        assert_eq!(texts(&t, &v, "file.path"), ["C:\\t"]);
-        assert_eq!(texts(&t, &v, "n"), ["42"]);
-        assert_eq!(v.first(t.lookup("process.name").unwrap()).unwrap().lower, "a.exe");
-    }
-
-    #[test]
-    fn escapes_are_decoded() {
-        let (t, v, r) = run(r#"{"a":"q\"b\\s\/\n\u00e9\ud83d\ude00","b\u0041":"k"}"#, &["a", "bA"]);
-        r.unwrap();
-        assert_eq!(texts(&t, &v, "a"), ["q\"b\\s/\né😀"]);
-        assert_eq!(texts(&t, &v, "bA"), ["k"]);
-    }
-
-    #[test]
-    fn evtx_text_nodes_and_wildcard_segments() {
-        let json = r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":0},"#text":4624}},"UserData":{"Op":{"User":"bob"}}}}"##;
-        let (t, v, r) = run(json, &["Event.System.EventID", "Event.UserData.*.User"]);
-        r.unwrap();
-        assert_eq!(texts(&t, &v, "Event.System.EventID"), ["4624"]);
-        assert_eq!(texts(&t, &v, "Event.UserData.*.User"), ["bob"]);
-    }
-
-    #[test]
-    fn malformed_records_report_their_position() {
-        for (bad, line) in [
-            ("{\"a\": 1,\n \"b\": }", 2),
-            ("{\"a\": 1} trailing", 1),
-            ("{\"a\": \"unterminated}", 1),
-            ("{\"a\": tru}", 1),
-            ("{\"a\": 01}", 1),
-            ("{\"a\": \"\\x\"}", 1),
-            ("{\"a\": \"\\ud800\"}", 1),
-            ("{\"a\" 1}", 1),
-            ("[1,]", 1),
-            ("", 1),
-            ("[{\"a\":1}]", 1),
-            ("\n42", 2),
-            ("\"a\"", 1),
-            ("null", 1),
-        ] {
-            let (_, _, r) = run(bad, &["a"]);
-            let e = r.expect_err(bad);
-            assert_eq!(e.line, line, "{bad}: {e}");
-        }
-        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
-        assert!(run(&deep, &["a"]).2.is_err());
-        assert!(extract(b"{\"a\":\"\xff\"}", &FieldTrie::default(), &mut EventView::new(1)).is_err());
-    }
-
-    #[test]
-    fn valid_json_of_every_kind_is_accepted() {
-        let (t, v, r) = run(r#" { "a" : [ true , false , null , -1.5e3 , 0 , {} , [] , "" ] } "#, &["a"]);
-        r.unwrap();
-        assert_eq!(texts(&t, &v, "a"), ["true", "false", "", "-1.5e3", "0", "", ""]);
-    }
-
-    #[test]
-    fn a_repeated_key_keeps_every_value() {
-        let (t, v, r) = run(r#"{"a":"x","b":1,"a":"y","a":["z"]}"#, &["a"]);
-        r.unwrap();
-        assert_eq!(texts(&t, &v, "a"), ["x", "y", "z"]);
-    }
-
-    #[test]
-    fn keywords_collect_every_string() {
-        let mut trie = FieldTrie::default();
-        trie.enable_keywords();
-        let mut view = EventView::new(trie.slot_count());
-        extract(br#"{"a":{"b":["x",{"c":"y"}]},"d":1}"#, &trie, &mut view).unwrap();
-        let all: Vec<&str> = view.values(KEYWORD_SLOT).map(|v| v.text).collect();
-        assert_eq!(all, ["x", "y"]);
-    }
-}
+#[path = "json_tests.rs"]
+mod tests;

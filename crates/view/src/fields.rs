@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::FxMap;
+use crate::keys::Keys;
 
 /// Index of a field slot: where the values of one field of the program are collected.
 pub type Slot = u32;
@@ -17,7 +17,7 @@ pub const KEYWORD_SLOT: Slot = 0;
 
 #[derive(Clone, Debug, Default)]
 struct Node {
-    children: FxMap<Box<str>, u32>,
+    children: Keys,
     /// Child for a `*` path segment: any key.
     any_child: Option<u32>,
     slot: Option<Slot>,
@@ -64,11 +64,11 @@ impl FieldTrie {
                 }
             } else {
                 match self.nodes[node].children.get(segment) {
-                    Some(&n) => n as usize,
+                    Some(n) => n as usize,
                     None => {
                         self.nodes.push(Node::default());
                         let n = self.nodes.len() - 1;
-                        self.nodes[node].children.insert(segment.into(), n as u32);
+                        self.nodes[node].children.insert(segment, n as u32);
                         n
                     }
                 }
@@ -122,9 +122,10 @@ impl FieldTrie {
 
     /// The child of `node` for object key `key`: an exact child, else the `*` child. A key
     /// with dots is also tried as a path (`{"process.name": ...}`).
+    #[inline]
     pub fn child(&self, node: TrieNode, key: &str) -> Option<TrieNode> {
         let n = self.nodes.get(node as usize)?;
-        if let Some(&c) = n.children.get(key) {
+        if let Some(c) = n.children.get(key) {
             return Some(c);
         }
         if key.contains('.') {
@@ -139,7 +140,7 @@ impl FieldTrie {
 
     fn child_exact(&self, node: TrieNode, key: &str) -> Option<TrieNode> {
         let n = self.nodes.get(node as usize)?;
-        n.children.get(key).copied().or(n.any_child)
+        n.children.get(key).or(n.any_child)
     }
 
     /// The slot a node collects into, if a field ends there.

@@ -8,6 +8,7 @@
 //!   log-source routing.
 
 pub mod fields;
+mod keys;
 pub mod label;
 pub mod view;
 
