@@ -8,7 +8,8 @@
 #
 #   benches/eval_cost.sh [BINARY] [TAG]      # defaults: target/release/vigil, "run"
 #
-# Environment: EVTX (/work/prof/one.evtx), NDJSON (/work/bench-data/events-100mb.ndjson),
+# Environment: EVTX (/work/prof/one.evtx; when missing, one copy of SAMPLES' chunks is assembled
+# in OUT as benches/evtx.sh does), NDJSON (/work/bench-data/events-100mb.ndjson),
 # RULES (/work/shared/corpus/sigma/rules/windows), OUT (/tmp/vigil-eval-cost).
 # Needs valgrind and python3. Takes a few minutes per binary; run it at nice 19 on a shared machine.
 set -euo pipefail
@@ -66,5 +67,25 @@ run() { # name input extra-args...
         'holds_for->matches_folded' 'holds_for->Regex' 'Eval::record->collect'
 }
 
+if [ ! -f "$evtx" ]; then
+    # One copy of the attack samples' chunks, assembled as benches/evtx.sh does.
+    evtx="$out/one.evtx"
+    python3 - "${SAMPLES:-/work/shared/datasets/evtx-attack-samples}" "$evtx" <<'EOF'
+import os, sys
+samples, out = sys.argv[1], sys.argv[2]
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(samples) for f in fs if f.endswith('.evtx'))
+header = None
+with open(out, 'wb') as w:
+    for path in files:
+        data = open(path, 'rb').read()
+        if len(data) < 4096 or not data.startswith(b'ElfFile\0'):
+            continue
+        if header is None:
+            header = data[:4096]
+            w.write(header)
+        chunks = (len(data) - 4096) // 65536
+        w.write(data[4096:4096 + chunks * 65536])
+EOF
+fi
 run evtx "$evtx"
 run ndjson "$nd20k" --pipeline none
