@@ -35,6 +35,9 @@
 #                SigmaHQ's field names match, as in run.sh's NDJSON; RSIGMA_JQ=none: records as
 #                rsigma's reader gives them, nested, where only keyword rules can match)
 #   SKIP_BUILD=1 do not run `cargo build --release -p vigil-cli`
+#   SINK=null    every tool writes its alerts to /dev/null (engine throughput without the
+#                cost of writing them to disk; the alerts column then says `-`); default: a file
+#                in WORK, counted
 # Needs GNU time (/usr/bin/time) for peak RSS, and python3 to assemble the file.
 set -euo pipefail
 
@@ -113,7 +116,9 @@ run() {
   local name=$1; shift
   local start end wall rss events alerts cpu sys switches
   start=$(date +%s.%N)
-  if ! /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"; then
+  local sink="$WORK/$name.out"
+  [[ "${SINK:-file}" == null ]] && sink=/dev/null
+  if ! /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$sink" 2>"$WORK/$name.err"; then
     echo "$name failed: $(tail -3 "$WORK/$name.err")" >&2
     return
   fi
@@ -122,7 +127,8 @@ run() {
   rss=$(awk '/Maximum resident set size/ { printf "%.0f", $NF / 1024 }' "$WORK/$name.time")
   events=$(sed -n 's/^events: \([0-9]*\) read.*/\1/p; s/^Processed \([0-9]*\) EVTX records.*/\1/p' "$WORK/$name.err" | tail -1)
   [[ -n "$events" ]] || events=$((one * copies))
-  alerts=$(wc -l <"$WORK/$name.out")
+  alerts=-
+  [[ "$sink" != /dev/null ]] && alerts=$(wc -l <"$WORK/$name.out")
   cpu=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/$name.time")
   sys=$(awk -F': ' '/System time/ { printf "%.2f", $2 }' "$WORK/$name.time")
   switches=$(awk -F': ' '/context switches/ { n += $2 } END { print n + 0 }' "$WORK/$name.time")
