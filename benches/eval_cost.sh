@@ -70,22 +70,7 @@ run() { # name input extra-args...
 if [ ! -f "$evtx" ]; then
     # One copy of the attack samples' chunks, assembled as benches/evtx.sh does.
     evtx="$out/one.evtx"
-    python3 - "${SAMPLES:-/work/shared/datasets/evtx-attack-samples}" "$evtx" <<'EOF'
-import os, sys
-samples, out = sys.argv[1], sys.argv[2]
-files = sorted(os.path.join(d, f) for d, _, fs in os.walk(samples) for f in fs if f.endswith('.evtx'))
-header = None
-with open(out, 'wb') as w:
-    for path in files:
-        data = open(path, 'rb').read()
-        if len(data) < 4096 or not data.startswith(b'ElfFile\0'):
-            continue
-        if header is None:
-            header = data[:4096]
-            w.write(header)
-        chunks = (len(data) - 4096) // 65536
-        w.write(data[4096:4096 + chunks * 65536])
-EOF
+    python3 "$(dirname "${BASH_SOURCE[0]}")/one_evtx.py" "${SAMPLES:-/work/shared/datasets/evtx-attack-samples}" "$evtx"
 fi
 run evtx "$evtx"
 run ndjson "$nd20k" --pipeline none

@@ -81,22 +81,7 @@ detection:
 EOF
 
 # One copy: the header of the first sample, then the chunks of every sample (sorted paths).
-python3 - "$SAMPLES" "$WORK/one.evtx" <<'EOF'
-import os, sys
-samples, out = sys.argv[1], sys.argv[2]
-files = sorted(os.path.join(d, f) for d, _, fs in os.walk(samples) for f in fs if f.endswith('.evtx'))
-header = None
-with open(out, 'wb') as w:
-    for path in files:
-        data = open(path, 'rb').read()
-        if len(data) < 4096 or not data.startswith(b'ElfFile\0'):
-            continue
-        if header is None:
-            header = data[:4096]
-            w.write(header)
-        chunks = (len(data) - 4096) // 65536
-        w.write(data[4096:4096 + chunks * 65536])
-EOF
+python3 "$HERE/one_evtx.py" "$SAMPLES" "$WORK/one.evtx"
 one=$("$VIGIL" hunt "$WORK/one.evtx" --rules "$WORK/parse-only.yml" 2>&1 >/dev/null | sed -n 's/^events: \([0-9]*\) read.*/\1/p')
 [[ -n "$one" && "$one" -gt 0 ]] || { echo "evtx.sh: no events in $SAMPLES" >&2; exit 2; }
 copies=$(( (MIN_EVENTS + one - 1) / one ))

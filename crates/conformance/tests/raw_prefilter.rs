@@ -167,22 +167,7 @@ fn every_small_damage_to_a_record_is_parsed_and_reported() {
         r#"{ "a" : [ 1 , -2.5e+3 , 0.0 , { } , [ ] , "s\"\\\/\b\f\n\r\t" ] , "b" : { "c" : [ [ 7 ] ] } }"#,
         r#"{"process":{"name":"notepad.exe","command_line":"notepad.exe C:\\Windows\\x.txt","pid":-12E-3}}"#,
     ];
-    let damage: &[u8] = b"{}[]\":, \t0-.eEtn\\/a\x01\x7f";
-    let mut records = Vec::new();
-    for base in bases {
-        let bytes = base.as_bytes();
-        for at in 0..bytes.len() {
-            for &b in damage {
-                let mut r = bytes.to_vec();
-                r[at] = b;
-                records.push(r);
-            }
-            let mut deleted = bytes.to_vec();
-            deleted.remove(at);
-            records.push(deleted);
-            records.push(bytes[..at].to_vec());
-        }
-    }
+    let records = damaged(&bases, b"{}[]\":, \t0-.eEtn\\/a\x01\x7f");
     let (mut data, mut spans) = (Vec::new(), Vec::new());
     for r in &records {
         // One record per line: a damaged record may not hold a line break.
@@ -201,20 +186,12 @@ fn every_small_damage_to_a_record_is_parsed_and_reported() {
     assert!(bad > records.len() / 2 && skipped > records.len() / 10, "{bad} bad, {skipped} skipped of {}", records.len());
 }
 
-/// Records made by damaging and splicing plain ones (one-byte changes, deletions, cuts, and
-/// seeded random splices and byte runs), for the validator.
-fn validator_inputs() -> Vec<Vec<u8>> {
-    let bases = [
-        r#"{"@timestamp":1714557600037,"event":{"category":"process","type":"start"},"ok":true,"no":false,"x":null}"#,
-        r#"{ "a" : [ 1 , -2.5e+3 , 0.0 , { } , [ ] , "s\"\\\/\b\f\n\r\t" ] , "b" : { "c" : [ [ 7 ] ] } }"#,
-        r#"{"process":{"name":"notepad.exe","command_line":"notepad.exe C:\\Windows\\x.txt","pid":-12E-3}}"#,
-        r#"{"host":{"name":"host1","os":{"type":"windows"}},"process":{"entity_id":"e000000001","name":"chrome.exe","command_line":"chrome.exe http://198.51.100.7/a.hta with a string longer than sixty-four bytes"},"n":[1,2,3]}"#,
-    ];
-    let damage: &[u8] = b"{}[]\":, \t0-.eEtn\\/a\x01\x7f\x80\xff";
+/// Every one-byte replacement (by each byte of `damage`), deletion and cut of each base
+/// record, in order.
+fn damaged(bases: &[&str], damage: &[u8]) -> Vec<Vec<u8>> {
     let mut records = Vec::new();
     for base in bases {
         let bytes = base.as_bytes();
-        records.push(bytes.to_vec());
         for at in 0..bytes.len() {
             for &b in damage {
                 let mut r = bytes.to_vec();
@@ -227,6 +204,20 @@ fn validator_inputs() -> Vec<Vec<u8>> {
             records.push(bytes[..at].to_vec());
         }
     }
+    records
+}
+
+/// Records made by damaging and splicing plain ones (one-byte changes, deletions, cuts, and
+/// seeded random splices and byte runs), for the validator.
+fn validator_inputs() -> Vec<Vec<u8>> {
+    let bases = [
+        r#"{"@timestamp":1714557600037,"event":{"category":"process","type":"start"},"ok":true,"no":false,"x":null}"#,
+        r#"{ "a" : [ 1 , -2.5e+3 , 0.0 , { } , [ ] , "s\"\\\/\b\f\n\r\t" ] , "b" : { "c" : [ [ 7 ] ] } }"#,
+        r#"{"process":{"name":"notepad.exe","command_line":"notepad.exe C:\\Windows\\x.txt","pid":-12E-3}}"#,
+        r#"{"host":{"name":"host1","os":{"type":"windows"}},"process":{"entity_id":"e000000001","name":"chrome.exe","command_line":"chrome.exe http://198.51.100.7/a.hta with a string longer than sixty-four bytes"},"n":[1,2,3]}"#,
+    ];
+    let mut records: Vec<Vec<u8>> = bases.iter().map(|b| b.as_bytes().to_vec()).collect();
+    records.extend(damaged(&bases, b"{}[]\":, \t0-.eEtn\\/a\x01\x7f\x80\xff"));
     // Seeded xorshift: splices of two bases at random offsets, and runs of JSON-ish bytes.
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;
     let mut next = move || {
