@@ -214,7 +214,7 @@ pub fn run_hunt(args: HuntArgs, paint: Paint, out: &mut impl Write, err: &mut im
         }
     }
     let routed = args.logsource.as_deref().map(parse_logsource).transpose()?;
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let threads = args.threads.unwrap_or_else(vigil_engine::parallel::cores).max(1);
 
     let mut writer = AlertWriter::styled(out, args.format, Widths::for_terminal(args.table.width), args.table.paint);
     let mut progress = Progress::new(args.progress, if args.progress { known_total(&inputs, format_in) } else { None });

@@ -88,7 +88,7 @@ pub fn load_files(paths: &[PathBuf], options: &LoadOptions) -> std::io::Result<L
     }
     // Files are read and parsed on up to one thread per core, each thread a contiguous run
     // of them, and the runs appended in order: the same result as reading them one by one.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len() / FILES_PER_THREAD).max(1);
+    let threads = vigil_engine::parallel::cores().min(files.len() / FILES_PER_THREAD).max(1);
     let run_length = files.len().div_ceil(threads).max(1);
     let load_run = |run: &[PathBuf]| {
         let mut part = LoadedRules::default();

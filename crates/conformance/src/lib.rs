@@ -8,6 +8,7 @@ pub mod endgame;
 pub mod eql_qa;
 pub mod eql_run;
 pub mod generate;
+pub mod rng;
 pub mod rule_schema;
 pub mod sql_engine;
 pub mod sql_rows;

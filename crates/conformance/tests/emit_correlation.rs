@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 use vigil_conformance::emit_harness::flat_rows;
+use vigil_conformance::rng::Rng;
 use vigil_conformance::sql_engine::{Engine, Table};
 use vigil_conformance::{correlate_through, pipeline, root, sql_rows};
 use vigil_emit::{convert_all, Options, Target};
@@ -78,22 +79,6 @@ title: sum refused
 correlation: {type: value_sum, rules: [rule_a], group-by: [User], timespan: 10s, condition: {gte: 3, field: Bytes}}
 "#;
 
-/// A small deterministic generator (xorshift), so a failure is reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
-
 const BASE_MS: i64 = 1_700_000_000_000;
 
 /// RFC 3339 UTC text of epoch milliseconds, three fraction digits.
@@ -110,9 +95,9 @@ fn events(seed: u64, n: usize, fields: &[(&str, &[&str])]) -> Vec<Value> {
     let mut t = BASE_MS;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        t += gaps[(rng.next() % gaps.len() as u64) as usize];
+        t += gaps[rng.below(gaps.len())];
         let mut e = serde_json::Map::new();
-        match rng.next() % 40 {
+        match rng.next_u64() % 40 {
             0 => {}
             1 => drop(e.insert("@timestamp".into(), json!("2023-02-31T00:00:00Z"))),
             2 => drop(e.insert("@timestamp".into(), json!("not a time"))),

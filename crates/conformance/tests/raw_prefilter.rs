@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use vigil_conformance::rng::Rng;
 use vigil_conformance::{eql_qa, files_with_extension, pipeline, sigma_testdata};
 use vigil_engine::{Program, RawScratch, Scratch};
 use vigil_eql::lower::{lower_rule, LowerOptions};
@@ -219,22 +220,16 @@ fn validator_inputs() -> Vec<Vec<u8>> {
     let mut records: Vec<Vec<u8>> = bases.iter().map(|b| b.as_bytes().to_vec()).collect();
     records.extend(damaged(&bases, b"{}[]\":, \t0-.eEtn\\/a\x01\x7f\x80\xff"));
     // Seeded xorshift: splices of two bases at random offsets, and runs of JSON-ish bytes.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let alphabet: &[u8] = b"{}[]\":,  \"\"ab01-.eE\\tnulfrs";
     for _ in 0..20_000 {
-        let a = bases[next() as usize % bases.len()].as_bytes();
-        let b = bases[next() as usize % bases.len()].as_bytes();
-        let (i, j) = (next() as usize % a.len(), next() as usize % b.len());
+        let a = bases[rng.below(bases.len())].as_bytes();
+        let b = bases[rng.below(bases.len())].as_bytes();
+        let (i, j) = (rng.below(a.len()), rng.below(b.len()));
         records.push([&a[..i], &b[j..]].concat());
-        let len = next() as usize % 40;
+        let len = rng.below(40);
         let mut run = b"{\"k\":".to_vec();
-        run.extend((0..len).map(|_| alphabet[next() as usize % alphabet.len()]));
+        run.extend((0..len).map(|_| alphabet[rng.below(alphabet.len())]));
         records.push(run);
     }
     records

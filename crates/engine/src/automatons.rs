@@ -9,9 +9,6 @@
 //! order, same options), so what runs and what matches does not depend on sharing or on the
 //! number of threads.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashMap;
 use vigil_ir::{Expr, Rule, RuleBody, Test};
@@ -57,45 +54,8 @@ impl Automatons {
         todo.sort_unstable();
         todo.dedup();
         todo.sort_by_key(|l| std::cmp::Reverse(l.iter().map(|n| n.len()).sum::<usize>()));
-        let threads = threads.clamp(1, todo.len().max(1));
-        if threads == 1 {
-            for list in todo {
-                let ac = build(&list);
-                self.built.insert(list, ac);
-            }
-            return;
-        }
-        let next = AtomicUsize::new(0);
-        let done: Mutex<Vec<(usize, Option<AhoCorasick>)>> = Mutex::new(Vec::with_capacity(todo.len()));
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(list) = todo.get(i) else { break };
-                        mine.push((i, build(list)));
-                    }
-                    // A poisoned lock only means another builder panicked; its lists are
-                    // then built again on demand.
-                    if let Ok(mut done) = done.lock() {
-                        done.extend(mine);
-                    }
-                });
-            }
-        });
-        let done = done.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut results: Vec<Option<Option<AhoCorasick>>> = (0..todo.len()).map(|_| None).collect();
-        for (i, ac) in done {
-            if let Some(slot) = results.get_mut(i) {
-                *slot = Some(ac);
-            }
-        }
-        for (list, ac) in todo.into_iter().zip(results) {
-            if let Some(ac) = ac {
-                self.built.insert(list, ac);
-            }
-        }
+        let built = crate::parallel::in_order(&todo, threads, |list| build(list));
+        self.built.extend(todo.into_iter().zip(built));
     }
 }
 

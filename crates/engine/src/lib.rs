@@ -36,6 +36,7 @@ pub mod keyword_gate;
 pub use vigil_view::fields;
 pub mod matcher;
 pub mod number;
+pub mod parallel;
 pub mod predicate;
 pub mod prefilter;
 pub mod program;

@@ -245,8 +245,7 @@ impl Program {
             reads_keywords: false,
             automatons: Automatons::default(),
         };
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        b.automatons.prebuild(crate::automatons::needle_lists(&rules), threads);
+        b.automatons.prebuild(crate::automatons::needle_lists(&rules), crate::parallel::cores());
         let mut refused = Vec::new();
         let mut compiled = Vec::new();
         let mut witnesses = Vec::new();
